@@ -1,0 +1,91 @@
+"""The database engine, sessions, health check and migration state."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.urls import is_sqlite, normalise_database_url
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The schema is missing or behind the code; the message says which command to run."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url`, with SQLite set up for several writers (WAL, busy timeout)."""
+    url = normalise_database_url(url)
+    if is_sqlite(url):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_async_engine(url, **kwargs)
+
+
+class Database:
+    """An engine and its session factory; start and stop it with the app."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = normalise_database_url(url)
+        self.engine = create_engine(self.url, **engine_kwargs)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect name ('sqlite' or 'postgresql')."""
+        return self.engine.dialect.name
+
+    def session(self) -> AsyncSession:
+        """A new session (use `async with db.session() as s, s.begin(): ...`)."""
+        return self.sessions()
+
+    async def ping(self, limit_s: float = 2.0) -> bool:
+        """True when the database answers a trivial query within `limit_s` seconds."""
+        try:
+            async with asyncio.timeout(limit_s):
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def check_migrated(self) -> None:
+        """Raise DatabaseNotMigrated unless the schema is at the newest migration."""
+        from storage.migrate import current_revision, head_revision
+
+        current = await current_revision(self.engine)
+        head = head_revision()
+        if current != head:
+            state = "has no schema" if current is None else f"is at revision {current}"
+            raise DatabaseNotMigrated(
+                f"The database {state}, the code needs {head}. "
+                "Run `python -m bot db upgrade` (or `make run`, which does it) first."
+            )
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

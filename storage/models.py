@@ -1,0 +1,274 @@
+"""SQLAlchemy 2 typed models: the forms of the process documents as tables.
+
+Every timestamp is stored in UTC (`UTCDateTime`); dates a person sees are London dates and
+are stored as plain `Date`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONDict = dict[str, Any]
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint naming convention (for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, JSONDict: JSON, dict[str, Any]: JSON}
+
+
+class Partnership(Base):
+    """A Local Safeguarding Children Partnership and the profile it runs on."""
+
+    __tablename__ = "partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Member(Base):
+    """A person on the partnership's roster: their agency and roles."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "email"),
+        UniqueConstraint("partnership_id", "aad_object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    teams_user_id: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceCounter(Base):
+    """The next case number per partnership and year (references never gap or repeat)."""
+
+    __tablename__ = "reference_counter"
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """A referral once submitted: its reference, pathway and status."""
+
+    __tablename__ = "case"
+    __table_args__ = (UniqueConstraint("partnership_id", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    pathway_sought: Mapped[str] = mapped_column(String(32))
+    pathway: Mapped[str | None] = mapped_column(String(32))
+    referring_agency: Mapped[str] = mapped_column(String(64))
+    referrer_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    referrer_aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    event_date: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime]
+    channel_activity_id: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Referral(Base):
+    """The Appendix A form (section 1) as submitted; child details live only here."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(128), unique=True)
+    form: Mapped[JSONDict] = mapped_column(JSON)
+    submitted_at: Mapped[datetime]
+
+
+class PanelVote(Base):
+    """One vote by a panel member; a changed vote is a new row (history is kept)."""
+
+    __tablename__ = "panel_vote"
+    __table_args__ = (Index("ix_panel_vote_case_agency", "case_id", "agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    agency: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    serious_harm_basis: Mapped[str | None] = mapped_column(Text)
+    queries: Mapped[str | None] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    cast_at: Mapped[datetime]
+
+
+class Decision(Base):
+    """The sealed panel decision (section 2.1 and 2.2)."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime]
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    rationales: Mapped[JSONDict] = mapped_column(JSON)
+    deciders: Mapped[JSONDict] = mapped_column(JSON)
+
+
+class CaseEvent(Base):
+    """An anchor event of the statutory clock that has happened (e.g. panel_decision)."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+
+class Milestone(Base):
+    """A statutory milestone of a case: its due date as last computed, and when it was done."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("case_id", "milestone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    milestone: Mapped[str] = mapped_column(String(64))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    earliest_on: Mapped[date | None] = mapped_column(Date)
+    waiting_for: Mapped[str | None] = mapped_column(String(64))
+    done_at: Mapped[datetime | None]
+    done_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+
+
+class OutboundMessage(Base):
+    """The nudge outbox: one row per (case, milestone, stage, date), claimed and sent once."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (
+        UniqueConstraint("case_id", "milestone", "stage", "due_on", name="uq_outbound_nudge"),
+        Index("ix_outbound_message_status_send_after", "status", "send_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    milestone: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date)
+    send_after: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    sent_activity_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConversationRef(Base):
+    """A stored conversation reference (channel or 1:1) for proactive messages."""
+
+    __tablename__ = "conversation_reference"
+    __table_args__ = (UniqueConstraint("partnership_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    conversation_id: Mapped[str] = mapped_column(String(500))
+    service_url: Mapped[str] = mapped_column(String(500))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[JSONDict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProcessedActivity(Base):
+    """The idempotency ledger: an activity id seen once is not acted on again."""
+
+    __tablename__ = "processed_activity"
+
+    activity_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """An append-only record of who did or saw what, and when. Never child details."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnership.id", ondelete="SET NULL")
+    )
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(32), default="ok")
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[JSONDict] = mapped_column(JSON, default=dict)
+
+
+class BotStateItem(Base):
+    """Bot Framework turn state (dialog stacks, drafts), with an e_tag for optimistic writes."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    e_tag: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
