@@ -1,0 +1,678 @@
+"""Partnership profiles: a partnership's agencies, milestones and nudges, declared in TOML.
+
+A profile is a data file (`review/profiles/<name>.toml`) checked when it is loaded: unknown
+keys, unknown anchor events, pathways or roles, and malformed offsets are all errors, and the
+error names the file and the bad key, e.g. ``stockport.toml: milestones[3].offset: ...``
+(array indices count from 0).
+
+Vocabulary shared with the rest of the project:
+
+- `PATHWAYS` — where a referral goes. The pathway sought on the referral form is
+  A ``rapid_review``, B ``practice_review`` or C ``escalation``; the virtual panel may also
+  decide ``no_response`` (no partnership response: another process such as a SAR or DHR fits
+  better) or send ``queries`` back to the referrer before it can decide.
+- `ANCHOR_EVENTS` — the events a milestone counts from or is completed by.
+- `ROLES` — who is responsible for a milestone; `STATUTORY_PARTNERS` — the three partners.
+
+The schema (every key required unless marked optional; no other keys allowed):
+
+    [partnership]
+    name = "..."; reference_prefix = "SSCP"          # 2-12 capital letters
+    retention_years = 7; closures = [2026-12-29]     # TOML dates, may be empty
+    hide_positions_until_all_voted = true
+
+    [[agencies]]                                     # la, police and health once each
+    id = "gmp"; name = "..."
+    statutory_partner = "police"                     # optional: "la", "police", "health"
+    contact = "..."                                  # optional
+
+    [nudges]                                         # each stage a table, or false for none
+    heads_up = { working_days_before = 2, at = "09:00" }
+    due_today = { at = "09:00" }
+    overdue = { at = "09:00" }
+    escalation = { after_overdue_working_days = 2, at = "09:00", to = "manager" }
+
+    [[milestones]]
+    id = "agency_returns"; title = "..."; anchor = "information_request_sent"
+    offset = { working_days_after = 8 }   # or working_days_before, calendar_days_after,
+                                          # months_after, or earliest_working_days_after +
+                                          # latest_working_days_after (a window)
+    pathways = ["rapid_review"]; responsible = "agency_lead"
+    completed_by = "..."                  # optional; an event completes one milestone at most
+    nudges = { escalation = false }       # optional; replaces the stages it names
+    basis = "..."                         # optional; the sentence in the process document
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+__all__ = [
+    "ANCHOR_EVENTS",
+    "PATHWAYS",
+    "PROFILES_DIR",
+    "ROLES",
+    "STATUTORY_PARTNERS",
+    "Agency",
+    "CalendarDaysAfter",
+    "DueToday",
+    "Escalation",
+    "HeadsUp",
+    "Milestone",
+    "MonthsAfter",
+    "NudgePlan",
+    "Offset",
+    "Overdue",
+    "Partnership",
+    "Profile",
+    "ProfileError",
+    "WorkingDayWindow",
+    "WorkingDaysAfter",
+    "WorkingDaysBefore",
+    "available_profiles",
+    "load_profile",
+]
+
+PROFILES_DIR = Path(__file__).with_name("profiles")
+
+PATHWAYS: tuple[str, ...] = (
+    "rapid_review",
+    "practice_review",
+    "escalation",
+    "no_response",
+    "queries",
+)
+
+ANCHOR_EVENTS: tuple[str, ...] = (
+    "referral_received",
+    "panel_decision",
+    "information_request_sent",
+    "rapid_review_meeting",
+    "rapid_review_report_sent",
+    "local_review_decided",
+    "publication",
+    "complaint_received",
+)
+
+ROLES: tuple[str, ...] = ("manager", "la", "agency_lead", "chair", "panel")
+
+STATUTORY_PARTNERS: tuple[str, ...] = ("la", "police", "health")
+
+_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
+_ID_RULE = (_ID, "an id of lower-case letters, digits and _ (starting with a letter)")
+_PREFIX_RULE = (re.compile(r"[A-Z]{2,12}\Z"), '2 to 12 capital letters, like "SSCP"')
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used; `file` and `key` say where the problem is."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        """Record where the problem is and what it is."""
+        self.file = file
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+# -- the data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    """The `[partnership]` table."""
+
+    name: str
+    reference_prefix: str
+    retention_years: int
+    closures: tuple[date, ...]
+    hide_positions_until_all_voted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    """One `[[agencies]]` entry; `statutory_partner` is "la", "police", "health" or None."""
+
+    id: str
+    name: str
+    statutory_partner: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDaysAfter:
+    """Due within N working days of the anchor."""
+
+    working_days: int
+
+    def describe(self) -> str:
+        """Say the offset in words."""
+        return f"{_plural(self.working_days, 'working day')} after"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDaysBefore:
+    """Due N working days before the anchor."""
+
+    working_days: int
+
+    def describe(self) -> str:
+        """Say the offset in words."""
+        return f"{_plural(self.working_days, 'working day')} before"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDaysAfter:
+    """Due N calendar days after the anchor (moved back to a working day)."""
+
+    days: int
+
+    def describe(self) -> str:
+        """Say the offset in words."""
+        return f"{_plural(self.days, 'calendar day')} after"
+
+
+@dataclass(frozen=True, slots=True)
+class MonthsAfter:
+    """Due N months after the anchor (moved back to a working day)."""
+
+    months: int
+
+    def describe(self) -> str:
+        """Say the offset in words."""
+        return f"{_plural(self.months, 'month')} after"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDayWindow:
+    """Due between A and B working days after the anchor."""
+
+    earliest: int
+    latest: int
+
+    def describe(self) -> str:
+        """Say the offset in words."""
+        return f"between {self.earliest} and {self.latest} working days after"
+
+
+Offset: TypeAlias = (
+    WorkingDaysAfter | WorkingDaysBefore | CalendarDaysAfter | MonthsAfter | WorkingDayWindow
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadsUp:
+    """A reminder `working_days_before` working days before the due date, at `at`."""
+
+    working_days_before: int
+    at: time
+
+
+@dataclass(frozen=True, slots=True)
+class DueToday:
+    """A reminder on the due date at `at`."""
+
+    at: time
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """A reminder at `at` on every working day after the due date until the milestone is done."""
+
+    at: time
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A message to `to` at `at` on the Nth working day after the due date, if still not done."""
+
+    after_overdue_working_days: int
+    at: time
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class NudgePlan:
+    """The reminder stages for a milestone; None switches a stage off."""
+
+    heads_up: HeadsUp | None
+    due_today: DueToday | None
+    overdue: Overdue | None
+    escalation: Escalation | None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """One `[[milestones]]` entry, with its nudge stages resolved against the defaults."""
+
+    id: str
+    title: str
+    anchor: str
+    offset: Offset
+    pathways: tuple[str, ...]
+    responsible: str
+    nudges: NudgePlan
+    completed_by: str | None = None
+    basis: str | None = None
+
+    def applies_to(self, pathway: str | None) -> bool:
+        """Return True if the milestone belongs to `pathway` (None: any pathway)."""
+        return pathway is None or pathway in self.pathways
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A loaded partnership profile; `id` is the file's stem, e.g. "stockport"."""
+
+    id: str
+    source: str
+    partnership: Partnership
+    agencies: tuple[Agency, ...]
+    nudges: NudgePlan
+    milestones: tuple[Milestone, ...]
+    _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        completing = {m.completed_by: m for m in self.milestones if m.completed_by is not None}
+        object.__setattr__(self, "_completing", MappingProxyType(completing))
+
+    def milestone(self, milestone_id: str) -> Milestone:
+        """Return the milestone with this id; raise KeyError if there is none."""
+        for m in self.milestones:
+            if m.id == milestone_id:
+                return m
+        raise KeyError(milestone_id)
+
+    def milestone_completing(self, event: str) -> Milestone | None:
+        """Return the milestone whose `completed_by` is `event`, if any."""
+        return self._completing.get(event)
+
+    def statutory_partner(self, partner: str) -> Agency:
+        """Return the agency that is the "la", "police" or "health" statutory partner."""
+        for a in self.agencies:
+            if a.statutory_partner == partner:
+                return a
+        raise KeyError(partner)
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+def available_profiles() -> tuple[str, ...]:
+    """Return the names of the profiles shipped in review/profiles/."""
+    return tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load and validate a profile by name ("stockport") or by path to a .toml file."""
+    text = str(name_or_path)
+    is_name = isinstance(name_or_path, str) and _ID.match(text) is not None
+    if is_name:
+        return _load_named(text)
+    return _load_path(Path(name_or_path))
+
+
+@cache
+def _load_named(name: str) -> Profile:
+    path = PROFILES_DIR / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(available_profiles()) or "none"
+        raise ProfileError(f"{name}.toml", "", f"no profile named {name!r} (known: {known})")
+    return _load_path(path)
+
+
+def _load_path(path: Path) -> Profile:
+    file = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ProfileError(file, "", f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ProfileError(file, "", f"not UTF-8 text: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(file, "", f"invalid TOML: {e}") from e
+    return _parse_profile(_Reader(file, "", data), path)
+
+
+class _Reader:
+    """A TOML table being read: typed getters that name the key on error; unknown keys fail."""
+
+    __slots__ = ("file", "path", "data", "seen")
+
+    def __init__(self, file: str, path: str, data: Mapping[str, Any]) -> None:
+        self.file = file
+        self.path = path
+        self.data = data
+        self.seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str, problem: str) -> ProfileError:
+        return ProfileError(self.file, self.key(name) if name else self.path, problem)
+
+    def get(self, name: str, required: bool) -> object:
+        self.seen.add(name)
+        if name not in self.data:
+            if required:
+                raise self.error(name, "missing")
+            return None
+        return self.data[name]
+
+    def string(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        pattern: tuple[re.Pattern[str], str] | None = None,
+        choices: tuple[str, ...] | None = None,
+    ) -> str | None:
+        value = self.get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(name, f"expected a non-empty string, got {_show(value)}")
+        if pattern is not None and not pattern[0].match(value):
+            raise self.error(name, f"expected {pattern[1]}, got {value!r}")
+        if choices is not None and value not in choices:
+            raise self.error(name, f"expected one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def req_string(
+        self,
+        name: str,
+        *,
+        pattern: tuple[re.Pattern[str], str] | None = None,
+        choices: tuple[str, ...] | None = None,
+    ) -> str:
+        value = self.string(name, required=True, pattern=pattern, choices=choices)
+        assert value is not None  # required=True raised otherwise
+        return value
+
+    def integer(self, name: str, *, minimum: int) -> int:
+        value = self.get(name, True)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(name, f"expected a whole number, got {_show(value)}")
+        if value < minimum:
+            raise self.error(name, f"expected a whole number of at least {minimum}, got {value}")
+        return value
+
+    def boolean(self, name: str) -> bool:
+        value = self.get(name, True)
+        if not isinstance(value, bool):
+            raise self.error(name, f"expected true or false, got {_show(value)}")
+        return value
+
+    def table(self, name: str) -> _Reader:
+        value = self.get(name, True)
+        if not isinstance(value, dict):
+            raise self.error(name, f"expected a table, got {_show(value)}")
+        return _Reader(self.file, self.key(name), value)
+
+    def tables(self, name: str) -> list[_Reader]:
+        value = self.get(name, True)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(name, f"expected an array of tables ([[{name}]]), got {_show(value)}")
+        if not value:
+            raise self.error(name, "expected at least one entry")
+        return [_Reader(self.file, f"{self.key(name)}[{i}]", v) for i, v in enumerate(value)]
+
+    def string_list(self, name: str, *, choices: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.get(name, True)
+        if not isinstance(value, list) or not value:
+            raise self.error(name, f"expected a non-empty list of strings, got {_show(value)}")
+        out: list[str] = []
+        for i, v in enumerate(value):
+            if v not in choices:
+                raise self.error(
+                    f"{name}[{i}]", f"expected one of {', '.join(choices)}; got {_show(v)}"
+                )
+            if v in out:
+                raise self.error(f"{name}[{i}]", f"{v!r} is listed twice")
+            out.append(v)
+        return tuple(out)
+
+    def date_list(self, name: str) -> tuple[date, ...]:
+        value = self.get(name, True)
+        if not isinstance(value, list):
+            raise self.error(name, f"expected a list of dates, got {_show(value)}")
+        out: list[date] = []
+        for i, v in enumerate(value):
+            # A TOML date is written bare: 2026-12-29 (no quotes, no time).
+            if isinstance(v, datetime) or not isinstance(v, date):
+                raise self.error(f"{name}[{i}]", f"expected a date like 2026-12-29, got {_show(v)}")
+            if v in out:
+                raise self.error(f"{name}[{i}]", f"{v.isoformat()} is listed twice")
+            out.append(v)
+        return tuple(sorted(out))
+
+    def clock_time(self, name: str) -> time:
+        value = self.get(name, True)
+        if isinstance(value, time):
+            if value.tzinfo is not None:
+                raise self.error(name, "expected a London wall-clock time without an offset")
+            return value
+        if isinstance(value, str):
+            m = _HHMM.match(value)
+            if m:
+                return time(int(m.group(1)), int(m.group(2)))
+        raise self.error(name, f'expected a time like "09:00", got {_show(value)}')
+
+    def done(self) -> None:
+        """Fail on the first key nobody asked for."""
+        for name in self.data:
+            if name not in self.seen:
+                raise self.error(name, "unknown key")
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, date, time)):
+        return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _parse_profile(root: _Reader, path: Path) -> Profile:
+    partnership = _parse_partnership(root.table("partnership"))
+    agencies = _parse_agencies(root)
+    defaults = _parse_nudges(root.table("nudges"), None)
+    milestones = _parse_milestones(root, defaults)
+    root.done()
+    return Profile(
+        id=path.stem,
+        source=str(path),
+        partnership=partnership,
+        agencies=agencies,
+        nudges=defaults,
+        milestones=milestones,
+    )
+
+
+def _parse_partnership(t: _Reader) -> Partnership:
+    p = Partnership(
+        name=t.req_string("name"),
+        reference_prefix=t.req_string("reference_prefix", pattern=_PREFIX_RULE),
+        retention_years=t.integer("retention_years", minimum=1),
+        closures=t.date_list("closures"),
+        hide_positions_until_all_voted=t.boolean("hide_positions_until_all_voted"),
+    )
+    t.done()
+    return p
+
+
+def _parse_agencies(root: _Reader) -> tuple[Agency, ...]:
+    agencies: list[Agency] = []
+    for t in root.tables("agencies"):
+        a = Agency(
+            id=t.req_string("id", pattern=_ID_RULE),
+            name=t.req_string("name"),
+            statutory_partner=t.string(
+                "statutory_partner", required=False, choices=STATUTORY_PARTNERS
+            ),
+            contact=t.string("contact", required=False),
+        )
+        t.done()
+        if any(b.id == a.id for b in agencies):
+            raise t.error("id", f"agency id {a.id!r} is used twice")
+        if any(b.name == a.name for b in agencies):
+            raise t.error("name", f"agency name {a.name!r} is used twice")
+        if a.statutory_partner and any(
+            b.statutory_partner == a.statutory_partner for b in agencies
+        ):
+            raise t.error(
+                "statutory_partner", f"there is already a {a.statutory_partner!r} statutory partner"
+            )
+        agencies.append(a)
+    for partner in STATUTORY_PARTNERS:
+        if not any(a.statutory_partner == partner for a in agencies):
+            raise root.error("agencies", f"no agency has statutory_partner = {partner!r}")
+    return tuple(agencies)
+
+
+_STAGES = ("heads_up", "due_today", "overdue", "escalation")
+
+
+def _parse_nudges(t: _Reader, defaults: NudgePlan | None) -> NudgePlan:
+    """Read a `nudges` table; with `defaults`, stages left out are inherited from them."""
+    stages: dict[str, Any] = {}
+    for stage in _STAGES:
+        if defaults is not None and stage not in t.data:
+            stages[stage] = getattr(defaults, stage)
+            continue
+        value = t.get(stage, True)
+        if value is False:
+            stages[stage] = None
+            continue
+        if not isinstance(value, dict):
+            raise t.error(stage, f"expected a table or false, got {_show(value)}")
+        s = _Reader(t.file, t.key(stage), value)
+        if stage == "heads_up":
+            stages[stage] = HeadsUp(s.integer("working_days_before", minimum=1), s.clock_time("at"))
+        elif stage == "due_today":
+            stages[stage] = DueToday(s.clock_time("at"))
+        elif stage == "overdue":
+            stages[stage] = Overdue(s.clock_time("at"))
+        else:
+            stages[stage] = Escalation(
+                s.integer("after_overdue_working_days", minimum=1),
+                s.clock_time("at"),
+                s.req_string("to", choices=ROLES),
+            )
+        s.done()
+    t.done()
+    return NudgePlan(**stages)
+
+
+_OFFSET_FORMS = (
+    "a table with one of working_days_after, working_days_before, calendar_days_after or "
+    "months_after, or both earliest_working_days_after and latest_working_days_after"
+)
+
+
+def _parse_offset(t: _Reader) -> Offset:
+    keys = set(t.data)
+    if keys == {"working_days_after"}:
+        return WorkingDaysAfter(t.integer("working_days_after", minimum=1))
+    if keys == {"working_days_before"}:
+        return WorkingDaysBefore(t.integer("working_days_before", minimum=1))
+    if keys == {"calendar_days_after"}:
+        return CalendarDaysAfter(t.integer("calendar_days_after", minimum=1))
+    if keys == {"months_after"}:
+        return MonthsAfter(t.integer("months_after", minimum=1))
+    if keys == {"earliest_working_days_after", "latest_working_days_after"}:
+        earliest = t.integer("earliest_working_days_after", minimum=1)
+        latest = t.integer("latest_working_days_after", minimum=1)
+        if latest < earliest:
+            raise t.error(
+                "latest_working_days_after",
+                f"the window ends ({latest}) before it starts ({earliest})",
+            )
+        return WorkingDayWindow(earliest, latest)
+    got = ", ".join(sorted(keys)) if keys else "an empty table"
+    raise t.error("", f"expected {_OFFSET_FORMS}; got {got}")
+
+
+def _parse_milestones(root: _Reader, defaults: NudgePlan) -> tuple[Milestone, ...]:
+    milestones: list[Milestone] = []
+    for t in root.tables("milestones"):
+        mid = t.req_string("id", pattern=_ID_RULE)
+        if any(m.id == mid for m in milestones):
+            raise t.error("id", f"milestone id {mid!r} is used twice")
+        title = t.req_string("title")
+        anchor = t.req_string("anchor", choices=ANCHOR_EVENTS)
+        offset_value = t.get("offset", True)
+        if not isinstance(offset_value, dict):
+            raise t.error("offset", f"expected {_OFFSET_FORMS}; got {_show(offset_value)}")
+        offset = _parse_offset(_Reader(t.file, t.key("offset"), offset_value))
+        pathways = t.string_list("pathways", choices=PATHWAYS)
+        responsible = t.req_string("responsible", choices=ROLES)
+        completed_by = t.string("completed_by", required=False, choices=ANCHOR_EVENTS)
+        if completed_by is not None:
+            other = next((m for m in milestones if m.completed_by == completed_by), None)
+            if other is not None:
+                raise t.error(
+                    "completed_by",
+                    f"{completed_by!r} already completes milestone "
+                    f"{other.id!r}; an event can complete only one milestone",
+                )
+            if completed_by == "referral_received":
+                raise t.error(
+                    "completed_by",
+                    "referral_received starts every timeline and cannot complete a milestone",
+                )
+        nudges = defaults
+        if "nudges" in t.data:
+            nudges = _parse_nudges(t.table("nudges"), defaults)
+        basis = t.string("basis", required=False)
+        t.done()
+        milestones.append(
+            Milestone(
+                id=mid,
+                title=title,
+                anchor=anchor,
+                offset=offset,
+                pathways=pathways,
+                responsible=responsible,
+                nudges=nudges,
+                completed_by=completed_by,
+                basis=basis,
+            )
+        )
+    _check_no_cycles(root, milestones)
+    return tuple(milestones)
+
+
+def _check_no_cycles(root: _Reader, milestones: list[Milestone]) -> None:
+    """An unrecorded anchor is replaced by the due date of the milestone completing it: no loops."""
+    completer = {m.completed_by: m for m in milestones if m.completed_by}
+    for i, start in enumerate(milestones):
+        chain = [start.id]
+        m: Milestone | None = completer.get(start.anchor)
+        while m is not None:
+            if m.id in chain:
+                raise ProfileError(
+                    root.file,
+                    f"milestones[{i}].anchor",
+                    "the anchors go round in a circle: " + " -> ".join([*chain, m.id]),
+                )
+            chain.append(m.id)
+            m = completer.get(m.anchor)

@@ -1,0 +1,455 @@
+"""Partnership profiles: the shipped Stockport and Halton files, and the errors a bad file gets."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from review.profiles import (
+    ANCHOR_EVENTS,
+    PATHWAYS,
+    PROFILES_DIR,
+    CalendarDaysAfter,
+    DueToday,
+    Escalation,
+    HeadsUp,
+    MonthsAfter,
+    NudgePlan,
+    Overdue,
+    Profile,
+    ProfileError,
+    WorkingDaysAfter,
+    WorkingDaysBefore,
+    WorkingDayWindow,
+    available_profiles,
+    load_profile,
+)
+
+NINE = time(9, 0)
+DEFAULT_NUDGES = NudgePlan(
+    heads_up=HeadsUp(working_days_before=2, at=NINE),
+    due_today=DueToday(at=NINE),
+    overdue=Overdue(at=NINE),
+    escalation=Escalation(after_overdue_working_days=2, at=NINE, to="manager"),
+)
+
+
+def test_shipped_profiles() -> None:
+    assert available_profiles() == ("halton", "stockport")
+
+
+def test_vocabulary() -> None:
+    assert PATHWAYS == ("rapid_review", "practice_review", "escalation", "no_response", "queries")
+    assert set(ANCHOR_EVENTS) == {
+        "referral_received",
+        "panel_decision",
+        "information_request_sent",
+        "rapid_review_meeting",
+        "rapid_review_report_sent",
+        "local_review_decided",
+        "publication",
+        "complaint_received",
+    }
+
+
+# -- Stockport ---------------------------------------------------------------------------
+
+
+def test_stockport_partnership() -> None:
+    p = load_profile("stockport")
+    assert p.id == "stockport"
+    assert p.partnership.name == "Stockport Safeguarding Children Partnership"
+    assert p.partnership.reference_prefix == "SSCP"
+    assert p.partnership.retention_years == 7
+    assert p.partnership.closures == ()
+    assert p.partnership.hide_positions_until_all_voted is True
+
+
+def test_stockport_agencies() -> None:
+    p = load_profile("stockport")
+    assert p.statutory_partner("la").name == "Stockport Council Children's Services"
+    assert p.statutory_partner("police").name == "Greater Manchester Police"
+    assert p.statutory_partner("health").name == "Stockport CCG"
+    others = {a.name for a in p.agencies if a.statutory_partner is None}
+    assert others == {"Stockport NHS Foundation Trust", "Pennine Care NHS Foundation Trust"}
+
+
+# id, anchor, offset, completed_by, responsible
+STOCKPORT = [
+    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
+    (
+        "information_request",
+        "panel_decision",
+        WorkingDaysAfter(2),
+        "information_request_sent",
+        "manager",
+    ),
+    ("agency_returns", "information_request_sent", WorkingDaysAfter(8), None, "agency_lead"),
+    (
+        "rapid_review_meeting",
+        "panel_decision",
+        WorkingDayWindow(7, 13),
+        "rapid_review_meeting",
+        "manager",
+    ),
+    ("papers_circulated", "rapid_review_meeting", WorkingDaysBefore(1), None, "manager"),
+    (
+        "rapid_review_report",
+        "referral_received",
+        WorkingDaysAfter(15),
+        "rapid_review_report_sent",
+        "chair",
+    ),
+    ("desktop_review_6m", "rapid_review_report_sent", MonthsAfter(6), None, "manager"),
+    ("desktop_review_12m", "rapid_review_report_sent", MonthsAfter(12), None, "manager"),
+    ("local_review_report", "local_review_decided", MonthsAfter(6), None, "chair"),
+    ("complaint_response", "complaint_received", CalendarDaysAfter(28), None, "manager"),
+]
+
+HALTON = [
+    ("virtual_panel", "referral_received", WorkingDaysAfter(1), "panel_decision", "manager"),
+    ("referrer_informed", "referral_received", WorkingDaysAfter(5), None, "manager"),
+    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
+    (
+        "information_request",
+        "referral_received",
+        WorkingDaysAfter(3),
+        "information_request_sent",
+        "manager",
+    ),
+    ("agency_returns", "referral_received", WorkingDaysAfter(9), None, "agency_lead"),
+    (
+        "rapid_review_meeting",
+        "panel_decision",
+        WorkingDaysAfter(13),
+        "rapid_review_meeting",
+        "manager",
+    ),
+    (
+        "rapid_review_report",
+        "referral_received",
+        WorkingDaysAfter(15),
+        "rapid_review_report_sent",
+        "chair",
+    ),
+    ("local_review_report", "local_review_decided", MonthsAfter(6), None, "chair"),
+    ("publication_notice", "publication", WorkingDaysBefore(7), None, "manager"),
+]
+
+
+@pytest.mark.parametrize(("name", "table"), [("stockport", STOCKPORT), ("halton", HALTON)])
+def test_milestones(name: str, table: list[tuple[str, str, object, str | None, str]]) -> None:
+    p = load_profile(name)
+    got = [(m.id, m.anchor, m.offset, m.completed_by, m.responsible) for m in p.milestones]
+    assert got == table
+    for m in p.milestones:
+        assert m.title and m.basis
+        assert m.pathways and set(m.pathways) <= set(PATHWAYS)
+
+
+def test_pathways_follow_the_documents() -> None:
+    s = load_profile("stockport")
+    rapid_only = {m.id for m in s.milestones if m.pathways == ("rapid_review",)}
+    assert rapid_only == {
+        "information_request",
+        "agency_returns",
+        "rapid_review_meeting",
+        "papers_circulated",
+        "desktop_review_6m",
+        "desktop_review_12m",
+    }
+    assert s.milestone("complaint_response").pathways == PATHWAYS
+    assert not s.milestone("national_panel_notification").applies_to("practice_review")
+    assert s.milestone("national_panel_notification").applies_to("queries")
+    assert s.milestone("national_panel_notification").applies_to(None)
+    h = load_profile("halton")
+    assert h.milestone("referrer_informed").pathways == PATHWAYS
+    assert h.milestone("virtual_panel").pathways == ("rapid_review", "queries")
+
+
+def test_halton_agencies() -> None:
+    p = load_profile("halton")
+    assert p.statutory_partner("la").name == "Halton Borough Council"
+    assert p.statutory_partner("police").name == "Cheshire Constabulary"
+    assert p.statutory_partner("health").name == "Cheshire and Merseyside Integrated Care Board"
+    names = {a.name for a in p.agencies}
+    appendix_1 = {
+        "Bridgewater NHS",
+        "Cheshire Constabulary",
+        "CRC",
+        "National Probation Service",
+        "North West Boroughs NHS",
+        "Halton Housing",
+        "The Riverside Group",
+        "Warrington & Halton Hospital",
+        "Halton Borough Council Adult Social Care",
+        "Halton Borough Council Children's Social Care",
+        "Halton Borough Council Early Help",
+        "Halton Borough Council Education Safeguarding Officer",
+        "Youth Justice Service",
+        "Halton Borough Council Public Health",
+        "Halton Place",
+    }
+    assert appendix_1 <= names
+    assert p.partnership.reference_prefix == "HCYPSP"
+
+
+def test_nudges_default_and_overrides() -> None:
+    s = load_profile("stockport")
+    assert s.nudges == DEFAULT_NUDGES
+    assert s.milestone("rapid_review_report").nudges == DEFAULT_NUDGES
+    # "if time allows": reminded, never escalated.
+    papers = s.milestone("papers_circulated").nudges
+    assert papers.escalation is None
+    assert papers.heads_up == DEFAULT_NUDGES.heads_up
+    h = load_profile("halton")
+    panel = h.milestone("virtual_panel").nudges
+    assert panel.heads_up is None
+    assert panel.escalation == Escalation(1, NINE, "manager")
+    assert panel.due_today == DueToday(NINE)
+
+
+def test_profiles_load_by_path_and_are_cached_by_name(tmp_path: Path) -> None:
+    assert load_profile("stockport") is load_profile("stockport")
+    copy = tmp_path / "trafford.toml"
+    copy.write_text((PROFILES_DIR / "stockport.toml").read_text("utf-8"), "utf-8")
+    p = load_profile(copy)
+    assert isinstance(p, Profile)
+    assert p.id == "trafford"
+    assert p.milestones == load_profile("stockport").milestones
+    assert load_profile(str(copy)).id == "trafford"
+
+
+def test_closures_are_dates(tmp_path: Path) -> None:
+    p = load_profile(_write(tmp_path, "closures = []", "closures = [2026-12-31, 2026-12-29]"))
+    assert p.partnership.closures == (date(2026, 12, 29), date(2026, 12, 31))
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, old: str, new: str, *, name: str = "stockport.toml") -> Path:
+    text = (PROFILES_DIR / "stockport.toml").read_text("utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "says"),
+    [
+        # unknown keys, at every level
+        ("[partnership]", "colour = 'blue'\n[partnership]", "colour", "unknown key"),
+        (
+            'reference_prefix = "SSCP"',
+            'reference_prefix = "SSCP"\nlogo = "x"',
+            "partnership.logo",
+            "unknown key",
+        ),
+        (
+            'id = "pennine_care"',
+            'id = "pennine_care"\nphone = "0161"',
+            "agencies[4].phone",
+            "unknown key",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = { working_days_after = 8 }\nowner = 'x'",
+            "milestones[2].owner",
+            "unknown key",
+        ),
+        (
+            'due_today = { at = "09:00" }',
+            'due_today = { at = "09:00", sound = true }',
+            "nudges.due_today.sound",
+            "unknown key",
+        ),
+        # unknown anchor and completing events
+        (
+            'anchor = "information_request_sent"',
+            'anchor = "info_sent"',
+            "milestones[2].anchor",
+            "expected one of referral_received",
+        ),
+        (
+            'completed_by = "rapid_review_report_sent"',
+            'completed_by = "report_sent"',
+            "milestones[5].completed_by",
+            "expected one of",
+        ),
+        # bad offsets
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = { working_days = 8 }",
+            "milestones[2].offset",
+            "expected a table with one of working_days_after",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = 8",
+            "milestones[2].offset",
+            "expected a table with one of",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = { working_days_after = 8, calendar_days_after = 8 }",
+            "milestones[2].offset",
+            "got calendar_days_after, working_days_after",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = { working_days_after = 0 }",
+            "milestones[2].offset.working_days_after",
+            "at least 1",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            'offset = { working_days_after = "8" }',
+            "milestones[2].offset.working_days_after",
+            "expected a whole number",
+        ),
+        (
+            "offset = { working_days_after = 8 }",
+            "offset = { working_days_after = 8.5 }",
+            "milestones[2].offset.working_days_after",
+            "expected a whole number",
+        ),
+        (
+            "offset = { earliest_working_days_after = 7, latest_working_days_after = 13 }",
+            "offset = { earliest_working_days_after = 13, latest_working_days_after = 7 }",
+            "milestones[3].offset.latest_working_days_after",
+            "ends (7) before it starts (13)",
+        ),
+        (
+            "offset = { earliest_working_days_after = 7, latest_working_days_after = 13 }",
+            "offset = { earliest_working_days_after = 7 }",
+            "milestones[3].offset",
+            "got earliest_working_days_after",
+        ),
+        # other values
+        (
+            '"no_response", "queries"]\nresponsible = "manager"\nbasis = "Responded',
+            '"no_response", "complaints"]\nresponsible = "manager"\nbasis = "Responded',
+            "milestones[9].pathways[4]",
+            "expected one of rapid_review",
+        ),
+        (
+            'responsible = "agency_lead"',
+            'responsible = "everyone"',
+            "milestones[2].responsible",
+            "expected one of manager",
+        ),
+        ('id = "desktop_review_12m"', 'id = "desktop_review_6m"', "milestones[7].id", "used twice"),
+        (
+            'id = "desktop_review_12m"',
+            'id = "Desktop 12m"',
+            "milestones[7].id",
+            "lower-case letters",
+        ),
+        (
+            'statutory_partner = "police"',
+            'statutory_partner = "fire"',
+            "agencies[1].statutory_partner",
+            "expected one of la, police, health",
+        ),
+        (
+            'statutory_partner = "police"',
+            "",
+            "agencies",
+            "no agency has statutory_partner = 'police'",
+        ),
+        (
+            "retention_years = 7",
+            "retention_years = true",
+            "partnership.retention_years",
+            "expected a whole number, got true",
+        ),
+        (
+            'reference_prefix = "SSCP"',
+            'reference_prefix = "sscp"',
+            "partnership.reference_prefix",
+            "capital letters",
+        ),
+        (
+            "closures = []",
+            'closures = ["2026-12-29"]',
+            "partnership.closures[0]",
+            "expected a date like 2026-12-29",
+        ),
+        (
+            "hide_positions_until_all_voted = true\n",
+            "",
+            "partnership.hide_positions_until_all_voted",
+            "missing",
+        ),
+        (
+            'heads_up = { working_days_before = 2, at = "09:00" }',
+            'heads_up = { working_days_before = 2, at = "9am" }',
+            "nudges.heads_up.at",
+            'expected a time like "09:00"',
+        ),
+        (
+            "nudges = { escalation = false }",
+            "nudges = { escalation = true }",
+            "milestones[4].nudges.escalation",
+            "expected a table or false",
+        ),
+        ('to = "manager" }', 'to = "nobody" }', "nudges.escalation.to", "expected one of"),
+        # an event can complete only one milestone
+        (
+            'completed_by = "information_request_sent"',
+            'completed_by = "rapid_review_meeting"',
+            "milestones[3].completed_by",
+            "already completes milestone 'information_request'",
+        ),
+    ],
+)
+def test_errors_name_the_file_and_the_key(
+    tmp_path: Path, old: str, new: str, key: str, says: str
+) -> None:
+    path = _write(tmp_path, old, new)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    e = caught.value
+    assert (e.file, e.key) == ("stockport.toml", key)
+    assert str(e).startswith(f"stockport.toml: {key}: ")
+    assert says in e.problem
+
+
+def test_a_loop_of_stand_ins_is_refused(tmp_path: Path) -> None:
+    # agency_returns would count from information_request_sent, which it would itself complete.
+    path = _write(
+        tmp_path,
+        'responsible = "agency_lead"',
+        'responsible = "agency_lead"\ncompleted_by = "panel_decision"',
+    )
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "milestones[1].anchor"
+    assert "information_request -> agency_returns -> information_request" in str(caught.value)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[partnership]", "[partnership", name="halton.toml")
+    with pytest.raises(ProfileError, match=r"^halton\.toml: invalid TOML"):
+        load_profile(path)
+
+
+def test_missing_table(tmp_path: Path) -> None:
+    path = tmp_path / "empty.toml"
+    path.write_text("", "utf-8")
+    with pytest.raises(ProfileError, match=r"^empty\.toml: partnership: missing$"):
+        load_profile(path)
+
+
+def test_unknown_profile_name() -> None:
+    with pytest.raises(ProfileError, match="no profile named 'wigan' .known: halton, stockport"):
+        load_profile("wigan")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match=r"^nowhere\.toml: cannot read"):
+        load_profile(tmp_path / "nowhere.toml")
