@@ -92,7 +92,9 @@ async def find_member(
                 Member.active.is_(True),
             )
         )
-        if found is not None and (found.aad_object_id in (None, aad_object_id) or not aad_object_id):
+        if found is not None and (
+            found.aad_object_id in (None, aad_object_id) or not aad_object_id
+        ):
             return found
     return None
 

@@ -67,7 +67,9 @@ class StateStore:
                 tag = uuid.uuid4().hex
                 if expected in (None, "*"):
                     insert = _insert(self._db.dialect)
-                    stmt = insert(BotStateItem).values(key=key, data=data, e_tag=tag, updated_at=now)
+                    stmt = insert(BotStateItem).values(
+                        key=key, data=data, e_tag=tag, updated_at=now
+                    )
                     stmt = stmt.on_conflict_do_update(
                         index_elements=[BotStateItem.key],
                         set_={"data": data, "e_tag": tag, "updated_at": now},

@@ -47,7 +47,12 @@ async def test_member_found_by_aad_id_or_by_email_until_first_seen(db: Database)
             s, p.id, email="Pat@Example.org", name="Pat", agency="police", roles=["panel"]
         )
         await repo.upsert_member(
-            s, p.id, email="lee@example.org", name="Lee", agency="la", roles=["panel"],
+            s,
+            p.id,
+            email="lee@example.org",
+            name="Lee",
+            agency="la",
+            roles=["panel"],
             aad_object_id="aad-lee",
         )
     async with db.session() as s, s.begin():
@@ -57,7 +62,9 @@ async def test_member_found_by_aad_id_or_by_email_until_first_seen(db: Database)
         assert by_aad is not None and by_aad.name == "Lee"
         assert await repo.find_member(s, p.id, aad_object_id="aad-x", email="x@example.org") is None
         # Lee is known by AAD id: a stranger using Lee's email with another id is not Lee.
-        assert await repo.find_member(s, p.id, aad_object_id="aad-x", email="lee@example.org") is None
+        assert (
+            await repo.find_member(s, p.id, aad_object_id="aad-x", email="lee@example.org") is None
+        )
 
 
 async def test_audit_trail_is_append_only_through_the_repository(db: Database) -> None:
@@ -67,7 +74,10 @@ async def test_audit_trail_is_append_only_through_the_repository(db: Database) -
         await repo.audit(s, action="vote.refused", actor="aad-2", outcome="refused")
     async with db.session() as s:
         trail = await repo.audit_trail(s)
-    assert [(e.action, e.outcome) for e in trail] == [("case.view", "ok"), ("vote.refused", "refused")]
+    assert [(e.action, e.outcome) for e in trail] == [
+        ("case.view", "ok"),
+        ("vote.refused", "refused"),
+    ]
     assert not any(name.startswith(("update", "delete")) and "audit" in name for name in dir(repo))
 
 
@@ -76,8 +86,13 @@ async def test_conversation_reference_replaced_not_duplicated(db: Database) -> N
         p = await repo.ensure_partnership(s, slug="t", name="Test", profile="stockport")
         for conv in ("19:a@thread.tacv2", "19:b@thread.tacv2"):
             await repo.save_conversation_reference(
-                s, p.id, kind="channel", key="rapid_review", conversation_id=conv,
-                service_url="https://smba.trafficmanager.net/uk/", tenant_id="t1",
+                s,
+                p.id,
+                kind="channel",
+                key="rapid_review",
+                conversation_id=conv,
+                service_url="https://smba.trafficmanager.net/uk/",
+                tenant_id="t1",
                 reference={"conversation": {"id": conv}},
             )
     async with db.session() as s:

@@ -1,0 +1,125 @@
+"""The app factory: `create_app(settings)` wires the Bot Framework, database and scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from botbuilder.core import Storage, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.auth import RequestAuthenticator
+from bot.context import AppContext
+from bot.handler import RapidReviewBot
+from bot.http import MAX_BODY_BYTES, messages
+from bot.keys import ADAPTER, AUTHENTICATOR, BOT, CONTEXT, DATABASE, SCHEDULER, SETTINGS
+from bot.settings import Settings
+from bot.state import SqlStorage
+from storage.db import Database
+from storage.state import StateStore
+
+log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+
+
+def app_version() -> str:
+    """The installed version of the project."""
+    try:
+        return version("rapid-review")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    """Log the traceback; tell the person plainly (never the exception text)."""
+    log.error("turn failed", exc_info=error)
+    if context.activity.type == "message":
+        try:
+            await context.send_activity(
+                "Sorry, something went wrong on our side and nothing was saved from that "
+                "message. Please try again shortly."
+            )
+        except Exception:
+            log.exception("could not tell the user about the failure")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = _utcnow,
+    storage: Storage | None = None,
+    authenticator: RequestAuthenticator | None = None,
+) -> web.Application:
+    """Build the aiohttp application; the database and scheduler start with it."""
+    settings.check_listener()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    if authenticator is None:
+        kwargs = {}
+        if settings.openid_metadata_url:
+            kwargs["metadata_url"] = settings.openid_metadata_url
+        authenticator = RequestAuthenticator(
+            app_id=settings.app_id,
+            app_password=settings.app_password,
+            app_type=settings.app_type,
+            tenant_id=settings.tenant_id,
+            **kwargs,
+        )
+    app[AUTHENTICATOR] = authenticator
+    adapter = CloudAdapter(authenticator.bot_framework_authentication)
+    adapter.on_turn_error = _on_turn_error
+    app[ADAPTER] = adapter
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        try:
+            await db.check_migrated()
+            app[DATABASE] = db
+            context = await AppContext.start(settings, db, clock=clock)
+            app[CONTEXT] = context
+            app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)))
+            yield
+        finally:
+            await db.dispose()
+
+    async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
+        await authenticator.start()
+        yield
+        await authenticator.close()
+
+    async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+        scheduler = AsyncIOScheduler(timezone=LONDON)
+        app[SCHEDULER] = scheduler
+        scheduler.start()
+        yield
+        scheduler.shutdown(wait=False)
+
+    app.cleanup_ctx.extend([database_ctx, auth_ctx, scheduler_ctx])
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness and readiness: 200 when the database answers, 503 'degraded' when not."""
+    app = request.app
+    db_ok = await app[DATABASE].ping()
+    scheduler = app.get(SCHEDULER)
+    body = {
+        "status": "ok" if db_ok else "degraded",
+        "version": app_version(),
+        "database": "ok" if db_ok else "unreachable",
+        "scheduler": "running" if scheduler is not None and scheduler.running else "stopped",
+        "partnership": app[CONTEXT].partnership_slug,
+        "auth": app[AUTHENTICATOR].status(),
+    }
+    return web.json_response(body, status=200 if db_ok else 503)

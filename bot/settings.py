@@ -1,0 +1,132 @@
+"""Settings read once from the environment into a typed object."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from storage.urls import normalise_database_url
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/rapid-review.db"
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` names only this machine (127.0.0.0/8, ::1 or localhost)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+TEAMS_SERVICE_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+)
+
+
+def service_url_allowed(service_url: str, extra: tuple[str, ...], development: bool) -> bool:
+    """True for Teams' service hosts over HTTPS, listed prefixes, and loopback in development."""
+    parts = urlsplit(service_url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host in TEAMS_SERVICE_HOSTS:
+        return True
+    if any(service_url.startswith(prefix) for prefix in extra):
+        return True
+    return development and parts.scheme in ("http", "https") and is_loopback(host)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment."""
+
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    tenant_id: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    partnership_profile: str = "stockport"
+    host: str = "127.0.0.1"
+    port: int = 3978
+    log_level: str = "INFO"
+    service_url_allow_list: tuple[str, ...] = ()
+    openid_metadata_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from `env` (default: the process environment)."""
+        env = os.environ if env is None else env
+        port_text = env.get("PORT", "3978")
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SettingsError(f"PORT must be a number, not {port_text!r}") from None
+        if not 0 < port < 65536:
+            raise SettingsError(f"PORT must be between 1 and 65535, not {port}")
+        app_type = env.get("MicrosoftAppType", "") or "MultiTenant"
+        if app_type not in {"MultiTenant", "SingleTenant", "UserAssignedMSI"}:
+            raise SettingsError(
+                "MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI, "
+                f"not {app_type!r}"
+            )
+        tenant_id = env.get("MicrosoftAppTenantId", "")
+        if app_type in {"SingleTenant", "UserAssignedMSI"} and not tenant_id:
+            raise SettingsError(
+                f"MicrosoftAppTenantId is required when MicrosoftAppType is {app_type}"
+            )
+        allow = tuple(
+            s.strip() for s in env.get("SERVICE_URL_ALLOW_LIST", "").split(",") if s.strip()
+        )
+        return cls(
+            app_id=env.get("MicrosoftAppId", ""),
+            app_password=env.get("MicrosoftAppPassword", ""),
+            app_type=app_type,
+            tenant_id=tenant_id,
+            database_url=normalise_database_url(
+                env.get("DATABASE_URL", "") or DEFAULT_DATABASE_URL
+            ),
+            partnership_profile=env.get("PARTNERSHIP_PROFILE", "") or "stockport",
+            host=env.get("HOST", "") or "127.0.0.1",
+            port=port,
+            log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
+            service_url_allow_list=allow,
+            openid_metadata_url=env.get("OPENID_METADATA_URL", ""),
+        )
+
+    @property
+    def anonymous(self) -> bool:
+        """True when no Microsoft app id is set (local development only)."""
+        return not self.app_id
+
+    def check_listener(self) -> None:
+        """Refuse an unauthenticated listener on anything but loopback."""
+        if self.anonymous and not is_loopback(self.host):
+            raise SettingsError(
+                f"Refusing to listen on {self.host} without MicrosoftAppId: anyone could post "
+                "activities to the bot. Set MicrosoftAppId and MicrosoftAppPassword, or use "
+                "HOST=127.0.0.1 for local development."
+            )
+
+    def service_url_allowed(self, service_url: str) -> bool:
+        """True when replies may be sent to `service_url` (Teams' hosts; loopback only in dev)."""
+        return service_url_allowed(service_url, self.service_url_allow_list, self.anonymous)
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind database_url, if it is one."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix) :]
+            return None if rest in ("", ":memory:") else Path(rest)
+        return None
