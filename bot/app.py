@@ -17,7 +17,10 @@ from bot.auth import RequestAuthenticator
 from bot.context import AppContext
 from bot.handler import RapidReviewBot
 from bot.http import MAX_BODY_BYTES, messages
-from bot.keys import ADAPTER, AUTHENTICATOR, BOT, CONTEXT, DATABASE, SCHEDULER, SETTINGS
+from bot.keys import ADAPTER, AUTHENTICATOR, BOT, CONTEXT, COURIER, DATABASE, SCHEDULER, SETTINGS
+from bot.messenger import Messenger
+from bot.outbox import Courier
+from bot.renderers import RENDERERS
 from bot.settings import Settings
 from bot.state import SqlStorage
 from storage.db import Database
@@ -86,7 +89,10 @@ def create_app(
             app[DATABASE] = db
             context = await AppContext.start(settings, db, clock=clock)
             app[CONTEXT] = context
-            app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)))
+            messenger = Messenger(authenticator.bot_framework_authentication, settings)
+            courier = Courier(context, messenger, RENDERERS)
+            app[COURIER] = courier
+            app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)), courier)
             yield
         finally:
             await db.dispose()

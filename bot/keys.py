@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from bot.auth import RequestAuthenticator
     from bot.context import AppContext
+    from bot.outbox import Courier
     from bot.settings import Settings
     from storage.db import Database
 
@@ -23,3 +24,4 @@ ADAPTER: web.AppKey[CloudAdapter] = web.AppKey("adapter")
 BOT: web.AppKey[ActivityHandler] = web.AppKey("bot")
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 CONTEXT: web.AppKey[AppContext] = web.AppKey("context")
+COURIER: web.AppKey[Courier] = web.AppKey("courier")

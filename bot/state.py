@@ -68,6 +68,8 @@ class SqlStorage(Storage):  # type: ignore[misc]
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         """Read the items under `keys`, each carrying its current e_tag."""
+        if keys is None:
+            raise ValueError("Keys are required when reading")
         found = await self._store.read(keys)
         result: dict[str, Any] = {}
         for key, stored in found.items():
@@ -82,11 +84,14 @@ class SqlStorage(Storage):  # type: ignore[misc]
     async def write(self, changes: dict[str, Any]) -> None:
         """Write `changes`; an item whose e_tag is stale is refused (nothing is written)."""
         if changes is None:
-            raise ValueError("changes are required when writing")
+            raise ValueError("Changes are required when writing")
         if not changes:
             return
         encoded: dict[str, tuple[str, str | None]] = {}
         for key, item in changes.items():
+            tag = item.get("e_tag") if isinstance(item, dict) else getattr(item, "e_tag", None)
+            if tag == "":
+                raise StateConflict(f"state {key!r}: an empty e_tag matches nothing")
             body = copy.copy(item)
             if isinstance(body, dict):
                 body.pop("e_tag", None)

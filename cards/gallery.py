@@ -12,9 +12,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from cards.base import Card
+from cards.referral import (
+    DEMO_AGENCIES,
+    cancel_confirm_card,
+    channel_case_card,
+    demo_referral_form,
+    my_referrals_card,
+    referral_confirmation_card,
+    referral_details_card,
+    referral_step_card,
+    referral_summary_card,
+)
 from cards.welcome import help_card, team_welcome_card, welcome_card
 
 __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
@@ -26,6 +38,99 @@ GALLERY: dict[str, Callable[[], Card]] = {
     "welcome": lambda: welcome_card(DEMO_PARTNERSHIP),
     "team_welcome": lambda: team_welcome_card(DEMO_PARTNERSHIP),
     "help": lambda: help_card(DEMO_PARTNERSHIP),
+    "referral_step_pathway": lambda: referral_step_card(
+        "pathway",
+        {},
+        {},
+        token="demo-token",
+        agencies=DEMO_AGENCIES,
+        step_number=1,
+        total_steps=4,
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_step_referrer": lambda: referral_step_card(
+        "referrer",
+        {"referrer_name": "Sam Example", "referrer_email": "sam.example@northdale.example"},
+        {},
+        token="demo-token",
+        agencies=DEMO_AGENCIES,
+        step_number=2,
+        total_steps=4,
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_step_child": lambda: referral_step_card(
+        "child",
+        demo_referral_form()["child"],
+        {},
+        token="demo-token",
+        agencies=DEMO_AGENCIES,
+        step_number=3,
+        total_steps=4,
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_step_child_errors": lambda: referral_step_card(
+        "child",
+        {"event_date": "2026-11-03", "date_of_birth": "2007-05-01", "care_leaver": "false"},
+        {
+            "date_of_birth": "By these dates the child was 19 on the date of the event. "
+            "Referrals are for children under 18, or care leavers under 25: if they are a "
+            "care leaver, tick the box below.",
+            "gender": "Choose the child's gender, or Not known.",
+        },
+        token="demo-token",
+        agencies=DEMO_AGENCIES,
+        step_number=3,
+        total_steps=4,
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_step_views": lambda: referral_step_card(
+        "views",
+        demo_referral_form()["views"],
+        {},
+        token="demo-token",
+        agencies=DEMO_AGENCIES,
+        step_number=4,
+        total_steps=4,
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_summary": lambda: referral_summary_card(
+        demo_referral_form(),
+        token="demo-token",
+        agency_names=dict(DEMO_AGENCIES),
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "referral_cancel_confirm": lambda: cancel_confirm_card(token="demo-token"),
+    "referral_confirmation": lambda: referral_confirmation_card(
+        reference="NSCP-2026-0001",
+        pathway_label="A: Rapid review",
+        next_steps=(
+            ("The virtual panel decides", date(2026, 11, 24)),
+            ("You will hear the outcome", date(2026, 11, 27)),
+        ),
+        partnership_name=DEMO_PARTNERSHIP,
+    ),
+    "channel_case": lambda: channel_case_card(
+        reference="NSCP-2026-0001",
+        referring_agency="Northdale Hospitals NHS Trust",
+        pathway_label="A: Rapid review",
+        event_date=date(2026, 11, 3),
+        received_date=date(2026, 11, 20),
+        next_deadline=("Notify the National Panel", date(2026, 11, 27)),
+        status="Waiting for the virtual panel",
+    ),
+    "referral_details": lambda: referral_details_card(
+        reference="NSCP-2026-0001",
+        form=demo_referral_form(),
+        agency_names=dict(DEMO_AGENCIES),
+        received_at_text="Fri 20 Nov 2026 at 14:05",
+    ),
+    "my_referrals": lambda: my_referrals_card(
+        drafts=(("Referral started Thu 19 Nov 2026", "Thu 19 Nov 2026 at 16:40"),),
+        submitted=(
+            ("NSCP-2026-0001", "Waiting for the virtual panel", "Fri 20 Nov 2026"),
+            ("NSCP-2026-0002", "Rapid review meeting booked", "Mon 23 Nov 2026"),
+        ),
+    ),
 }
 
 

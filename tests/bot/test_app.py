@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings, SettingsError
 from helpers.activities import message, recorded
 from helpers.app import app_settings, running_app
 from helpers.connector import FakeConnector
 from helpers.tokens import OpenIdTestServer, generate_key, mint_token
-from sqlalchemy import func, select
-
-from bot.settings import Settings, SettingsError
 from storage.db import Database, DatabaseNotMigrated
 from storage.models import AuditEvent, BotStateItem, ProcessedActivity
 

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Callable
 import jwt
 import pytest
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
+
+from bot.auth import AuthenticationError, OpenIdKeySource, RequestAuthenticator
 from helpers.tokens import (
     TEAMS_SERVICE_URL,
     KeyPair,
@@ -16,8 +18,6 @@ from helpers.tokens import (
     generate_key,
     mint_token,
 )
-
-from bot.auth import AuthenticationError, OpenIdKeySource, RequestAuthenticator
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
 TIMEOUT = 0.5
@@ -210,8 +210,9 @@ async def test_other_algorithms_are_rejected(auth: RequestAuthenticator, key_a: 
         "serviceurl": TEAMS_SERVICE_URL,
         "exp": int(time.time()) + 600,
     }
-    hs = jwt.encode(claims, "secret-secret-secret-secret-secret", algorithm="HS256",
-                    headers={"kid": key_a.kid})
+    hs = jwt.encode(
+        claims, "secret-secret-secret-secret-secret", algorithm="HS256", headers={"kid": key_a.kid}
+    )
     unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": key_a.kid})
     ps = mint_token(key_a, aud=APP_ID, algorithm="PS256")
     for token in (hs, unsigned, ps):
@@ -235,9 +236,7 @@ async def test_key_not_endorsed_for_channel_is_rejected(
     await auth.authenticate(activity(channel_id="webchat"), bearer(token))
 
 
-async def test_service_url_mismatch_is_rejected(
-    auth: RequestAuthenticator, key_a: KeyPair
-) -> None:
+async def test_service_url_mismatch_is_rejected(auth: RequestAuthenticator, key_a: KeyPair) -> None:
     token = mint_token(key_a, aud=APP_ID)
     with pytest.raises(AuthenticationError, match="serviceurl"):
         await auth.authenticate(activity(service_url="https://evil.example/"), bearer(token))
@@ -358,8 +357,12 @@ async def test_start_does_not_block_or_fail_when_metadata_is_unreachable(
     url = srv.metadata_url
     await srv.close()  # nothing listens on that port any more
     auth = RequestAuthenticator(
-        app_id=APP_ID, app_password="secret", app_type="MultiTenant", tenant_id="",
-        metadata_url=url, http_timeout=TIMEOUT,
+        app_id=APP_ID,
+        app_password="secret",
+        app_type="MultiTenant",
+        tenant_id="",
+        metadata_url=url,
+        http_timeout=TIMEOUT,
     )
     try:
         started = time.monotonic()
@@ -468,7 +471,10 @@ async def test_empty_app_id_gives_anonymous_result() -> None:
             assert client.config.credentials.microsoft_app_id == ""  # no outbound token
         assert auth.anonymous
         assert auth.status() == {
-            "mode": "anonymous", "keys": 0, "last_refresh": None, "last_error": None
+            "mode": "anonymous",
+            "keys": 0,
+            "last_refresh": None,
+            "last_error": None,
         }
     finally:
         await auth.close()

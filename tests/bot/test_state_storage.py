@@ -98,3 +98,26 @@ def test_stored_state_cannot_name_arbitrary_classes() -> None:
         decode_state('{"x": {"py/reduce": [{"py/function": "subprocess.call"}, ["ls"]]}}')
     with pytest.raises(UnsafeStateError):
         decode_state('{"x": {"py/repr": "os/os.getcwd()"}}')
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "return_empty_object_when_reading_unknown_key",
+        "handle_null_keys_when_reading",
+        "handle_null_keys_when_writing",
+        "does_not_raise_when_writing_no_items",
+        "create_object",
+        "handle_crazy_keys",
+        "update_object",
+        "delete_object",
+        "delete_unknown_object",
+        "perform_batch_operations",
+        "proceeds_through_waterfall",
+    ],
+)
+async def test_the_sdk_storage_conformance_suite(db: Database, check: str) -> None:
+    """The Bot Framework's own tests for a `Storage` implementation, on our SQL store."""
+    from botbuilder.testing.storage_base_tests import StorageBaseTests
+
+    assert await getattr(StorageBaseTests, check)(SqlStorage(StateStore(db))) is True

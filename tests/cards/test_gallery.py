@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.cards import check_cards
 
 import cards.base
 from cards.base import (
@@ -24,6 +23,7 @@ from cards.base import (
 )
 from cards.gallery import GALLERY, export_gallery, main
 from cards.welcome import HELP_COMMANDS, help_card, team_welcome_card, welcome_card
+from helpers.cards import check_cards
 
 
 def _actions(card: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -11,14 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import cards as checker
-from helpers.cards import (
-    MAX_CARD_BYTES,
-    CardCheckerUnavailable,
-    assert_valid_card,
-    card_problems,
-    check_cards,
-)
 
 from cards.base import (
     action_set,
@@ -33,6 +25,14 @@ from cards.base import (
     text_input,
     toggle_input,
     user_text,
+)
+from helpers import cards as checker
+from helpers.cards import (
+    MAX_CARD_BYTES,
+    CardCheckerUnavailable,
+    assert_valid_card,
+    card_problems,
+    check_cards,
 )
 
 Card = dict[str, Any]

@@ -1,0 +1,151 @@
+"""Delivering the outbox: claim, render from the current database state, send, mark.
+
+Renderers are routed by the row's `kind`; each builds the address and the activity from the
+database at send time (so a case card shows the case as it is now) and may record what the
+send produced (the case card's activity id starts the case's thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.messenger import Address, Messenger, SendError
+from storage import outbox
+from storage.models import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({412, 429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 8
+
+
+class NotReady(Exception):
+    """The message cannot be rendered yet (e.g. no rapid review channel registered)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to send, and what to record once it is sent."""
+
+    address: Address
+    activity: Activity
+    on_sent: Callable[[AsyncSession, str], Awaitable[None]] | None = None
+
+
+Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
+
+
+def card_message(card: dict[str, Any], text: str | None = None) -> Activity:
+    """A message activity carrying one Adaptive Card."""
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    if text:
+        activity.text = text
+    return activity
+
+
+def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> timedelta:
+    """Exponential backoff with full jitter, never sooner than the server's Retry-After."""
+    base = min(300.0, 2.0 ** min(attempt, 8))
+    delay = rng.uniform(base / 2, base)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, 3600.0))
+    return timedelta(seconds=delay)
+
+
+class Courier:
+    """Claims due outbox rows and sends them, one worker identity per process."""
+
+    def __init__(
+        self, app: AppContext, messenger: Messenger, renderers: dict[str, Renderer]
+    ) -> None:
+        self.app = app
+        self.messenger = messenger
+        self.renderers = renderers
+        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.rng = random.Random()
+
+    async def deliver(self, ids: Sequence[int] | None = None, limit: int = 100) -> int:
+        """Claim and send what is due now (or just `ids`); how many were sent."""
+        now = self.app.now()
+        async with self.app.db.session() as session, session.begin():
+            await outbox.release_stale_claims(session, now)
+            claimed = await outbox.claim_due(
+                session, now=now, worker=self.worker, limit=limit, ids=ids
+            )
+        sent = 0
+        for message_id in claimed:
+            sent += await self._send_one(message_id)
+        return sent
+
+    async def _send_one(self, message_id: int) -> int:
+        async with self.app.db.session() as session:
+            row = await session.get(OutboundMessage, message_id)
+            assert row is not None
+            renderer = self.renderers.get(row.kind)
+            try:
+                if renderer is None:
+                    raise NotReady(f"no renderer for {row.kind!r}")
+                rendered = await renderer(self.app, session, row)
+            except NotReady as why:
+                await self._retry_later(message_id, str(why), row.attempts, None, hold=True)
+                return 0
+            attempts = row.attempts
+        try:
+            activity_id = await self.messenger.send(rendered.address, rendered.activity)
+        except SendError as exc:
+            await self._failed(message_id, exc, attempts)
+            return 0
+        async with self.app.db.session() as session, session.begin():
+            ok = await outbox.mark_sent(
+                session, message_id, worker=self.worker, activity_id=activity_id, now=self.app.now()
+            )
+            if ok and rendered.on_sent is not None:
+                await rendered.on_sent(session, activity_id)
+        return 1
+
+    async def _failed(self, message_id: int, exc: SendError, attempts: int) -> None:
+        log.warning("outbox send failed", extra={"outbox_id": message_id, "status": exc.status})
+        if exc.status is None:
+            # No answer: it may have been posted. Do not post it blindly again.
+            await self._mark(message_id, str(exc), outbox.UNCERTAIN, None)
+        elif exc.status in RETRYABLE and attempts + 1 < MAX_ATTEMPTS:
+            await self._retry_later(message_id, str(exc), attempts, exc.retry_after)
+        else:
+            await self._mark(message_id, str(exc), outbox.FAILED, None)
+
+    async def _retry_later(
+        self,
+        message_id: int,
+        error: str,
+        attempts: int,
+        retry_after: float | None,
+        *,
+        hold: bool = False,
+    ) -> None:
+        delay = timedelta(minutes=5) if hold else backoff(attempts, retry_after, self.rng)
+        await self._mark(message_id, error, outbox.PENDING, self.app.now() + delay)
+
+    async def _mark(
+        self, message_id: int, error: str, status: str, retry_at: datetime | None
+    ) -> None:
+        async with self.app.db.session() as session, session.begin():
+            await outbox.mark_failed_attempt(
+                session,
+                message_id,
+                worker=self.worker,
+                error=error,
+                status=status,
+                retry_at=retry_at,
+            )

@@ -1,0 +1,60 @@
+"""Who sent an activity: the Teams identity, enriched from the roster and Teams profile."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from bot.context import AppContext
+from bot.referrals import Person
+from storage import repositories as repo
+from storage.models import Member
+
+log = logging.getLogger(__name__)
+
+
+async def teams_email(context: TurnContext) -> str | None:
+    """The sender's email from Teams (None if Teams does not say)."""
+    sender = context.activity.from_property
+    if sender is None or not sender.id:
+        return None
+    try:
+        member = await TeamsInfo.get_member(context, sender.id)
+    except Exception:
+        log.info("could not read the sender's Teams profile")
+        return None
+    email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+    return email.strip().lower() if isinstance(email, str) and "@" in email else None
+
+
+async def person_of(context: TurnContext, *, look_up_email: bool = False) -> Person:
+    """The sender as a Person (email looked up only when asked: it costs a connector call)."""
+    sender = context.activity.from_property
+    aad = getattr(sender, "aad_object_id", None) if sender else None
+    name = getattr(sender, "name", None) if sender else None
+    email = await teams_email(context) if look_up_email else None
+    return Person(
+        aad_object_id=aad if isinstance(aad, str) and aad else None,
+        name=name if isinstance(name, str) else "",
+        email=email,
+        teams_user_id=getattr(sender, "id", None) if sender else None,
+    )
+
+
+async def member_of(app: AppContext, person: Person) -> Member | None:
+    """The roster entry for a person (by AAD object id, else by email until first seen)."""
+    async with app.db.session() as session:
+        return await repo.find_member(
+            session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
+        )
+
+
+def tenant_of(context: TurnContext) -> str | None:
+    """The tenant the activity came from."""
+    conversation = context.activity.conversation
+    tenant = getattr(conversation, "tenant_id", None) if conversation else None
+    if not tenant and isinstance(context.activity.channel_data, dict):
+        tenant = (context.activity.channel_data.get("tenant") or {}).get("id")
+    return tenant if isinstance(tenant, str) and tenant else None

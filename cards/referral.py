@@ -1,0 +1,615 @@
+"""Referral cards: the form step by step, the check-your-answers summary, the confirmation,
+the privacy-safe channel card, the confidential details and "my referrals".
+
+The questions (ids, wording, limits) come from `review.referral.FIELD_INFO`, so an input's
+``maxLength`` always matches the check the bot makes when the step comes back.
+
+Buttons are Action.Submit with ``data = {"action": ..., "token": ...}``: the token names the
+step a card was sent for, so the bot can tell a card from an earlier step submitted after the
+dialog moved on (it then says `out_of_date_text` and sends the current step). "Cancel" and
+"Back" send no inputs (``associatedInputs: none``), so Teams does not insist on the required
+answers before letting someone leave or go back; what they typed on that step is not sent.
+
+A step shown again prefills every input from ``values``; only a date that is not a real
+``YYYY-MM-DD`` date (which Teams' date picker never sends) cannot be put back in its picker.
+
+Everything a person typed is shown with `user_text` (a TextRun, never markdown) or in a
+`fact_set` (escaped), never in a markdown TextBlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from cards.base import (
+    Action,
+    Card,
+    Element,
+    action_set,
+    adaptive_card,
+    choice_set,
+    container,
+    date_input,
+    escape_markdown,
+    execute_action,
+    fact_set,
+    heading,
+    rich_text,
+    submit_action,
+    text_block,
+    text_input,
+    text_run,
+    toggle_input,
+    user_text,
+)
+from cards.welcome import ACTION_REFERRAL_CONTINUE, ACTION_REFERRAL_MINE, ACTION_REFERRAL_START
+from review.referral import (
+    CARE_LEAVER_MAX_AGE,
+    CHILD_MAX_AGE,
+    FIELD_INFO,
+    FIELDS,
+    GENDERS,
+    PATHWAYS,
+    SECTION_TITLES,
+    SECTIONS,
+    FieldInfo,
+    derived_age,
+    format_date,
+    parse_iso_date,
+    summary_rows,
+)
+
+__all__ = [
+    "ACTION_BACK",
+    "ACTION_CANCEL",
+    "ACTION_CANCEL_CONFIRMED",
+    "ACTION_EDIT",
+    "ACTION_RESUME",
+    "ACTION_STEP",
+    "ACTION_SUBMIT",
+    "DEMO_AGENCIES",
+    "VERB_CASE_VIEW",
+    "cancel_confirm_card",
+    "channel_case_card",
+    "demo_referral_form",
+    "my_referrals_card",
+    "out_of_date_text",
+    "referral_confirmation_card",
+    "referral_details_card",
+    "referral_step_card",
+    "referral_summary_card",
+]
+
+ACTION_STEP = "referral.step"
+ACTION_BACK = "referral.back"
+ACTION_CANCEL = "referral.cancel"
+ACTION_CANCEL_CONFIRMED = "referral.cancel_confirmed"
+ACTION_RESUME = "referral.resume"
+ACTION_EDIT = "referral.edit"
+ACTION_SUBMIT = "referral.submit"
+VERB_CASE_VIEW = "case.view"
+
+_AGE_NOTE = (
+    f"The age is worked out for you from the two dates. The child must have been under "
+    f"{CHILD_MAX_AGE + 1} on the date of the event, or under {CARE_LEAVER_MAX_AGE + 1} if "
+    "they are a care leaver."
+)
+# Shown as a title and the text under it rather than in a fact set, where they would be cramped.
+_LONG_ANSWERS = frozenset({"discussed_with", "worked_well", "did_not_work_well", "key_issues"})
+_CHILD_PRIVACY_NOTE = (
+    "Only the panel and you can see the child's details. The partnership's channel shows "
+    "the reference and dates only."
+)
+
+
+# --- small pieces ---------------------------------------------------------------------------
+
+
+def _partnership_line(prefix: str, partnership_name: str, suffix: str = "") -> Element:
+    """A sentence naming the partnership in bold, as TextRuns so the name is never markdown."""
+    runs = [text_run(prefix), text_run(partnership_name, weight="Bolder")]
+    if suffix:
+        runs.append(text_run(suffix))
+    return rich_text(runs)
+
+
+def _error_text(message: str) -> Element:
+    """An error message shown directly under its field."""
+    return text_block(escape_markdown(message), color="Attention", wrap=True, spacing="Small")
+
+
+def _error_banner(count: int) -> Element:
+    """The banner at the top of a step shown again with errors."""
+    answers = "answer" if count == 1 else "answers"
+    return container(
+        [text_block(f"Please check {count} {answers} below", weight="Bolder", color="Attention")],
+        style="attention",
+    )
+
+
+def _string(values: Mapping[str, str], field_id: str) -> str | None:
+    """The value to prefill for a field, or None when there is none."""
+    value = values.get(field_id)
+    return value if isinstance(value, str) and value else None
+
+
+def _input(
+    info: FieldInfo, values: Mapping[str, str], agencies: Sequence[tuple[str, str]]
+) -> Element:
+    """The card input asking one question, prefilled from ``values``."""
+    value = _string(values, info.id)
+    error_message = info.missing if info.required else None
+    if info.kind == "pathway":
+        return choice_set(
+            info.id,
+            info.label,
+            [(pathway.title, pathway.id) for pathway in PATHWAYS.values()],
+            is_required=info.required,
+            error_message=error_message,
+            style="expanded",
+            value=value if value in PATHWAYS else None,
+        )
+    if info.kind == "agency":
+        ids = {agency_id for agency_id, _ in agencies}
+        return choice_set(
+            info.id,
+            info.label,
+            [(name, agency_id) for agency_id, name in agencies],
+            is_required=info.required,
+            error_message=error_message,
+            style="compact",
+            placeholder=info.placeholder,
+            value=value if value in ids else None,
+        )
+    if info.kind == "choice":
+        return choice_set(
+            info.id,
+            info.label,
+            [(label, choice) for choice, label in GENDERS.items()],
+            is_required=info.required,
+            error_message=error_message,
+            style="expanded",
+            value=value if value in GENDERS else None,
+        )
+    if info.kind == "date":
+        return date_input(
+            info.id,
+            info.label,
+            is_required=info.required,
+            error_message=error_message,
+            value=parse_iso_date(value),
+        )
+    if info.kind == "toggle":
+        return toggle_input(
+            info.id,
+            info.placeholder or info.label,
+            label=info.label,
+            value=value == "true",
+        )
+    return text_input(
+        info.id,
+        info.label,
+        is_required=info.required,
+        error_message=error_message,
+        max_length=info.max_length,
+        placeholder=info.placeholder,
+        is_multiline=True if info.kind == "multiline" else None,
+        value=value,
+        style="email" if info.kind == "email" else "tel" if info.kind == "phone" else None,
+    )
+
+
+def _section_intro(section: str) -> list[Element]:
+    """What a step says before its questions."""
+    if section == "pathway":
+        intro: list[Element] = [
+            text_block(
+                "Choose the pathway you are asking for. If you are not sure, talk to your "
+                "agency's designated safeguarding lead or the partnership manager first."
+            )
+        ]
+        for pathway in PATHWAYS.values():
+            intro.append(text_block(f"**{pathway.title}**", spacing="Medium"))
+            intro.append(text_block(pathway.explanation, spacing="Small", is_subtle=True))
+        return intro
+    if section == "referrer":
+        return [
+            text_block(
+                "Your name and email come from Teams: change them if they are not right.",
+                is_subtle=True,
+            )
+        ]
+    if section == "child":
+        return [text_block(_CHILD_PRIVACY_NOTE, is_subtle=True)]
+    return [
+        text_block(
+            "Explain why you think this meets the criteria for the pathway you chose. "
+            "The questions below will help you structure it."
+        )
+    ]
+
+
+def _before_field(field_id: str) -> list[Element]:
+    """Anything shown just before a question (a subheading for a group of questions)."""
+    if field_id == "lead_name":
+        return [
+            text_block(
+                "Your agency's lead for a possible review", weight="Bolder", spacing="Large"
+            ),
+            text_block(
+                "The person your agency has named to lead on a review if there is one.",
+                is_subtle=True,
+                spacing="Small",
+            ),
+        ]
+    return []
+
+
+def _after_field(field_id: str, values: Mapping[str, str]) -> list[Element]:
+    """Anything shown just after a question and its error (the derived age)."""
+    if field_id != "date_of_birth":
+        return []
+    shown: list[Element] = [text_block(_AGE_NOTE, is_subtle=True, size="Small")]
+    age = derived_age(values)
+    if age is not None:
+        shown.append(text_block(f"Age on the date of the event: **{age}**", spacing="Small"))
+    return shown
+
+
+def _summary_section(
+    section: str, values: Mapping[str, str], agency_names: Mapping[str, str]
+) -> list[Element]:
+    """A section's answers: short ones in fact sets, long ones as a title and plain text."""
+    elements: list[Element] = []
+    facts: list[tuple[str, str]] = []
+    for row in summary_rows(section, values, agency_names=agency_names):
+        if row.field in _LONG_ANSWERS:
+            if facts:
+                elements.append(fact_set(facts))
+                facts = []
+            elements.append(text_block(escape_markdown(row.title), weight="Bolder"))
+            elements.append(user_text(row.value, spacing="Small"))
+        else:
+            facts.append((row.title, row.value))
+    if facts:
+        elements.append(fact_set(facts))
+    return elements
+
+
+def _values(form: Mapping[str, Mapping[str, str]], section: str) -> Mapping[str, str]:
+    """A section's values from a whole form (empty when absent)."""
+    values = form.get(section)
+    return values if isinstance(values, Mapping) else {}
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+def referral_step_card(
+    section: str,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    *,
+    token: str,
+    agencies: Sequence[tuple[str, str]],
+    step_number: int,
+    total_steps: int,
+    partnership_name: str,
+) -> Card:
+    """One step of the form (ValueError for an unknown section); ``agencies``: (id, name) pairs."""
+    if section not in FIELDS:
+        raise ValueError(f"unknown referral section {section!r}; expected one of {SECTIONS}")
+    body: list[Element] = [
+        _partnership_line("Referral to ", partnership_name),
+        text_block(f"Step {step_number} of {total_steps}", is_subtle=True, size="Small"),
+        heading(SECTION_TITLES[section]),
+    ]
+    if errors:
+        body.append(_error_banner(len(errors)))
+        body.extend(
+            _error_text(message) for key, message in errors.items() if key not in FIELDS[section]
+        )
+    body.extend(_section_intro(section))
+    for field_id in FIELDS[section]:
+        body.extend(_before_field(field_id))
+        body.append(_input(FIELD_INFO[field_id], values, agencies))
+        if field_id in errors:
+            body.append(_error_text(errors[field_id]))
+        body.extend(_after_field(field_id, values))
+    actions: list[Action] = [
+        submit_action(
+            "Next", {"action": ACTION_STEP, "section": section, "token": token}, style="positive"
+        )
+    ]
+    if step_number > 1:
+        actions.append(
+            submit_action("Back", {"action": ACTION_BACK, "token": token}, associated_inputs="none")
+        )
+    actions.append(
+        submit_action("Cancel", {"action": ACTION_CANCEL, "token": token}, associated_inputs="none")
+    )
+    return adaptive_card(
+        body, actions, fallback_text=f"Referral form, step {step_number} of {total_steps}."
+    )
+
+
+def referral_summary_card(
+    form: Mapping[str, Mapping[str, str]],
+    *,
+    token: str,
+    agency_names: Mapping[str, str],
+    partnership_name: str,
+) -> Card:
+    """Check your answers: each section's answers with an Edit button, then Submit or Cancel."""
+    body: list[Element] = [
+        heading("Check your referral"),
+        _partnership_line("Check your answers before you send them to ", partnership_name, "."),
+    ]
+    for section in SECTIONS:
+        title = SECTION_TITLES[section]
+        body.append(
+            container(
+                [
+                    text_block(title, weight="Bolder", style="heading"),
+                    *_summary_section(section, _values(form, section), agency_names),
+                    action_set(
+                        [
+                            submit_action(
+                                "Edit",
+                                {"action": ACTION_EDIT, "section": section, "token": token},
+                                associated_inputs="none",
+                                tooltip=f"Change {title.lower()}",
+                            )
+                        ]
+                    ),
+                ],
+                separator=True,
+                spacing="Large",
+            )
+        )
+    body.append(
+        text_block(
+            "When you submit, the partnership team and the virtual panel are told straight "
+            "away. The channel shows only the reference, agency, pathway and dates.",
+            is_subtle=True,
+            size="Small",
+        )
+    )
+    return adaptive_card(
+        body,
+        [
+            submit_action(
+                "Submit referral", {"action": ACTION_SUBMIT, "token": token}, style="positive"
+            ),
+            submit_action(
+                "Cancel", {"action": ACTION_CANCEL, "token": token}, associated_inputs="none"
+            ),
+        ],
+        fallback_text="Check your referral, then submit it.",
+    )
+
+
+def cancel_confirm_card(*, token: str) -> Card:
+    """Ask before throwing a referral away."""
+    return adaptive_card(
+        [
+            heading("Cancel this referral?"),
+            text_block("What you have entered will be deleted."),
+        ],
+        [
+            submit_action(
+                "Yes, cancel",
+                {"action": ACTION_CANCEL_CONFIRMED, "token": token},
+                style="destructive",
+                associated_inputs="none",
+            ),
+            submit_action(
+                "No, go back", {"action": ACTION_RESUME, "token": token}, associated_inputs="none"
+            ),
+        ],
+        fallback_text="Cancel this referral? What you have entered will be deleted.",
+    )
+
+
+def out_of_date_text() -> str:
+    """What the bot says before sending the current step again for a card from an old step."""
+    return "This form is out of date — here is where you are now."
+
+
+# --- after submission -----------------------------------------------------------------------
+
+
+def referral_confirmation_card(
+    *,
+    reference: str,
+    pathway_label: str,
+    next_steps: Sequence[tuple[str, date]],
+    partnership_name: str,
+) -> Card:
+    """The referrer's receipt: the reference and what happens next, with dates."""
+    if next_steps:
+        steps = text_block(
+            "\n".join(
+                f"- {escape_markdown(text)} by {format_date(day)}" for text, day in next_steps
+            )
+        )
+    else:
+        steps = text_block("The partnership team will be in touch.")
+    return adaptive_card(
+        [
+            heading(f"Referral {escape_markdown(reference)} received"),
+            _partnership_line("Thank you. ", partnership_name, " has your referral."),
+            fact_set([("Reference", reference), ("Pathway sought", pathway_label)]),
+            text_block("What happens next", weight="Bolder", spacing="Medium"),
+            steps,
+            text_block(
+                "Quote the reference in any emails about this referral. Type **my referrals** "
+                "to see where it is at any time.",
+                is_subtle=True,
+                size="Small",
+            ),
+        ],
+        [submit_action("My referrals", {"action": ACTION_REFERRAL_MINE})],
+        fallback_text=f"Referral {reference} received.",
+    )
+
+
+def channel_case_card(
+    *,
+    reference: str,
+    referring_agency: str,
+    pathway_label: str,
+    event_date: date,
+    received_date: date,
+    next_deadline: tuple[str, date] | None,
+    status: str,
+) -> Card:
+    """The card in the partnership's channel: no child details and no free text, by design."""
+    deadline = (
+        f"{next_deadline[0]}: {format_date(next_deadline[1])}" if next_deadline else "None set"
+    )
+    return adaptive_card(
+        [
+            heading(f"Referral {escape_markdown(reference)}"),
+            fact_set(
+                [
+                    ("Reference", reference),
+                    ("Referring agency", referring_agency),
+                    ("Pathway sought", pathway_label),
+                    ("Date of the event", format_date(event_date)),
+                    ("Received", format_date(received_date)),
+                    ("Next deadline", deadline),
+                    ("Status", status),
+                ]
+            ),
+            text_block(
+                "Panel members can open the referral. Please keep its details out of this channel.",
+                is_subtle=True,
+                size="Small",
+            ),
+        ],
+        [execute_action("View referral", VERB_CASE_VIEW, {"reference": reference})],
+        fallback_text=f"Referral {reference} from {referring_agency}: {status}.",
+    )
+
+
+def referral_details_card(
+    *,
+    reference: str,
+    form: Mapping[str, Mapping[str, str]],
+    agency_names: Mapping[str, str],
+    received_at_text: str,
+) -> Card:
+    """The whole referral, for panel members and the referrer only (1:1 or an invoke reply)."""
+    body: list[Element] = [
+        container(
+            [
+                text_block("Confidential", weight="Bolder", color="Attention", style="heading"),
+                text_block(
+                    "For the panel and the referrer only. Do not forward it or copy it into "
+                    "a channel.",
+                    spacing="Small",
+                ),
+            ],
+            style="attention",
+        ),
+        heading(f"Referral {escape_markdown(reference)}"),
+        fact_set([("Reference", reference), ("Received", received_at_text)]),
+    ]
+    for section in SECTIONS:
+        body.append(
+            container(
+                [
+                    text_block(SECTION_TITLES[section], weight="Bolder", style="heading"),
+                    *_summary_section(section, _values(form, section), agency_names),
+                ],
+                separator=True,
+                spacing="Large",
+            )
+        )
+    return adaptive_card(
+        body, fallback_text=f"Confidential: referral {reference}.", full_width=True
+    )
+
+
+def my_referrals_card(
+    *,
+    drafts: Sequence[tuple[str, str]],
+    submitted: Sequence[tuple[str, str, str]],
+) -> Card:
+    """Your drafts (label, last changed) and sent referrals (reference, status, received)."""
+    body: list[Element] = [heading("My referrals")]
+    actions: list[Action] = []
+    if not drafts and not submitted:
+        body.append(text_block("You have not started or sent any referrals yet."))
+    else:
+        body.append(text_block("Not sent yet", weight="Bolder", style="heading", spacing="Medium"))
+        if drafts:
+            body.append(fact_set([(label, f"Last changed {changed}") for label, changed in drafts]))
+            body.append(
+                action_set(
+                    [
+                        submit_action(
+                            "Continue", {"action": ACTION_REFERRAL_CONTINUE}, style="positive"
+                        )
+                    ]
+                )
+            )
+        else:
+            body.append(text_block("Nothing waiting to be sent.", is_subtle=True))
+        body.append(text_block("Sent", weight="Bolder", style="heading", spacing="Medium"))
+        if submitted:
+            body.append(
+                fact_set(
+                    [
+                        (reference, f"{status} (received {received})")
+                        for reference, status, received in submitted
+                    ]
+                )
+            )
+        else:
+            body.append(text_block("You have not sent any referrals yet.", is_subtle=True))
+    actions.append(submit_action("New referral", {"action": ACTION_REFERRAL_START}))
+    return adaptive_card(body, actions, fallback_text="My referrals.")
+
+
+# --- fictional demo data (gallery and tests) ------------------------------------------------
+
+DEMO_AGENCIES: tuple[tuple[str, str], ...] = (
+    ("northdale_council", "Northdale Council Children's Services"),
+    ("northdale_police", "Northdale Police"),
+    ("northdale_health", "Northdale Integrated Care Board"),
+    ("northdale_hospital", "Northdale Hospitals NHS Trust"),
+)
+"""Fictional agencies as (id, name) pairs."""
+
+
+def demo_referral_form() -> dict[str, dict[str, str]]:
+    """A complete referral with fictional people, as the form sections' cleaned values."""
+    return {
+        "pathway": {"pathway": "rapid_review"},
+        "referrer": {
+            "referrer_name": "Sam Example",
+            "referrer_email": "sam.example@northdale.example",
+            "job_title": "Safeguarding lead",
+            "agency": "northdale_hospital",
+            "phone": "0161 496 0000",
+            "discussed_with": "My line manager, Jo Sample (Named Nurse), on 4 November.",
+            "lead_name": "Jo Sample",
+            "lead_role": "Named Nurse for Safeguarding",
+            "lead_contact": "jo.sample@northdale.example",
+        },
+        "child": {
+            "event_date": "2026-11-03",
+            "date_of_birth": "2012-06-15",
+            "care_leaver": "false",
+            "gender": "not_known",
+            "disability": "None known",
+        },
+        "views": {
+            "worked_well": "Quick information sharing between school and health.",
+            "did_not_work_well": "Nobody followed up the missed appointments.",
+            "key_issues": "How missed appointments are followed up across agencies.",
+        },
+    }

@@ -1,0 +1,723 @@
+"""The referral form (Appendix A, section 1) as data, and the checks on each of its answers.
+
+The form is asked in four sections, one card each, in the order of `SECTIONS`:
+
+- ``pathway`` (1.2): the pathway sought, A ``rapid_review``, B ``practice_review`` or
+  C ``escalation`` (`PATHWAYS` holds the form's explanation of each).
+- ``referrer`` (1.1): who is referring, from which agency, who they have discussed it with,
+  and their agency's lead for a possible review.
+- ``child`` (1.3): the date of the event prompting the referral and the child's details. The
+  age is not asked: it is worked out from the two dates (`age_at`, `derived_age`).
+- ``views`` ("why you are making this referral: your views").
+
+The field ids in `FIELDS` are the Adaptive Card input ids. `FIELD_INFO` describes each
+question once (wording, whether it is required, its maximum length) for the cards and the
+checks alike.
+
+Checking (`validate_section`, `validate_form`) never raises on what a person or a client
+sends: answers arrive from Teams as strings or not at all, but anything JSON can hold is
+turned into an error message in plain English, keyed by field id. Text is stripped, line
+breaks are normalised, control characters are dropped, and an answer of only spaces counts as
+no answer. `SectionResult.values` keeps every answer given as text, even one with an error, so
+a card shown again loses nothing; text far beyond its limit is cut at its limit plus
+`KEPT_BEYOND_LIMIT` characters so that a crafted payload cannot make that card too big to send.
+
+Age rule: the child must be under 18 on the date of the event; an older young person only
+if they are a care leaver under 25 then (the death of a care leaver under 25 is notifiable).
+Ages are counted in whole years; someone born on 29 February has their birthday on 1 March in
+other years, as in England and Wales law.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, NamedTuple
+
+__all__ = [
+    "CARE_LEAVER_MAX_AGE",
+    "CHILD_FIELDS",
+    "CHILD_MAX_AGE",
+    "DATE_FORMAT_ERROR",
+    "FIELDS",
+    "FIELD_INFO",
+    "FREE_TEXT_FIELDS",
+    "GENDERS",
+    "KEPT_BEYOND_LIMIT",
+    "NOT_GIVEN",
+    "PATHWAYS",
+    "SECTIONS",
+    "SECTION_TITLES",
+    "FieldInfo",
+    "FieldKind",
+    "PathwayInfo",
+    "SectionResult",
+    "SummaryRow",
+    "age_at",
+    "derived_age",
+    "format_date",
+    "parse_iso_date",
+    "summary_facts",
+    "summary_rows",
+    "validate_form",
+    "validate_section",
+]
+
+SECTIONS: tuple[str, ...] = ("pathway", "referrer", "child", "views")
+
+SECTION_TITLES: dict[str, str] = {
+    "pathway": "The pathway you are asking for",
+    "referrer": "About you",
+    "child": "About the child",
+    "views": "Why you are making this referral",
+}
+"""A heading for each section, for the cards."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayInfo:
+    """A pathway a referrer can ask for: its letter on the form, its name and what it is for."""
+
+    id: str
+    letter: str
+    label: str
+    explanation: str
+
+    @property
+    def title(self) -> str:
+        """The letter and name together, e.g. "A: Rapid review"."""
+        return f"{self.letter}: {self.label}"
+
+
+PATHWAYS: dict[str, PathwayInfo] = {
+    "rapid_review": PathwayInfo(
+        "rapid_review",
+        "A",
+        "Rapid review",
+        "For a notifiable incident: abuse or neglect of a child is known or suspected and "
+        "the child has died or been seriously harmed, in this area or outside it. The death "
+        "of a looked-after child is always notifiable. The three statutory partners decide "
+        "whether it needs a child safeguarding practice review and tell the National Panel.",
+    ),
+    "practice_review": PathwayInfo(
+        "practice_review",
+        "B",
+        "Local practice review",
+        "For a case that is not a notifiable incident but may hold lessons about how "
+        "agencies here work together, such as a complex case where professionals struggled "
+        "to manage risk. It can also be a case of very good joint working worth sharing.",
+    ),
+    "escalation": PathwayInfo(
+        "escalation",
+        "C",
+        "Case escalation",
+        "For a disagreement between professionals about a case that they and their managers "
+        "have tried and failed to resolve. The statutory partners and the independent chair "
+        "review the decisions made and may help to settle it.",
+    ),
+}
+"""The pathways of section 1.2, A, B and C in order."""
+
+GENDERS: dict[str, str] = {
+    "female": "Female",
+    "male": "Male",
+    "other": "Other",
+    "not_known": "Not known",
+}
+"""The answers to the gender question: value sent by the card -> what a person sees."""
+
+CHILD_MAX_AGE = 17
+"""The oldest a child can be on the date of the event."""
+CARE_LEAVER_MAX_AGE = 24
+"""The oldest a care leaver can be on the date of the event."""
+
+DATE_FORMAT_ERROR = "Enter the date as YYYY-MM-DD, for example 2026-11-03."
+NOT_GIVEN = "Not given"
+"""What a summary shows for an optional question left empty."""
+
+KEPT_BEYOND_LIMIT = 1000
+"""How many characters past its limit an over-long answer is kept, to be shown again."""
+
+_UNREADABLE = "We could not read this answer. Please give it again."
+
+FieldKind = Literal[
+    "pathway", "text", "multiline", "email", "phone", "agency", "date", "toggle", "choice"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """One question: input id, section, kind, wording, whether required and its length limit.
+
+    ``label`` is the question on the card, ``title`` its short name in summaries, ``missing``
+    the message when a required answer is not given; ``max_length`` is None for answers
+    picked from a list, dates and the tick box.
+    """
+
+    id: str
+    section: str
+    kind: FieldKind
+    label: str
+    title: str
+    required: bool
+    missing: str | None = None
+    max_length: int | None = None
+    placeholder: str | None = None
+
+
+def _info(*infos: FieldInfo) -> dict[str, FieldInfo]:
+    """Index field descriptions by id."""
+    return {info.id: info for info in infos}
+
+
+FIELD_INFO: dict[str, FieldInfo] = _info(
+    FieldInfo(
+        id="pathway",
+        section="pathway",
+        kind="pathway",
+        label="Which pathway are you asking for?",
+        title="Pathway sought",
+        required=True,
+        missing="Choose the pathway you are asking for: A, B or C.",
+    ),
+    FieldInfo(
+        id="referrer_name",
+        section="referrer",
+        kind="text",
+        label="Your name",
+        title="Name",
+        required=True,
+        missing="Enter your name.",
+        max_length=100,
+    ),
+    FieldInfo(
+        id="referrer_email",
+        section="referrer",
+        kind="email",
+        label="Your work email address",
+        title="Email",
+        required=True,
+        missing="Enter your work email address.",
+        max_length=254,
+        placeholder="name@agency.example.gov.uk",
+    ),
+    FieldInfo(
+        id="job_title",
+        section="referrer",
+        kind="text",
+        label="Your job title",
+        title="Job title",
+        required=True,
+        missing="Enter your job title.",
+        max_length=100,
+    ),
+    FieldInfo(
+        id="agency",
+        section="referrer",
+        kind="agency",
+        label="Your agency",
+        title="Referring agency",
+        required=True,
+        missing="Choose your agency.",
+        placeholder="Choose your agency",
+    ),
+    FieldInfo(
+        id="phone",
+        section="referrer",
+        kind="phone",
+        label="Your phone number",
+        title="Phone",
+        required=True,
+        missing="Enter a phone number we can reach you on.",
+        max_length=30,
+        placeholder="For example 0161 496 0000",
+    ),
+    FieldInfo(
+        id="discussed_with",
+        section="referrer",
+        kind="multiline",
+        label="Who have you discussed this referral with? Include your manager's details and "
+        "any discussions with other agencies.",
+        title="Discussed with",
+        required=True,
+        missing="Tell us who you have discussed this referral with, including your manager.",
+        max_length=2000,
+    ),
+    FieldInfo(
+        id="lead_name",
+        section="referrer",
+        kind="text",
+        label="Lead's name",
+        title="Agency lead",
+        required=True,
+        missing="Enter the name of your agency's lead for a possible review.",
+        max_length=100,
+    ),
+    FieldInfo(
+        id="lead_role",
+        section="referrer",
+        kind="text",
+        label="Lead's role",
+        title="Lead's role",
+        required=True,
+        missing="Enter the lead's role.",
+        max_length=100,
+    ),
+    FieldInfo(
+        id="lead_contact",
+        section="referrer",
+        kind="text",
+        label="Lead's email address or phone number",
+        title="Lead's contact details",
+        required=True,
+        missing="Enter an email address or phone number for the lead.",
+        max_length=200,
+    ),
+    FieldInfo(
+        id="event_date",
+        section="child",
+        kind="date",
+        label="Date of the event that led to this referral",
+        title="Date of the event",
+        required=True,
+        missing="Enter the date of the event that led to this referral.",
+    ),
+    FieldInfo(
+        id="date_of_birth",
+        section="child",
+        kind="date",
+        label="Child's date of birth",
+        title="Date of birth",
+        required=True,
+        missing="Enter the child's date of birth.",
+    ),
+    FieldInfo(
+        id="care_leaver",
+        section="child",
+        kind="toggle",
+        label="Care leaver",
+        title="Care leaver",
+        required=False,
+        placeholder="They are a care leaver (a young person aged 18 to 24 who was in care)",
+    ),
+    FieldInfo(
+        id="gender",
+        section="child",
+        kind="choice",
+        label="Child's gender",
+        title="Gender",
+        required=True,
+        missing="Choose the child's gender, or Not known.",
+    ),
+    FieldInfo(
+        id="disability",
+        section="child",
+        kind="multiline",
+        label="Any disability the child has",
+        title="Disability",
+        required=False,
+        max_length=500,
+        placeholder='For example "None known"',
+    ),
+    FieldInfo(
+        id="worked_well",
+        section="views",
+        kind="multiline",
+        label="What worked well?",
+        title="What worked well",
+        required=False,
+        max_length=4000,
+    ),
+    FieldInfo(
+        id="did_not_work_well",
+        section="views",
+        kind="multiline",
+        label="What didn't work well?",
+        title="What didn't work well",
+        required=False,
+        max_length=4000,
+    ),
+    FieldInfo(
+        id="key_issues",
+        section="views",
+        kind="multiline",
+        label="What are the key issues, and what do you think the review needs to look at?",
+        title="Key issues",
+        required=True,
+        missing="Tell us the key issues and what you think the review needs to look at.",
+        max_length=4000,
+    ),
+)
+"""Every question of the form, by field id, in the order they are asked."""
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    section: tuple(info.id for info in FIELD_INFO.values() if info.section == section)
+    for section in SECTIONS
+}
+"""The field ids of each section, in the order they are asked."""
+
+CHILD_FIELDS: frozenset[str] = frozenset(
+    {"date_of_birth", "gender", "disability", "care_leaver", "age"}
+)
+"""The child's details (``age`` is derived): never shown outside the referral itself."""
+
+FREE_TEXT_FIELDS: frozenset[str] = frozenset(
+    info.id for info in FIELD_INFO.values() if info.kind in ("text", "multiline", "email", "phone")
+)
+"""Every answer a person types: shown only escaped or as plain text runs, never in a channel."""
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """One section checked: cleaned answers and error messages, both keyed by field id."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        """True when the section has no errors."""
+        return not self.errors
+
+
+class SummaryRow(NamedTuple):
+    """One line of a summary: the field id (or ``age``), its short title and the value."""
+
+    field: str
+    title: str
+    value: str
+
+
+# -- dates and ages ---------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_iso_date(text: object) -> date | None:
+    """Return the date in ``YYYY-MM-DD`` text, or None if it is not exactly such a real date."""
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def format_date(day: date) -> str:
+    """A date as people read it on a card, e.g. "Tue 24 Nov 2026" (English in any locale)."""
+    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def age_at(dob: date, on: date) -> int:
+    """Whole years of age on ``on`` (29 Feb birthdays fall on 1 Mar); ValueError before birth."""
+    if on < dob:
+        raise ValueError(f"{on.isoformat()} is before the date of birth {dob.isoformat()}")
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def derived_age(values: Mapping[str, object]) -> int | None:
+    """The child's age on the date of the event from child-section values, or None if unknown."""
+    dob = parse_iso_date(values.get("date_of_birth"))
+    event = parse_iso_date(values.get("event_date"))
+    if dob is None or event is None or event < dob:
+        return None
+    return age_at(dob, event)
+
+
+# -- cleaning ---------------------------------------------------------------------------
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\v\f]")
+_BLANKS = re.compile(r"\s+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_PHONE_CHARACTERS = frozenset("0123456789 +()-")
+_DIGITS = frozenset("0123456789")
+_PHONE_DIGITS = (7, 20)
+_EMAIL_LOCAL_MAX = 64
+# Characters of one answer read at most; Teams messages are far smaller than this.
+_MAX_READ = 100_000
+
+
+def _clean_text(text: str, *, multiline: bool) -> str:
+    """Normalise line breaks, drop control characters and surrogates, strip the ends."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = "".join(
+        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+    if multiline:
+        return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    return _BLANKS.sub(" ", text).strip()
+
+
+class _Checker:
+    """Checks one section's raw answers, collecting values and errors."""
+
+    def __init__(self, raw: Mapping[str, object]) -> None:
+        self.raw = raw
+        self.values: dict[str, str] = {}
+        self.errors: dict[str, str] = {}
+
+    def text(self, field_id: str) -> str | None:
+        """The cleaned answer (kept in values), or None with the error recorded if unusable."""
+        info = FIELD_INFO[field_id]
+        self.values[field_id] = ""
+        raw = self.raw.get(field_id)
+        if raw is not None and not isinstance(raw, str):
+            self.errors[field_id] = _UNREADABLE
+            return None
+        text = _clean_text((raw or "")[:_MAX_READ], multiline=info.kind == "multiline")
+        if not text:
+            if info.required:
+                self.errors[field_id] = info.missing or _UNREADABLE
+            return None
+        limit = info.max_length
+        if limit is not None and len(text) > limit:
+            self.values[field_id] = text[: limit + KEPT_BEYOND_LIMIT].strip()
+            self.errors[field_id] = _too_long(limit, len(text))
+            return None
+        self.values[field_id] = text
+        return text
+
+    def choice(self, field_id: str, choices: Collection[str], wrong: str) -> str | None:
+        """An answer picked from ``choices``; anything else is an error and is not kept."""
+        info = FIELD_INFO[field_id]
+        self.values[field_id] = ""
+        raw = self.raw.get(field_id)
+        if raw is not None and not isinstance(raw, str):
+            self.errors[field_id] = _UNREADABLE
+            return None
+        text = (raw or "")[:200].strip()
+        if not text:
+            if info.required:
+                self.errors[field_id] = info.missing or _UNREADABLE
+            return None
+        if text not in choices:
+            self.errors[field_id] = wrong
+            return None
+        self.values[field_id] = text
+        return text
+
+    def date(self, field_id: str) -> date | None:
+        """A ``YYYY-MM-DD`` date; text in another form is kept (short) with an error."""
+        info = FIELD_INFO[field_id]
+        self.values[field_id] = ""
+        raw = self.raw.get(field_id)
+        if raw is not None and not isinstance(raw, str):
+            self.errors[field_id] = _UNREADABLE
+            return None
+        text = _clean_text((raw or "")[:200], multiline=False)[:50]
+        if not text:
+            self.errors[field_id] = info.missing or _UNREADABLE
+            return None
+        self.values[field_id] = text
+        if not _ISO_DATE.fullmatch(text):
+            self.errors[field_id] = DATE_FORMAT_ERROR
+            return None
+        day = parse_iso_date(text)
+        if day is None:
+            self.errors[field_id] = f"There is no such date. {DATE_FORMAT_ERROR}"
+        return day
+
+    def toggle(self, field_id: str) -> bool:
+        """A tick box sending "true" or "false"; missing means not ticked."""
+        self.values[field_id] = "false"
+        raw = self.raw.get(field_id)
+        if raw is None:
+            return False
+        if not isinstance(raw, str) or raw.strip().lower() not in ("true", "false", ""):
+            self.errors[field_id] = _UNREADABLE
+            return False
+        ticked = raw.strip().lower() == "true"
+        self.values[field_id] = "true" if ticked else "false"
+        return ticked
+
+    def fail(self, field_id: str, message: str) -> None:
+        """Record an error, keeping the first one found for the field."""
+        self.errors.setdefault(field_id, message)
+
+
+def _too_long(limit: int, length: int) -> str:
+    """The message for an answer over its limit."""
+    return f"Keep this under {limit:,} characters (it is {length:,})."
+
+
+# -- the sections -----------------------------------------------------------------------
+
+
+def _check_pathway(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
+    """Section 1.2: one of A, B or C."""
+    check.choice("pathway", PATHWAYS, "Choose A, B or C from the list.")
+
+
+def _check_referrer(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
+    """Section 1.1: the referrer, their agency, who they spoke to and their agency's lead."""
+    check.text("referrer_name")
+    email = check.text("referrer_email")
+    if email is not None:
+        local = email.rpartition("@")[0]
+        if not _EMAIL.fullmatch(email) or len(local) > _EMAIL_LOCAL_MAX:
+            check.fail(
+                "referrer_email",
+                "Enter a full email address, like name@agency.example.gov.uk, with no spaces.",
+            )
+    check.text("job_title")
+    check.choice("agency", agency_ids, "Choose your agency from the list.")
+    phone = check.text("phone")
+    if phone is not None:
+        digits = sum(char in _DIGITS for char in phone)
+        low, high = _PHONE_DIGITS
+        if any(char not in _PHONE_CHARACTERS for char in phone):
+            check.fail(
+                "phone",
+                "Use only numbers, spaces, +, brackets and hyphens in the phone number, "
+                "for example 0161 496 0000.",
+            )
+        elif not low <= digits <= high:
+            check.fail(
+                "phone",
+                f"A phone number has {low} to {high} digits, for example 0161 496 0000 "
+                f"(this one has {digits}).",
+            )
+    for field_id in ("discussed_with", "lead_name", "lead_role", "lead_contact"):
+        check.text(field_id)
+
+
+def _check_child(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
+    """Section 1.3: the event date and the child's details, with the age rule."""
+    event = check.date("event_date")
+    if event is not None and event > today:
+        check.fail("event_date", "The date of the event cannot be in the future.")
+        event = None
+    dob = check.date("date_of_birth")
+    care_leaver = check.toggle("care_leaver")
+    check.choice("gender", GENDERS, "Choose one of the options: Female, Male, Other or Not known.")
+    check.text("disability")
+    if dob is None:
+        return
+    if dob > today:
+        check.fail("date_of_birth", "The date of birth cannot be in the future.")
+    elif event is not None:
+        if dob > event:
+            check.fail(
+                "date_of_birth", "The date of birth must be on or before the date of the event."
+            )
+            return
+        age = age_at(dob, event)
+        if care_leaver and age > CARE_LEAVER_MAX_AGE:
+            check.fail(
+                "date_of_birth",
+                f"By these dates the young person was {age} on the date of the event. "
+                f"Care leavers can be referred up to the age of {CARE_LEAVER_MAX_AGE}.",
+            )
+        elif not care_leaver and age > CHILD_MAX_AGE:
+            check.fail(
+                "date_of_birth",
+                f"By these dates the child was {age} on the date of the event. Referrals are "
+                f"for children under {CHILD_MAX_AGE + 1}, or care leavers under "
+                f"{CARE_LEAVER_MAX_AGE + 1}: if they are a care leaver, tick the box below.",
+            )
+
+
+def _check_views(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
+    """Your views: what worked, what didn't and the key issues."""
+    for field_id in FIELDS["views"]:
+        check.text(field_id)
+
+
+_CHECKS: dict[str, Callable[[_Checker, date, Collection[str]], None]] = {
+    "pathway": _check_pathway,
+    "referrer": _check_referrer,
+    "child": _check_child,
+    "views": _check_views,
+}
+
+
+def _require_section(section: str) -> None:
+    """Raise ValueError for a section name that is not one of SECTIONS (a programming error)."""
+    if section not in _CHECKS:
+        raise ValueError(f"unknown referral section {section!r}; expected one of {SECTIONS}")
+
+
+def validate_section(
+    section: str, raw: Mapping[str, object], *, today: date, agency_ids: Collection[str]
+) -> SectionResult:
+    """Check one section's answers as sent by the card; never raises on what was sent."""
+    _require_section(section)
+    check = _Checker(raw if isinstance(raw, Mapping) else {})
+    _CHECKS[section](check, today, agency_ids)
+    errors = {f: check.errors[f] for f in FIELDS[section] if f in check.errors}
+    return SectionResult(values=check.values, errors=errors)
+
+
+def validate_form(
+    form: Mapping[str, Mapping[str, str]], *, today: date, agency_ids: Collection[str]
+) -> dict[str, SectionResult]:
+    """Check every section of a whole form, as at submission; a missing section is empty."""
+    results: dict[str, SectionResult] = {}
+    for section in SECTIONS:
+        raw = form.get(section) if isinstance(form, Mapping) else None
+        results[section] = validate_section(
+            section,
+            raw if isinstance(raw, Mapping) else {},
+            today=today,
+            agency_ids=agency_ids,
+        )
+    return results
+
+
+# -- summaries --------------------------------------------------------------------------
+
+
+def _shown(value: str, field_id: str, agency_names: Mapping[str, str]) -> str:
+    """How one answer reads in a summary."""
+    kind = FIELD_INFO[field_id].kind
+    if kind == "toggle":
+        return "Yes" if value == "true" else "No"
+    if not value:
+        return NOT_GIVEN
+    if kind == "pathway":
+        pathway = PATHWAYS.get(value)
+        return pathway.title if pathway else value
+    if kind == "agency":
+        return agency_names.get(value, value)
+    if kind == "choice":
+        return GENDERS.get(value, value)
+    if kind == "date":
+        day = parse_iso_date(value)
+        return format_date(day) if day else value
+    return value
+
+
+def summary_rows(
+    section: str, values: Mapping[str, str], *, agency_names: Mapping[str, str]
+) -> list[SummaryRow]:
+    """The summary of a section as rows; the child section includes the derived age."""
+    _require_section(section)
+    rows: list[SummaryRow] = []
+    for field_id in FIELDS[section]:
+        raw = values.get(field_id)
+        value = raw if isinstance(raw, str) else ""
+        rows.append(
+            SummaryRow(field_id, FIELD_INFO[field_id].title, _shown(value, field_id, agency_names))
+        )
+        if field_id == "date_of_birth":
+            age = derived_age(values)
+            shown = NOT_GIVEN if age is None else f"{age} on the date of the event"
+            rows.append(SummaryRow("age", "Age", shown))
+    return rows
+
+
+def summary_facts(
+    section: str, values: Mapping[str, str], *, agency_names: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """Label/value pairs summarising a section for the review card (with the derived age)."""
+    return [
+        (row.title, row.value) for row in summary_rows(section, values, agency_names=agency_names)
+    ]

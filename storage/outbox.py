@@ -1,0 +1,133 @@
+"""The outbox: messages planned in the database, claimed once, sent, and marked.
+
+A row is claimed by one worker at a time — `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
+an atomic conditional `UPDATE … WHERE status = 'pending'` on SQLite — so several sweeps or
+replicas never send the same row twice. A claim not marked within the lease (the worker died
+between claim and send) becomes pending again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboundMessage
+
+PENDING, SENDING, SENT, FAILED, UNCERTAIN, CANCELLED = (
+    "pending",
+    "sending",
+    "sent",
+    "failed",
+    "uncertain",
+    "cancelled",
+)
+LEASE = timedelta(minutes=2)
+
+
+async def release_stale_claims(session: AsyncSession, now: datetime) -> int:
+    """Put rows whose claim outlived the lease back to pending; how many."""
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status == SENDING, OutboundMessage.claimed_at < now - LEASE)
+        .values(status=PENDING, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int = 100,
+    ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Claim up to `limit` pending rows due by `now` (or just `ids`); their ids back."""
+    due = (
+        select(OutboundMessage.id)
+        .where(OutboundMessage.status == PENDING, OutboundMessage.send_after <= now)
+        .order_by(OutboundMessage.send_after, OutboundMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        due = due.where(OutboundMessage.id.in_(list(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = list(await session.scalars(due.with_for_update(skip_locked=True)))
+        if not candidates:
+            return []
+        where = OutboundMessage.id.in_(candidates)
+    else:
+        where = OutboundMessage.id.in_(due.scalar_subquery())
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(where, OutboundMessage.status == PENDING)
+        .values(status=SENDING, claimed_at=now, claimed_by=worker)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(i) for i in result.scalars())
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, *, worker: str, activity_id: str, now: datetime
+) -> bool:
+    """Record a successful send (only by the worker holding the claim)."""
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message_id,
+            OutboundMessage.status == SENDING,
+            OutboundMessage.claimed_by == worker,
+        )
+        .values(
+            status=SENT,
+            sent_at=now,
+            sent_activity_id=activity_id,
+            attempts=OutboundMessage.attempts + 1,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_failed_attempt(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    worker: str,
+    error: str,
+    status: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failed attempt: back to pending at `retry_at`, or `failed` / `uncertain`."""
+    values: dict[str, object] = {
+        "status": status,
+        "last_error": error[:1000],
+        "attempts": OutboundMessage.attempts + 1,
+        "claimed_by": None,
+    }
+    if retry_at is not None:
+        values["send_after"] = retry_at
+    await session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message_id,
+            OutboundMessage.status == SENDING,
+            OutboundMessage.claimed_by == worker,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many rows are in each status (for /healthz and the digest)."""
+    rows = await session.execute(
+        select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+    )
+    return {status: int(n) for status, n in rows}
