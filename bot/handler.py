@@ -10,6 +10,7 @@ from typing import Any
 from botbuilder.core import (
     CardFactory,
     ConversationState,
+    InvokeResponse,
     MessageFactory,
     Storage,
     TurnContext,
@@ -19,12 +20,32 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogState
 from botbuilder.schema import ChannelAccount
 
+from bot import panel as panel_uc
 from bot.context import AppContext
 from bot.outbox import Courier
 from bot.people import member_of, person_of, teams_email, tenant_of
 from bot.referrals import Person, Submitted, referrals_of, submit_referral
-from bot.renderers import CHANNEL_KEY, CHANNEL_KIND, STATUS_LABELS
-from cards.referral import my_referrals_card
+from bot.renderers import (
+    CHANNEL_KEY,
+    CHANNEL_KIND,
+    PERSONAL_KIND,
+    STATUS_LABELS,
+    agency_name,
+    panel_view,
+    shared_card,
+    time_text,
+)
+from cards.panel import (
+    VoteFields,
+    VotingView,
+    offline_decision_card,
+    panel_card,
+    roster_card,
+    vote_refused_card,
+    vote_values,
+    voting_card,
+)
+from cards.referral import my_referrals_card, referral_details_card
 from cards.welcome import help_card, team_welcome_card, welcome_card
 from dialogs.referral import (
     REFERRAL_DIALOG,
@@ -34,12 +55,16 @@ from dialogs.referral import (
     draft_state,
 )
 from review.calendar import london_date
+from review.panel import PARTNER_LABELS
 from storage import cases as case_repo
 from storage import repositories as repo
+from storage.models import Case
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TurnContext], Awaitable[None]]
+Verb = Callable[[TurnContext, Person, dict[str, Any]], Awaitable[dict[str, Any]]]
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -121,17 +146,34 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "referral.continue": self.continue_referral,
             "referral.mine": self.my_referrals,
             "channel.register": self.register_channel,
+            "queries.answer": self.answer_queries,
         }
+        self.commands["roster"] = self.show_roster
+        self.verbs: dict[str, Verb] = {
+            "panel.vote_open": self.vote_open,
+            "panel.vote": self.vote,
+            "panel.refresh": self.panel_refresh,
+            "case.view": self.case_view,
+            "panel.offline_open": self.offline_open,
+            "panel.offline_record": self.offline_record,
+            "panel.open": self.panel_open,
+        }
+        self._known_chats: set[tuple[str, str]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Run the turn once per activity id, then save conversation and user state."""
+        if not await self._tenant_allowed(turn_context):
+            return
         key = self._ledger_key(turn_context)
         if key is not None:
             async with self.app.db.session() as session, session.begin():
                 first = await repo.claim_activity(session, key)
             if not first:
                 log.info("redelivered activity ignored")
+                if turn_context.activity.type == "invoke":
+                    await self._answer_redelivered_invoke(turn_context)
                 return
+        await self._remember_chat(turn_context)
         try:
             await super().on_turn(turn_context)
             await self.conversation_state.save_changes(turn_context)
@@ -140,6 +182,55 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             if key is not None:  # let Teams' redelivery try again
                 await self._release(key)
             raise
+
+    async def _tenant_allowed(self, turn_context: TurnContext) -> bool:
+        """Refuse (and audit) activities from a tenant other than the partnership's."""
+        expected = self.app.settings.tenant_id
+        if not expected:
+            return True
+        tenant = tenant_of(turn_context)
+        if tenant == expected:
+            return True
+        person = await person_of(turn_context)
+        async with self.app.db.session() as session, session.begin():
+            await repo.audit(
+                session,
+                action="tenant.refused",
+                actor=person.aad_object_id,
+                partnership_id=self.app.partnership_id,
+                outcome="refused",
+                detail={"tenant": (tenant or "")[:64]},
+            )
+        if turn_context.activity.type == "invoke":
+            await self._invoke_reply(turn_context, 403, None)
+        return False
+
+    async def _remember_chat(self, turn_context: TurnContext) -> None:
+        """Keep the 1:1 conversation reference of a person, for proactive messages."""
+        activity = turn_context.activity
+        if activity.type != "message" or not is_personal(turn_context):
+            return
+        sender = activity.from_property
+        aad = getattr(sender, "aad_object_id", None) if sender else None
+        conversation_id = activity.conversation.id if activity.conversation else None
+        if not isinstance(aad, str) or not aad or not conversation_id:
+            return
+        if (aad, conversation_id) in self._known_chats:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None
+        async with self.app.db.session() as session, session.begin():
+            await repo.save_conversation_reference(
+                session,
+                self.app.partnership_id,
+                kind=PERSONAL_KIND,
+                key=aad,
+                conversation_id=conversation_id,
+                service_url=activity.service_url,
+                tenant_id=tenant_of(turn_context),
+                reference=reference.serialize(),
+            )
+        self._known_chats.add((aad, conversation_id))
 
     @staticmethod
     def _ledger_key(context: TurnContext) -> str | None:
@@ -352,6 +443,299 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "votes and deadline reminders will appear here — never a child's details."
         )
         await self.courier.deliver()
+
+    # --- the virtual panel (Action.Execute invokes) -------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Answer `adaptiveCard/action` ourselves: the body stays a plain dict (SDK trap)."""
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = action.get("verb")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        handler = self.verbs.get(verb) if isinstance(verb, str) else None
+        if handler is None:
+            return self._card_response(
+                vote_refused_card(
+                    reference="",
+                    reason="That button is not one I know. Nothing was changed.",
+                    panel=None,
+                )
+            )
+        person = await person_of(turn_context)
+        try:
+            card = await handler(turn_context, person, data)
+        except panel_uc.Refused as refused:
+            card = await self._refusal_card(refused)
+        except Exception:
+            log.exception("card action failed", extra={"verb": verb})
+            card = vote_refused_card(
+                reference=str(data.get("reference", ""))[:40],
+                reason="Something went wrong on our side and nothing was changed. "
+                "Please try again shortly.",
+                panel=None,
+            )
+        return self._card_response(card)
+
+    @staticmethod
+    def _card_response(card: dict[str, Any]) -> InvokeResponse:
+        return InvokeResponse(
+            status=200, body={"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+        )
+
+    async def _invoke_reply(
+        self, turn_context: TurnContext, status: int, card: dict[str, Any] | None
+    ) -> None:
+        from botbuilder.schema import Activity, ActivityTypes
+
+        body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card} if card else None
+        await turn_context.send_activity(
+            Activity(
+                type=ActivityTypes.invoke_response,
+                value=InvokeResponse(status=status, body=body),
+            )
+        )
+
+    async def _answer_redelivered_invoke(self, turn_context: TurnContext) -> None:
+        """A redelivered invoke changes nothing; answer with the panel as it is now."""
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        card = await self._current_panel_card(str(data.get("reference", ""))[:40], None)
+        await self._invoke_reply(turn_context, 200, card)
+
+    async def _current_panel_card(
+        self, reference: str, viewer_partner: str | None
+    ) -> dict[str, Any]:
+        async with self.app.db.session() as session:
+            try:
+                case = await case_repo.get_case(session, self.app.partnership_id, reference)
+            except repo.NotFound:
+                return vote_refused_card(
+                    reference="", reason="That case does not exist in this partnership.", panel=None
+                )
+            if case.status not in ("panel", "queries", "decided"):
+                return await shared_card(self.app, session, case)
+            return panel_card(
+                await panel_view(self.app, session, case, viewer_partner=viewer_partner)
+            )
+
+    async def _refusal_card(self, refused: panel_uc.Refused) -> dict[str, Any]:
+        view = None
+        if refused.case_id is not None:
+            async with self.app.db.session() as session:
+                case = await session.get(Case, refused.case_id)
+                if case is not None and case.status in ("panel", "queries", "decided"):
+                    view = await panel_view(self.app, session, case)
+        return vote_refused_card(
+            reference=refused.reference or "", reason=refused.reason, panel=view
+        )
+
+    async def _viewer(self, person: Person) -> tuple[Any, str | None]:
+        member = await member_of(self.app, person)
+        return member, panel_uc.can_vote(self.app, member)
+
+    async def panel_refresh(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The panel card as this person may see it (their own partner's position shown)."""
+        _, partner = await self._viewer(person)
+        return await self._current_panel_card(str(data.get("reference", ""))[:40], partner)
+
+    async def vote_open(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The voting view for a panel member or deputy; a refusal for anyone else."""
+        reference = str(data.get("reference", ""))[:40]
+        member, partner = await self._viewer(person)
+        async with self.app.db.session() as session:
+            try:
+                case = await case_repo.get_case(session, self.app.partnership_id, reference)
+            except repo.NotFound:
+                raise panel_uc.Refused(
+                    "That case does not exist in this partnership.",
+                    action="vote.open",
+                    detail={"reference": reference},
+                ) from None
+            if partner is None or member is None:
+                refused = panel_uc.Refused(
+                    "Only the panel members and deputies of the Local Authority, Police and "
+                    "Health can vote. Nothing was changed.",
+                    action="vote.open",
+                    case=case,
+                )
+                await panel_uc.audit_refusal(self.app, person, refused)
+                raise refused
+            if case.status != "panel":
+                raise panel_uc.Refused(panel_uc._closed_reason(case), action="vote.open", case=case)
+            view = await self._voting_view(session, case, member, partner, errors={}, values=None)
+        return voting_card(view)
+
+    async def _voting_view(
+        self,
+        session: Any,
+        case: Any,
+        member: Any,
+        partner: str,
+        *,
+        errors: Mapping[str, str],
+        values: Mapping[str, Any] | None,
+    ) -> VotingView:
+        state = await panel_uc.current_state(session, case)
+        view = await panel_view(self.app, session, case, state, viewer_partner=partner)
+        own = state.positions.get(partner)
+        current: VoteFields | None = vote_values(values) if values is not None else own
+        hide = self.app.profile.partnership.hide_positions_until_all_voted
+        return VotingView(
+            reference=case.reference,
+            round=case.panel_round,
+            partner=partner,
+            partner_label=dict(PARTNER_LABELS)[partner],
+            member_name=member.name,
+            current=current,
+            errors=dict(errors),
+            others=tuple(r for r in view.rows if r.partner != partner),
+            hidden_note=(
+                "The other partners' votes stay hidden until all three have voted."
+                if hide and state.status == "awaiting"
+                else None
+            ),
+        )
+
+    async def vote(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Cast a vote; the member's view of the panel back, the shared card redrawn."""
+        reference = str(data.get("reference", ""))[:40]
+        result = await panel_uc.cast_vote(
+            self.app,
+            reference=reference,
+            person=person,
+            raw=data,
+            round_seen=data.get("round"),
+            activity_id=turn_context.activity.id
+            if isinstance(turn_context.activity.id, str)
+            else None,
+        )
+        member, partner = await self._viewer(person)
+        if not result.recorded:
+            async with self.app.db.session() as session:
+                case = await session.get(Case, result.case.id)
+                view = await self._voting_view(
+                    session, case, member, partner or "", errors=result.errors, values=result.values
+                )
+            return voting_card(view)
+        self.courier.kick()
+        return await self._current_panel_card(reference, partner)
+
+    async def case_view(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The referral's details, for panel members and the referrer only (audited)."""
+        reference = str(data.get("reference", ""))[:40]
+        case, form, queries = await panel_uc.view_referral(
+            self.app, reference=reference, person=person
+        )
+        names = {a.id: a.name for a in self.app.profile.agencies}
+        return referral_details_card(
+            reference=case.reference,
+            form=form,
+            agency_names=names,
+            received_at_text=time_text(self.app, case.received_at) or "",
+            panel_queries=queries,
+        )
+
+    async def offline_open(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The off-line decision form, for managers."""
+        reference = str(data.get("reference", ""))[:40]
+        member = await member_of(self.app, person)
+        if member is None or "manager" not in member.roles:
+            async with self.app.db.session() as session:
+                try:
+                    case = await case_repo.get_case(session, self.app.partnership_id, reference)
+                except repo.NotFound:
+                    case = None
+            refused = panel_uc.Refused(
+                "Only a partnership manager can record an off-line decision.",
+                action="decision.offline",
+                case=case,
+            )
+            await panel_uc.audit_refusal(self.app, person, refused)
+            raise refused
+        return offline_decision_card(reference=reference, errors={}, values={})
+
+    async def offline_record(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record a decision taken off-line (phone, meeting), with its rationale."""
+        reference = str(data.get("reference", ""))[:40]
+        errors = await panel_uc.record_offline_decision(
+            self.app, reference=reference, person=person, raw=data
+        )
+        if errors:
+            values = {
+                k: str(v)[:4000]
+                for k, v in data.items()
+                if k in ("outcome", "rationale", "decided_how") and v is not None
+            }
+            return offline_decision_card(reference=reference, errors=errors, values=values)
+        self.courier.kick()
+        return await self._current_panel_card(reference, None)
+
+    async def panel_open(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A manager opens the panel on a referral that did not seek a Rapid Review."""
+        reference = str(data.get("reference", ""))[:40]
+        await panel_uc.open_panel(self.app, reference=reference, person=person)
+        self.courier.kick()
+        return await self._current_panel_card(reference, None)
+
+    async def answer_queries(self, turn_context: TurnContext) -> None:
+        """The referrer's answer to the panel's questions (from the 1:1 queries card)."""
+        value = turn_context.activity.value
+        person = await person_of(turn_context)
+        try:
+            error = await panel_uc.answer_queries(
+                self.app,
+                reference=str(value.get("reference", ""))[:40],
+                person=person,
+                round_seen=value.get("round"),
+                answer=value.get("answer"),
+            )
+        except panel_uc.Refused as refused:
+            await turn_context.send_activity(refused.reason)
+            return
+        if error:
+            await turn_context.send_activity(error)
+            return
+        await turn_context.send_activity(
+            "Thank you. Your answer is with the virtual panel, and voting has reopened."
+        )
+        self.courier.kick()
+
+    async def show_roster(self, turn_context: TurnContext) -> None:
+        """The roster, for managers in 1:1."""
+        if await self._refuse_outside_personal(turn_context):
+            return
+        member = await member_of(self.app, await person_of(turn_context))
+        if member is None or "manager" not in member.roles:
+            await turn_context.send_activity("Only a partnership manager can see the roster.")
+            return
+        async with self.app.db.session() as session:
+            people = await repo.members(session, self.app.partnership_id)
+        rows = [
+            (m.name, m.email, agency_name(self.app, m.agency), ", ".join(m.roles)) for m in people
+        ]
+        await turn_context.send_activity(
+            card_activity(
+                roster_card(partnership_name=self.app.profile.partnership.name, members=rows)
+            )
+        )
 
     async def send_help(self, turn_context: TurnContext) -> None:
         """Reply with the help card."""

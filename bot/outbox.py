@@ -7,6 +7,7 @@ send produced (the case card's activity id starts the case's thread).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import socket
@@ -42,6 +43,8 @@ class Rendered:
     address: Address
     activity: Activity
     on_sent: Callable[[AsyncSession, str], Awaitable[None]] | None = None
+    # When set, the activity replaces this sent activity (a card updated in place).
+    replaces: str | None = None
 
 
 Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
@@ -75,6 +78,27 @@ class Courier:
         self.renderers = renderers
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.rng = random.Random()
+        self._running: asyncio.Task[None] | None = None
+        self._again = False
+
+    def kick(self) -> None:
+        """Deliver what is due soon, in the background (coalesced: one run at a time)."""
+        self._again = True
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("outbox delivery failed; the sweep will retry")
+
+    async def idle(self) -> None:
+        """Wait for background delivery to finish (tests and shutdown)."""
+        while self._running is not None and not self._running.done():
+            await asyncio.shield(self._running)
 
     async def deliver(self, ids: Sequence[int] | None = None, limit: int = 100) -> int:
         """Claim and send what is due now (or just `ids`); how many were sent."""
@@ -103,7 +127,11 @@ class Courier:
                 return 0
             attempts = row.attempts
         try:
-            activity_id = await self.messenger.send(rendered.address, rendered.activity)
+            if rendered.replaces is not None:
+                await self.messenger.update(rendered.address, rendered.replaces, rendered.activity)
+                activity_id = rendered.replaces
+            else:
+                activity_id = await self.messenger.send(rendered.address, rendered.activity)
         except SendError as exc:
             await self._failed(message_id, exc, attempts)
             return 0

@@ -117,7 +117,7 @@ async def submit_referral(
                 referrer_aad_object_id=person.aad_object_id,
                 submission_key=draft_id,
                 form=clean,
-                status="awaiting_panel",
+                status="panel" if pathway == "rapid_review" else "received",
             )
         except DuplicateSubmission as dup:
             await repo.audit(
@@ -129,6 +129,8 @@ async def submit_referral(
                 detail={"reference": dup.reference},
             )
             return Submitted(dup.reference, False, label)
+        if case.status == "panel":
+            case.panel_opened_at = now
         timeline = timeline_for(app, case, {"referral_received": now})
         await case_repo.save_milestones(session, case.id, milestone_dates(timeline))
         session.add(

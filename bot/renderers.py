@@ -1,24 +1,47 @@
-"""Outbox renderers by kind: build what to send from the database as it is now."""
+"""Outbox renderers by kind: build what to send from the database as it is now.
+
+Channel-bound renderers (case card, panel card, thread notices) only ever put references,
+agency names, dates and statuses on a card: never a child's details or any free text.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.messenger import Address
+from bot.messenger import Address, thread_id
 from bot.outbox import NotReady, Rendered, Renderer, card_message
-from bot.referrals import next_deadline
+from bot.panel import current_state, partner_of
+from bot.referrals import next_deadline, referrer_next_steps, timeline_for
+from cards.panel import (
+    PanelView,
+    PartnerRow,
+    decision_notice_card,
+    disagreement_notice,
+    panel_card,
+    queries_answer_card,
+    queries_card,
+)
 from cards.referral import channel_case_card
-from review.calendar import london_date
-from review.referral import PATHWAYS
+from review.calendar import LONDON, london_date
+from review.panel import OUTCOMES, PARTNER_LABELS, PARTNERS, PanelState, visible_positions
+from review.referral import PATHWAYS, format_date
 from storage import cases as case_repo
+from storage import panel as panel_repo
 from storage import repositories as repo
-from storage.models import Case, OutboundMessage
+from storage.models import Case, Member, OutboundMessage
 
 CHANNEL_KIND, CHANNEL_KEY = "channel", "rapid_review"
+PERSONAL_KIND = "personal"
+PANEL_STATUSES = frozenset({"panel", "queries", "decided"})
 STATUS_LABELS = {
-    "awaiting_panel": "Awaiting the virtual panel",
+    "received": "Received",
+    "panel": "With the virtual panel",
+    "queries": "Questions sent to the referrer",
     "decided": "Decided",
     "closed": "Closed",
 }
@@ -34,13 +57,116 @@ async def channel_address(app: AppContext, session: AsyncSession) -> Address:
     return Address(ref.service_url, ref.conversation_id, ref.tenant_id)
 
 
+async def thread_address(app: AppContext, session: AsyncSession, case: Case) -> Address:
+    """The case's thread in the channel (started by its case card)."""
+    channel = await channel_address(app, session)
+    if not case.channel_activity_id:
+        raise NotReady("the case card has not been posted yet")
+    return Address(
+        channel.service_url,
+        thread_id(channel.conversation_id, case.channel_activity_id),
+        channel.tenant_id,
+    )
+
+
+async def personal_address(app: AppContext, session: AsyncSession, aad_object_id: str) -> Address:
+    """A person's 1:1 chat with the bot, as last seen."""
+    ref = await repo.conversation_reference(
+        session, app.partnership_id, kind=PERSONAL_KIND, key=aad_object_id
+    )
+    if ref is None:
+        raise NotReady("no 1:1 chat with that person is known yet")
+    return Address(ref.service_url, ref.conversation_id, ref.tenant_id)
+
+
 def agency_name(app: AppContext, agency_id: str) -> str:
     """The profile's name for an agency id."""
     return next((a.name for a in app.profile.agencies if a.id == agency_id), agency_id)
 
 
-async def case_card_for(app: AppContext, session: AsyncSession, case: Case) -> dict[str, object]:
-    """The privacy-safe channel card of a case, as the case stands now."""
+def time_text(app: AppContext, at: object) -> str | None:
+    """A London time a person reads: '10:42 Mon 23 Nov 2026'."""
+    if not isinstance(at, datetime):
+        return None
+    local = at.astimezone(LONDON)
+    return f"{local:%H:%M} {format_date(local.date())}"
+
+
+async def _members_with(
+    session: AsyncSession, app: AppContext, roles: set[str]
+) -> Sequence[Member]:
+    return [m for m in await repo.members(session, app.partnership_id) if roles & set(m.roles)]
+
+
+async def panel_view(
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    state: PanelState | None = None,
+    *,
+    viewer_partner: str | None = None,
+) -> PanelView:
+    """The panel card's view model: what `viewer_partner` (None: everyone) may see."""
+    state = state or await current_state(session, case)
+    decision = await panel_repo.decision_of(session, case.id)
+    hide = app.profile.partnership.hide_positions_until_all_voted
+    shown = visible_positions(state, viewer_partner=viewer_partner, hide_until_all_voted=hide)
+    rows = []
+    for partner in PARTNERS:
+        vote = state.positions.get(partner)
+        visible = shown.get(partner)
+        rows.append(
+            PartnerRow(
+                partner=partner,
+                label=PARTNER_LABELS[partner],
+                voted_at_text=time_text(app, vote.cast_at) if vote else None,
+                outcome_label=OUTCOMES[visible.outcome].short_label if visible else None,
+                voter_name=visible.member_name if visible else None,
+            )
+        )
+    voters = await _members_with(session, app, {"panel", "deputy"})
+    managers = await _members_with(session, app, {"manager"})
+    events = await case_repo.case_events(session, case.id)
+    timeline = timeline_for(app, case, events)
+    try:
+        panel_deadline = timeline.entry("virtual_panel").due
+    except KeyError:
+        panel_deadline = None
+    if decision is not None:
+        status, outcome, decided = "agreed", decision.outcome, decision.decided_at
+    elif case.status == "queries":
+        status, outcome, decided = "queries", "queries", None
+    else:
+        status = "disagreement" if state.status == "disagreement" else "awaiting"
+        outcome, decided = None, None
+    return PanelView(
+        reference=case.reference,
+        referring_agency=agency_name(app, case.referring_agency),
+        pathway_label=PATHWAYS[case.pathway_sought].label,
+        event_date=case.event_date,
+        received_date=london_date(case.received_at),
+        panel_deadline=panel_deadline,
+        next_deadline=next_deadline(app, case, events),
+        status=status,
+        outcome_label=OUTCOMES[outcome].label if outcome else None,
+        decided_at_text=time_text(app, decided),
+        rows=tuple(rows),
+        round=case.panel_round,
+        refresh_user_ids=tuple(
+            f"8:orgid:{m.aad_object_id}"
+            for m in voters
+            if m.aad_object_id and partner_of(app, m) is not None
+        )[:60],
+        manager_mentions=tuple(
+            (m.teams_user_id or m.aad_object_id or "", m.name) for m in managers
+        ),
+    )
+
+
+async def shared_card(app: AppContext, session: AsyncSession, case: Case) -> dict[str, object]:
+    """The card everyone in the channel sees for a case: the panel card once a panel is open."""
+    if case.status in PANEL_STATUSES:
+        return panel_card(await panel_view(app, session, case))
     events = await case_repo.case_events(session, case.id)
     return channel_case_card(
         reference=case.reference,
@@ -53,15 +179,20 @@ async def case_card_for(app: AppContext, session: AsyncSession, case: Case) -> d
     )
 
 
+async def _case(session: AsyncSession, row: OutboundMessage) -> Case:
+    case = await session.get(Case, row.case_id) if row.case_id is not None else None
+    if case is None:
+        raise NotReady("case no longer exists")
+    return case
+
+
 async def render_case_card(
     app: AppContext, session: AsyncSession, row: OutboundMessage
 ) -> Rendered:
     """The case card that starts the case's thread in the rapid review channel."""
     address = await channel_address(app, session)
-    case = await session.get(Case, row.case_id)
-    if case is None:
-        raise NotReady("case no longer exists")
-    card = await case_card_for(app, session, case)
+    case = await _case(session, row)
+    card = await shared_card(app, session, case)
     case_id = case.id
 
     async def remember_thread(s: AsyncSession, activity_id: str) -> None:
@@ -72,4 +203,80 @@ async def render_case_card(
     return Rendered(address, card_message(card), remember_thread)
 
 
-RENDERERS: dict[str, Renderer] = {"case_card": render_case_card}
+async def render_card_update(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The shared card redrawn in place for everyone."""
+    address = await channel_address(app, session)
+    case = await _case(session, row)
+    if not case.channel_activity_id:
+        raise NotReady("the case card has not been posted yet")
+    card = await shared_card(app, session, case)
+    return Rendered(address, card_message(card), replaces=case.channel_activity_id)
+
+
+async def render_decision_notice(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The referrer hears the direction of their referral in 1:1."""
+    case = await _case(session, row)
+    decision = await panel_repo.decision_of(session, case.id)
+    if decision is None or not case.referrer_aad_object_id:
+        raise NotReady("no decision or no referrer to tell")
+    address = await personal_address(app, session, case.referrer_aad_object_id)
+    events = await case_repo.case_events(session, case.id)
+    card = decision_notice_card(
+        reference=case.reference,
+        outcome_label=OUTCOMES[decision.outcome].label,
+        decided_at_text=time_text(app, decision.decided_at) or "",
+        next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
+    )
+    return Rendered(address, card_message(card))
+
+
+async def render_queries(app: AppContext, session: AsyncSession, row: OutboundMessage) -> Rendered:
+    """The panel's questions to the referrer, in 1:1, with a box for the answer."""
+    case = await _case(session, row)
+    round_ = int(row.milestone.rsplit("_", 1)[1])
+    query = await panel_repo.open_query(session, case.id, round_)
+    if query is None or not case.referrer_aad_object_id:
+        raise NotReady("no questions for that round")
+    address = await personal_address(app, session, case.referrer_aad_object_id)
+    card = queries_card(reference=case.reference, round=round_, questions=query.questions)
+    return Rendered(address, card_message(card))
+
+
+async def render_queries_answer(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The case thread hears that the referrer answered (the answer stays behind View)."""
+    case = await _case(session, row)
+    address = await thread_address(app, session, case)
+    round_ = case.panel_round  # the round the answer reopened
+    return Rendered(
+        address, card_message(queries_answer_card(reference=case.reference, round=round_))
+    )
+
+
+async def render_disagreement(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The case thread @mentions the managers to convene a discussion."""
+    case = await _case(session, row)
+    address = await thread_address(app, session, case)
+    managers = await _members_with(session, app, {"manager"})
+    mentions = [(m.teams_user_id or m.aad_object_id or "", m.name) for m in managers]
+    return Rendered(
+        address,
+        card_message(disagreement_notice(reference=case.reference, manager_mentions=mentions)),
+    )
+
+
+RENDERERS: dict[str, Renderer] = {
+    "case_card": render_case_card,
+    "case_card_update": render_card_update,
+    "decision_notice": render_decision_notice,
+    "queries_to_referrer": render_queries,
+    "queries_answer": render_queries_answer,
+    "disagreement_notice": render_disagreement,
+}

@@ -16,6 +16,19 @@ from datetime import date
 from pathlib import Path
 
 from cards.base import Card
+from cards.panel import (
+    decision_notice_card,
+    demo_panel_view,
+    demo_voting_view,
+    disagreement_notice,
+    offline_decision_card,
+    panel_card,
+    queries_answer_card,
+    queries_card,
+    roster_card,
+    vote_refused_card,
+    voting_card,
+)
 from cards.referral import (
     DEMO_AGENCIES,
     cancel_confirm_card,
@@ -129,6 +142,53 @@ GALLERY: dict[str, Callable[[], Card]] = {
         submitted=(
             ("NSCP-2026-0001", "Waiting for the virtual panel", "Fri 20 Nov 2026"),
             ("NSCP-2026-0002", "Rapid review meeting booked", "Mon 23 Nov 2026"),
+        ),
+    ),
+    "panel_awaiting": lambda: panel_card(demo_panel_view("awaiting")),
+    "panel_disagreement": lambda: panel_card(demo_panel_view("disagreement")),
+    "panel_decided": lambda: panel_card(demo_panel_view("agreed")),
+    "voting_view": lambda: voting_card(demo_voting_view()),
+    "voting_view_errors": lambda: voting_card(demo_voting_view(with_errors=True)),
+    "vote_refused": lambda: vote_refused_card(
+        reference="NSCP-2026-0001",
+        reason="Only the panel members and deputies of an agency can vote for it. "
+        "Nothing was changed.",
+        panel=demo_panel_view("awaiting"),
+    ),
+    "offline_decision": lambda: offline_decision_card(
+        reference="NSCP-2026-0001",
+        errors={"rationale": "Give the rationale for the decision."},
+        values={"outcome": "practice_review", "decided_how": "Phone call between the partners"},
+    ),
+    "decision_notice": lambda: decision_notice_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Meets threshold for Rapid Review",
+        decided_at_text="14:05 Tue 24 Nov 2026",
+        next_steps=(
+            ("The National Panel is notified", date(2026, 11, 27)),
+            ("The rapid review meeting is held", date(2026, 12, 11)),
+        ),
+    ),
+    "queries": lambda: queries_card(
+        reference="NSCP-2026-0001",
+        round=1,
+        questions="Local Authority:\nWas the family known to early help?\n\n"
+        "Police:\nHas the incident been reported to the police?\n\n"
+        "Health:\nWhen was the last health visitor contact?",
+    ),
+    "queries_answer": lambda: queries_answer_card(reference="NSCP-2026-0001", round=2),
+    "disagreement_notice": lambda: disagreement_notice(
+        reference="NSCP-2026-0001",
+        manager_mentions=(("29:demo-jo", "Jo Sample"), ("29:demo-sam", "Sam Manager")),
+    ),
+    "roster": lambda: roster_card(
+        partnership_name=DEMO_PARTNERSHIP,
+        members=(
+            ("Alex Demo", "alex.demo@northdale.example", "Northdale Council", "panel"),
+            ("Jo Sample", "jo.sample@northdale.example", "Northdale Council", "manager"),
+            ("Pat Constable", "pat.constable@northdale.example", "Northdale Police", "panel"),
+            ("Chris Deputy", "chris.deputy@northdale.example", "Northdale Police", "deputy"),
+            ("Robin Sample", "robin.sample@northdale.example", "Northdale ICB", "panel, chair"),
         ),
     ),
 }

@@ -500,8 +500,12 @@ def referral_details_card(
     form: Mapping[str, Mapping[str, str]],
     agency_names: Mapping[str, str],
     received_at_text: str,
+    panel_queries: Sequence[tuple[str, str]] = (),
 ) -> Card:
-    """The whole referral, for panel members and the referrer only (1:1 or an invoke reply)."""
+    """The whole referral, for panel members and the referrer only (1:1 or an invoke reply).
+
+    `panel_queries` are the panel's questions to the referrer and the answers, by round.
+    """
     body: list[Element] = [
         container(
             [
@@ -523,6 +527,19 @@ def referral_details_card(
                 [
                     text_block(SECTION_TITLES[section], weight="Bolder", style="heading"),
                     *_summary_section(section, _values(form, section), agency_names),
+                ],
+                separator=True,
+                spacing="Large",
+            )
+        )
+    for questions, answer in panel_queries:
+        body.append(
+            container(
+                [
+                    text_block("The panel's questions", weight="Bolder", style="heading"),
+                    user_text(questions),
+                    text_block("The referrer's answer", weight="Bolder", spacing="Medium"),
+                    user_text(answer or "Not answered yet."),
                 ],
                 separator=True,
                 spacing="Large",

@@ -110,6 +110,8 @@ class Case(Base):
     event_date: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime]
     channel_activity_id: Mapped[str | None] = mapped_column(String(200))
+    panel_round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    panel_opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -145,6 +147,22 @@ class PanelVote(Base):
     cast_at: Mapped[datetime]
 
 
+class PanelQuery(Base):
+    """Questions the panel sent back to the referrer in one round, and the answer."""
+
+    __tablename__ = "panel_query"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_aad_object_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class Decision(Base):
     """The sealed panel decision (section 2.1 and 2.2)."""
 
@@ -155,6 +173,7 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     decided_at: Mapped[datetime]
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_how: Mapped[str | None] = mapped_column(Text)
     recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     rationales: Mapped[JSONDict] = mapped_column(JSON)
     deciders: Mapped[JSONDict] = mapped_column(JSON)

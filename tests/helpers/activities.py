@@ -28,3 +28,28 @@ def message(text: str, *, service_url: str, value: Any = None, **changes: Any) -
     if value is not None:
         activity["value"] = value
     return activity
+
+
+def card_invoke(
+    verb: str,
+    data: dict[str, Any],
+    *,
+    who: str,
+    service_url: str,
+    card_activity_id: str = "act-1",
+    activity_id: str | None = None,
+) -> dict[str, Any]:
+    """An `Action.Execute` invoke pressed by a demo person on a card in the channel."""
+    from helpers.people import account
+
+    activity = recorded("card_action_invoke", service_url=service_url)
+    activity["from"] = account(who)
+    activity["value"]["action"]["verb"] = verb
+    activity["value"]["action"]["data"] = data
+    activity["replyToId"] = card_activity_id
+    activity["conversation"]["id"] = (
+        f"19:fictional-rapid-review@thread.tacv2;messageid={card_activity_id}"
+    )
+    if activity_id is not None:
+        activity["id"] = activity_id
+    return activity

@@ -1,0 +1,522 @@
+"""Virtual panel use cases: who may vote, casting a vote, sealing the decision, queries.
+
+Each use case is one transaction that starts by locking the case, so three members voting
+at the same instant queue up and the last of them sees all three votes. What must reach
+people afterwards (the referrer's notice, the questions, the disagreement notice) is planned
+in the outbox inside that same transaction: it is sent once, and never lost.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.referrals import Person, milestone_dates, timeline_for
+from review.calendar import london_date
+from review.panel import (
+    OUTCOMES,
+    PanelState,
+    Vote,
+    combined_queries,
+    decision_record,
+    panel_state,
+    validate_vote,
+)
+from storage import cases as case_repo
+from storage import panel as panel_repo
+from storage import repositories as repo
+from storage.models import Case, Decision, Member, PanelQuery, PanelVote
+from storage.repositories import NotFound
+
+log = logging.getLogger(__name__)
+
+VOTING_ROLES = frozenset({"panel", "deputy"})
+VIEWING_ROLES = frozenset({"panel", "deputy", "manager", "chair"})
+OPEN_STATUSES = frozenset({"panel"})
+
+
+class Refused(Exception):
+    """The person may not do this; `reason` is said to them as it is (and audited)."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        action: str,
+        case: Case | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.action = action
+        # Plain values: the case object is expired once the use case's transaction rolls back.
+        self.case_id = case.id if case is not None else None
+        self.reference = case.reference if case is not None else None
+        self.detail = detail or {}
+
+
+async def audit_refusal(app: AppContext, person: Person, refused: Refused) -> None:
+    """Write the refusal to the audit trail in its own transaction (the use case rolled back)."""
+    async with app.db.session() as session, session.begin():
+        await repo.audit(
+            session,
+            action=refused.action,
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            case_id=refused.case_id,
+            outcome="refused",
+            detail=refused.detail,
+        )
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    """What a vote did: recorded (and the panel's state now), or the errors to show."""
+
+    case: Case
+    state: PanelState | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def recorded(self) -> bool:
+        """True when the vote was stored."""
+        return not self.errors
+
+
+def partner_of(app: AppContext, member: Member) -> str | None:
+    """The statutory partner ('la', 'police', 'health') a member's agency is, if any."""
+    for agency in app.profile.agencies:
+        if agency.id == member.agency:
+            return agency.statutory_partner
+    return None
+
+
+def can_vote(app: AppContext, member: Member | None) -> str | None:
+    """The partner this member may vote for (a panel member or deputy of it), or None."""
+    if member is None or not VOTING_ROLES & set(member.roles):
+        return None
+    return partner_of(app, member)
+
+
+def as_votes(rows: Sequence[PanelVote], members: Mapping[int, Member]) -> list[Vote]:
+    """Stored votes as the pure rules' `Vote`s."""
+    return [
+        Vote(
+            partner=row.agency,
+            member_id=row.member_id,
+            member_name=members[row.member_id].name if row.member_id in members else "",
+            outcome=row.outcome,
+            rationale=row.rationale,
+            serious_harm_basis=row.serious_harm_basis,
+            queries=row.queries,
+            cast_at=row.cast_at,
+            round=row.round,
+        )
+        for row in rows
+    ]
+
+
+async def current_state(session: AsyncSession, case: Case) -> PanelState:
+    """The panel's state for the case's current round."""
+    rows = await panel_repo.votes_of(session, case.id)
+    members = await panel_repo.voters(session, [r.member_id for r in rows])
+    return panel_state(as_votes(rows, members), round=case.panel_round)
+
+
+T = TypeVar("T")
+
+
+def refusals_audited(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Make a use case audit every refusal it raises (after its own transaction rolled back)."""
+
+    @functools.wraps(fn)
+    async def wrapper(app: AppContext, **kwargs: Any) -> T:
+        try:
+            return await fn(app, **kwargs)
+        except Refused as refused:
+            await audit_refusal(app, kwargs["person"], refused)
+            raise
+
+    return wrapper
+
+
+async def _lock(session: AsyncSession, app: AppContext, reference: str, action: str) -> Case:
+    try:
+        return await panel_repo.lock_case(session, app.partnership_id, reference)
+    except NotFound:
+        raise Refused(
+            "That case does not exist in this partnership. Nothing was changed.",
+            action=action,
+            detail={"reference": reference[:40]},
+        ) from None
+
+
+async def _member(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
+    return await repo.find_member(
+        session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
+    )
+
+
+async def _seal(
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    *,
+    outcome: str,
+    decided_at: datetime,
+    rationales: dict[str, Any],
+    deciders: dict[str, Any],
+    offline: bool = False,
+    decided_how: str | None = None,
+    recorded_by: Member | None = None,
+) -> None:
+    """Seal the decision: record it, start the pathway's clock, plan the referrer's notice."""
+    session.add(
+        Decision(
+            case_id=case.id,
+            outcome=outcome,
+            decided_at=decided_at,
+            offline=offline,
+            decided_how=decided_how,
+            recorded_by_member_id=recorded_by.id if recorded_by else None,
+            rationales=rationales,
+            deciders=deciders,
+        )
+    )
+    case.status = "decided"
+    case.pathway = outcome
+    await case_repo.record_event(session, case.id, "panel_decision", decided_at)
+    events = await case_repo.case_events(session, case.id)
+    await case_repo.save_milestones(
+        session, case.id, milestone_dates(timeline_for(app, case, events))
+    )
+    now = app.now()
+    await panel_repo.plan_message(
+        session,
+        case=case,
+        kind="decision_notice",
+        milestone="panel_decision",
+        stage="referrer_notice",
+        due_on=london_date(decided_at),
+        send_after=now,
+    )
+
+
+@refusals_audited
+async def cast_vote(
+    app: AppContext,
+    *,
+    reference: str,
+    person: Person,
+    raw: Mapping[str, Any],
+    round_seen: object,
+    activity_id: str | None,
+) -> VoteResult:
+    """Record one member's vote for their agency; seal the decision when all three agree."""
+    now = app.now()
+    async with app.db.session() as session, session.begin():
+        case = await _lock(session, app, reference, "vote")
+        member = await _member(app, session, person)
+        partner = can_vote(app, member)
+        if partner is None or member is None:
+            raise Refused(
+                action="vote",
+                case=case,
+                reason="Only the panel members and deputies of the Local Authority, Police and "
+                "Health can vote. Nothing was changed.",
+            )
+        if case.status not in OPEN_STATUSES:
+            raise Refused(
+                action="vote",
+                case=case,
+                reason=_closed_reason(case),
+            )
+        if round_seen is not None and round_seen != case.panel_round:
+            raise Refused(
+                action="vote",
+                case=case,
+                reason="Voting has moved on since you opened this card. Here is the panel now; "
+                "please vote again.",
+            )
+        vote, errors = validate_vote(raw)
+        if vote is None:
+            return VoteResult(case=case, errors=errors, values=dict(raw))
+        before = await current_state(session, case)
+        session.add(
+            PanelVote(
+                case_id=case.id,
+                member_id=member.id,
+                agency=partner,
+                outcome=vote.outcome,
+                rationale=vote.rationale,
+                serious_harm_basis=vote.serious_harm_basis,
+                queries=vote.queries,
+                round=case.panel_round,
+                activity_id=activity_id,
+                cast_at=now,
+            )
+        )
+        await session.flush()
+        state = await current_state(session, case)
+        await repo.audit(
+            session,
+            action="vote",
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            activity_id=activity_id,
+            detail={"partner": partner, "outcome": vote.outcome, "round": case.panel_round},
+        )
+        await _after_vote(app, session, case, before, state)
+        await panel_repo.plan_card_update(session, case=case, now=now)
+        return VoteResult(case=case, state=state)
+
+
+async def _after_vote(
+    app: AppContext, session: AsyncSession, case: Case, before: PanelState, state: PanelState
+) -> None:
+    today, now = london_date(app.now()), app.now()
+    if state.status == "agreed" and state.outcome is not None and state.decided_at is not None:
+        record = decision_record(state)
+        await _seal(
+            app,
+            session,
+            case,
+            outcome=state.outcome,
+            decided_at=state.decided_at,
+            rationales={
+                "rationales": record["rationales"],
+                "serious_harm_basis": record["serious_harm_basis"],
+            },
+            deciders=record["deciders"],
+        )
+    elif state.status == "queries":
+        case.status = "queries"
+        session.add(
+            PanelQuery(
+                case_id=case.id,
+                round=case.panel_round,
+                questions=combined_queries(state),
+                asked_at=now,
+            )
+        )
+        await panel_repo.plan_message(
+            session,
+            case=case,
+            kind="queries_to_referrer",
+            milestone=f"panel_round_{case.panel_round}",
+            stage="queries",
+            due_on=today,
+            send_after=now,
+        )
+    elif state.status == "disagreement" and before.status != "disagreement":
+        await panel_repo.plan_message(
+            session,
+            case=case,
+            kind="disagreement_notice",
+            milestone=f"panel_round_{case.panel_round}",
+            stage="disagreement",
+            due_on=today,
+            send_after=now,
+        )
+
+
+def _closed_reason(case: Case) -> str:
+    if case.status == "decided":
+        return "The panel's decision on this case is sealed; votes can no longer change."
+    if case.status == "queries":
+        return "The panel is waiting for the referrer's answers; voting reopens when they reply."
+    return "The virtual panel is not open on this case."
+
+
+@refusals_audited
+async def record_offline_decision(
+    app: AppContext, *, reference: str, person: Person, raw: Mapping[str, Any]
+) -> Mapping[str, str]:
+    """A manager records a decision taken off-line; errors back (empty when recorded)."""
+    async with app.db.session() as session, session.begin():
+        case = await _lock(session, app, reference, "decision.offline")
+        member = await _member(app, session, person)
+        if member is None or "manager" not in member.roles:
+            raise Refused(
+                action="decision.offline",
+                case=case,
+                reason="Only a partnership manager can record an off-line decision.",
+            )
+        if case.status == "decided":
+            raise Refused(
+                action="decision.offline",
+                case=case,
+                reason=_closed_reason(case),
+            )
+        errors: dict[str, str] = {}
+        outcome = raw.get("outcome")
+        if not isinstance(outcome, str) or outcome not in OUTCOMES or outcome == "queries":
+            errors["outcome"] = "Choose the decision the partners reached."
+        rationale = raw.get("rationale")
+        rationale = rationale.strip() if isinstance(rationale, str) else ""
+        if not rationale:
+            errors["rationale"] = "Give the rationale for the decision."
+        elif len(rationale) > 4000:
+            errors["rationale"] = f"Keep this under 4000 characters (it is {len(rationale)})."
+        how = raw.get("decided_how")
+        how = how.strip()[:1000] if isinstance(how, str) else ""
+        if errors:
+            return errors
+        assert isinstance(outcome, str)
+        await _seal(
+            app,
+            session,
+            case,
+            outcome=outcome,
+            decided_at=app.now(),
+            rationales={"offline": rationale},
+            deciders={"recorded_by": {"member_id": member.id, "name": member.name}},
+            offline=True,
+            decided_how=how or None,
+            recorded_by=member,
+        )
+        await panel_repo.plan_card_update(session, case=case, now=app.now())
+        await repo.audit(
+            session,
+            action="decision.offline",
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            detail={"outcome": outcome},
+        )
+        return {}
+
+
+@refusals_audited
+async def open_panel(app: AppContext, *, reference: str, person: Person) -> Case:
+    """A manager opens the virtual panel on a referral that did not seek a Rapid Review."""
+    async with app.db.session() as session, session.begin():
+        case = await _lock(session, app, reference, "panel.open")
+        member = await _member(app, session, person)
+        if member is None or "manager" not in member.roles:
+            raise Refused(
+                action="panel.open",
+                case=case,
+                reason="Only a partnership manager can open the virtual panel.",
+            )
+        if case.status == "received":
+            case.status = "panel"
+            case.panel_opened_at = app.now()
+            await panel_repo.plan_card_update(session, case=case, now=app.now())
+            await repo.audit(
+                session,
+                action="panel.open",
+                actor=person.aad_object_id,
+                partnership_id=app.partnership_id,
+                case_id=case.id,
+            )
+        return case
+
+
+@refusals_audited
+async def answer_queries(
+    app: AppContext, *, reference: str, person: Person, round_seen: object, answer: object
+) -> str | None:
+    """The referrer answers the panel's questions: stored, posted to the thread, voting reopens.
+
+    Returns an error to show, or None when the answer was recorded.
+    """
+    now = app.now()
+    text = answer.strip() if isinstance(answer, str) else ""
+    if not text:
+        return "Please write your answer before sending it."
+    if len(text) > 4000:
+        return f"Keep your answer under 4000 characters (it is {len(text)})."
+    async with app.db.session() as session, session.begin():
+        case = await _lock(session, app, reference, "queries.answer")
+        if not person.aad_object_id or case.referrer_aad_object_id != person.aad_object_id:
+            raise Refused(
+                action="queries.answer",
+                case=case,
+                reason="Only the person who made this referral can answer the panel's questions.",
+            )
+        query = await panel_repo.open_query(session, case.id, case.panel_round)
+        if case.status != "queries" or query is None or round_seen != case.panel_round:
+            raise Refused(
+                action="queries.answer",
+                case=case,
+                reason="These questions have already been answered.",
+            )
+        query.answer, query.answered_at = text, now
+        query.answered_by_aad_object_id = person.aad_object_id
+        answered_round = case.panel_round
+        case.panel_round += 1
+        case.status = "panel"
+        await panel_repo.plan_message(
+            session,
+            case=case,
+            kind="queries_answer",
+            milestone=f"panel_round_{answered_round}",
+            stage="answer",
+            due_on=london_date(now),
+            send_after=now,
+        )
+        await panel_repo.plan_card_update(session, case=case, now=now)
+        await repo.audit(
+            session,
+            action="queries.answer",
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            detail={"round": answered_round},
+        )
+        return None
+
+
+@refusals_audited
+async def view_referral(
+    app: AppContext, *, reference: str, person: Person
+) -> tuple[Case, dict[str, Any], list[tuple[str, str]]]:
+    """The referral's details (and the panel's questions) for a panel member or its referrer.
+
+    Every view, and every refusal, is audited.
+    """
+    async with app.db.session() as session, session.begin():
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except NotFound:
+            raise Refused(
+                action="case.view",
+                case=None,
+                reason="That case does not exist in this partnership.",
+                detail={"reference": reference[:40]},
+            ) from None
+        member = await _member(app, session, person)
+        is_referrer = (
+            bool(person.aad_object_id) and person.aad_object_id == case.referrer_aad_object_id
+        )
+        allowed = is_referrer or (member is not None and VIEWING_ROLES & set(member.roles))
+        if not allowed:
+            raise Refused(
+                action="case.view",
+                case=case,
+                reason="Only the virtual panel and the referrer can see a referral's details.",
+            )
+        form = await case_repo.referral_form(session, case.id)
+        queries = []
+        for round_ in range(1, case.panel_round + 1):
+            query = await panel_repo.open_query(session, case.id, round_)
+            if query is not None:
+                queries.append((query.questions, query.answer or ""))
+        await repo.audit(
+            session,
+            action="case.view",
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+        )
+        return case, form, queries
