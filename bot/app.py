@@ -17,9 +17,20 @@ from bot.auth import RequestAuthenticator
 from bot.context import AppContext
 from bot.handler import RapidReviewBot
 from bot.http import MAX_BODY_BYTES, messages
-from bot.keys import ADAPTER, AUTHENTICATOR, BOT, CONTEXT, COURIER, DATABASE, SCHEDULER, SETTINGS
+from bot.keys import (
+    ADAPTER,
+    AUTHENTICATOR,
+    BOT,
+    CONTEXT,
+    COURIER,
+    DATABASE,
+    REMINDERS,
+    SCHEDULER,
+    SETTINGS,
+)
 from bot.messenger import Messenger
 from bot.outbox import Courier
+from bot.reminders import Reminders
 from bot.renderers import RENDERERS
 from bot.settings import Settings
 from bot.state import SqlStorage
@@ -92,6 +103,7 @@ def create_app(
             messenger = Messenger(authenticator.bot_framework_authentication, settings)
             courier = Courier(context, messenger, RENDERERS)
             app[COURIER] = courier
+            app[REMINDERS] = Reminders(context, courier)
             app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)), courier)
             yield
         finally:
@@ -105,14 +117,25 @@ def create_app(
     async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler = AsyncIOScheduler(timezone=LONDON)
         app[SCHEDULER] = scheduler
+        if settings.reminder_sweep_seconds:
+            app[REMINDERS].schedule(scheduler, settings.reminder_sweep_seconds)
         scheduler.start()
         yield
         scheduler.shutdown(wait=False)
+        await app[COURIER].idle()
 
     app.cleanup_ctx.extend([database_ctx, auth_ctx, scheduler_ctx])
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+async def _outbox_counts(app: web.Application) -> dict[str, int]:
+    from storage.outbox import counts_by_status
+
+    async with app[DATABASE].session() as session:
+        counts = await counts_by_status(session)
+    return {k: counts.get(k, 0) for k in ("pending", "failed", "uncertain")}
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -127,5 +150,6 @@ async def healthz(request: web.Request) -> web.Response:
         "scheduler": "running" if scheduler is not None and scheduler.running else "stopped",
         "partnership": app[CONTEXT].partnership_slug,
         "auth": app[AUTHENTICATOR].status(),
+        "outbox": await _outbox_counts(app) if db_ok else None,
     }
     return web.json_response(body, status=200 if db_ok else 503)

@@ -21,6 +21,8 @@ from botbuilder.dialogs import DialogSet, DialogState
 from botbuilder.schema import ChannelAccount
 
 from bot import panel as panel_uc
+from bot import reminders as reminders_uc
+from bot.casework import case_timeline
 from bot.context import AppContext
 from bot.outbox import Courier
 from bot.people import member_of, person_of, teams_email, tenant_of
@@ -29,11 +31,19 @@ from bot.renderers import (
     CHANNEL_KEY,
     CHANNEL_KIND,
     PERSONAL_KIND,
+    ROLE_LABELS,
     STATUS_LABELS,
     agency_name,
     panel_view,
     shared_card,
     time_text,
+)
+from cards.nudges import (
+    CaseListRow,
+    TimelineRow,
+    case_timeline_card,
+    cases_card,
+    done_result_text,
 )
 from cards.panel import (
     VoteFields,
@@ -56,6 +66,9 @@ from dialogs.referral import (
 )
 from review.calendar import london_date
 from review.panel import PARTNER_LABELS
+from review.referral import PATHWAYS
+from review.reminders import rag
+from review.timeline import next_due
 from storage import cases as case_repo
 from storage import repositories as repo
 from storage.models import Case
@@ -149,6 +162,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "queries.answer": self.answer_queries,
         }
         self.commands["roster"] = self.show_roster
+        self.commands["cases"] = self.show_cases
         self.verbs: dict[str, Verb] = {
             "panel.vote_open": self.vote_open,
             "panel.vote": self.vote,
@@ -157,6 +171,9 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "panel.offline_open": self.offline_open,
             "panel.offline_record": self.offline_record,
             "panel.open": self.panel_open,
+            "milestone.done": self.milestone_done,
+            "milestone.snooze": self.milestone_snooze,
+            "case.open": self.case_open,
         }
         self._known_chats: set[tuple[str, str]] = set()
 
@@ -270,8 +287,13 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         text = command_text(turn_context)
         handler = self.commands.get(text)
+        words = text.split()
         if handler is not None:
             await handler(turn_context)
+        elif len(words) == 2 and words[0] == "case":
+            await self.show_case(turn_context, words[1].upper())
+        elif len(words) == 3 and words[0] == "done":
+            await self.done_command(turn_context, words[1].upper(), words[2])
         elif is_personal(turn_context) and await self._has_draft(turn_context):
             await turn_context.send_activity(
                 "You have a referral in progress. Type **continue** to see where you are, "
@@ -717,6 +739,161 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "Thank you. Your answer is with the virtual panel, and voting has reopened."
         )
         self.courier.kick()
+
+    # --- deadlines -------------------------------------------------------------------------
+
+    async def _case_timeline_card(self, reference: str, *, can_mark_done: bool) -> dict[str, Any]:
+        today = london_date(self.app.now())
+        async with self.app.db.session() as session:
+            case = await case_repo.get_case(session, self.app.partnership_id, reference)
+            timeline = await case_timeline(self.app, session, case)
+        rows = []
+        for entry in timeline.entries:
+            if entry.completed_on is not None and entry.completed_on <= today:
+                state = "done"
+            elif entry.due is None:
+                state = "waiting"
+            elif entry.due < today:
+                state = "overdue"
+            else:
+                state = "open"
+            rows.append(
+                TimelineRow(
+                    milestone_id=entry.id,
+                    title=entry.milestone.title,
+                    due=entry.due,
+                    earliest=entry.earliest,
+                    waiting_for=entry.waiting_for,
+                    state=state,
+                    done_on=entry.completed_on,
+                    responsible_label=ROLE_LABELS.get(
+                        entry.milestone.responsible, entry.milestone.responsible
+                    ),
+                    provisional=entry.provisional,
+                )
+            )
+        return case_timeline_card(
+            reference=case.reference,
+            status_label=STATUS_LABELS.get(case.status, case.status),
+            received=london_date(case.received_at),
+            pathway_label=PATHWAYS[case.pathway_sought].label,
+            rows=rows,
+            can_mark_done=can_mark_done,
+        )
+
+    async def _on_roster(self, person: Person) -> Any:
+        member = await member_of(self.app, person)
+        return member if member is not None and member.roles else None
+
+    async def show_cases(self, turn_context: TurnContext) -> None:
+        """`cases`: the open cases and their next deadlines (roster members, 1:1 only)."""
+        if await self._refuse_outside_personal(turn_context):
+            return
+        if await self._on_roster(await person_of(turn_context)) is None:
+            await turn_context.send_activity(
+                "Only people on the partnership's roster can list cases."
+            )
+            return
+        today = london_date(self.app.now())
+        rows = []
+        async with self.app.db.session() as session:
+            for case in await case_repo.open_cases(session, self.app.partnership_id):
+                entry = next_due(await case_timeline(self.app, session, case), today)
+                due = entry.due if entry else None
+                rows.append(
+                    CaseListRow(
+                        reference=case.reference,
+                        status_label=STATUS_LABELS.get(case.status, case.status),
+                        next_title=entry.milestone.title if entry else None,
+                        next_due=due,
+                        rag=rag(self.app.calendar, due, today)[0],
+                    )
+                )
+        await turn_context.send_activity(card_activity(cases_card(rows=rows)))
+
+    async def show_case(self, turn_context: TurnContext, reference: str) -> None:
+        """`case REF`: the case's timeline, done / open / overdue."""
+        if await self._refuse_outside_personal(turn_context):
+            return
+        if await self._on_roster(await person_of(turn_context)) is None:
+            await turn_context.send_activity(
+                "Only people on the partnership's roster can see cases."
+            )
+            return
+        try:
+            card = await self._case_timeline_card(reference[:40], can_mark_done=True)
+        except repo.NotFound:
+            await turn_context.send_activity(
+                f"There is no case {reference[:40]} in this partnership."
+            )
+            return
+        await turn_context.send_activity(card_activity(card))
+
+    async def done_command(self, turn_context: TurnContext, reference: str, milestone: str) -> None:
+        """`done REF MILESTONE`: mark a milestone done."""
+        person = await person_of(turn_context)
+        try:
+            title, day = await reminders_uc.mark_done(
+                self.app, reference=reference[:40], milestone_id=milestone[:64], person=person
+            )
+        except reminders_uc.NotAllowed as why:
+            await turn_context.send_activity(str(why))
+            return
+        await turn_context.send_activity(
+            done_result_text(reference=reference[:40], milestone_title=title, done_on=day)
+        )
+        self.courier.kick()
+
+    async def milestone_done(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Mark done from a reminder card; the case's timeline back."""
+        reference = str(data.get("reference", ""))[:40]
+        try:
+            await reminders_uc.mark_done(
+                self.app,
+                reference=reference,
+                milestone_id=str(data.get("milestone", ""))[:64],
+                person=person,
+            )
+        except reminders_uc.NotAllowed as why:
+            return vote_refused_card(reference=reference, reason=str(why), panel=None)
+        self.courier.kick()
+        return await self._case_timeline_card(reference, can_mark_done=True)
+
+    async def milestone_snooze(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Snooze a reminder for one working day (managers only)."""
+        reference = str(data.get("reference", ""))[:40]
+        try:
+            await reminders_uc.snooze(
+                self.app,
+                reference=reference,
+                milestone_id=str(data.get("milestone", ""))[:64],
+                person=person,
+            )
+        except reminders_uc.NotAllowed as why:
+            return vote_refused_card(reference=reference, reason=str(why), panel=None)
+        return await self._case_timeline_card(reference, can_mark_done=True)
+
+    async def case_open(
+        self, turn_context: TurnContext, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The case's timeline, for roster members (no child details on it)."""
+        reference = str(data.get("reference", ""))[:40]
+        if await self._on_roster(person) is None:
+            return vote_refused_card(
+                reference=reference,
+                reason="Only people on the partnership's roster can open a case.",
+                panel=None,
+            )
+        try:
+            return await self._case_timeline_card(reference, can_mark_done=True)
+        except repo.NotFound:
+            return vote_refused_card(
+                reference="", reason="That case does not exist in this partnership.", panel=None
+            )
 
     async def show_roster(self, turn_context: TurnContext) -> None:
         """The roster, for managers in 1:1."""

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.auth import RequestAuthenticator
     from bot.context import AppContext
     from bot.outbox import Courier
+    from bot.reminders import Reminders
     from bot.settings import Settings
     from storage.db import Database
 
@@ -25,3 +26,4 @@ BOT: web.AppKey[ActivityHandler] = web.AppKey("bot")
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 CONTEXT: web.AppKey[AppContext] = web.AppKey("context")
 COURIER: web.AppKey[Courier] = web.AppKey("courier")
+REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders")

@@ -12,6 +12,7 @@ import logging
 import random
 import socket
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,10 @@ MAX_ATTEMPTS = 8
 
 class NotReady(Exception):
     """The message cannot be rendered yet (e.g. no rapid review channel registered)."""
+
+
+class Skip(Exception):
+    """The message is no longer wanted (e.g. the milestone was done): cancel it."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,28 @@ def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> time
     return timedelta(seconds=delay)
 
 
+class ConversationPacer:
+    """Keeps to Teams' limit of 7 messages a second per conversation (threads share it)."""
+
+    def __init__(self, per_second: int = 7) -> None:
+        self.per_second = per_second
+        self._sent: dict[str, deque[float]] = {}
+
+    async def wait(self, conversation_id: str) -> None:
+        """Wait until one more message may go to this conversation."""
+        key = conversation_id.split(";", 1)[0]
+        times = self._sent.setdefault(key, deque())
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while times and now - times[0] >= 1.0:
+                times.popleft()
+            if len(times) < self.per_second:
+                times.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - times[0]))
+
+
 class Courier:
     """Claims due outbox rows and sends them, one worker identity per process."""
 
@@ -78,6 +105,7 @@ class Courier:
         self.renderers = renderers
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.rng = random.Random()
+        self.pacer = ConversationPacer()
         self._running: asyncio.Task[None] | None = None
         self._again = False
 
@@ -125,7 +153,11 @@ class Courier:
             except NotReady as why:
                 await self._retry_later(message_id, str(why), row.attempts, None, hold=True)
                 return 0
+            except Skip as why:
+                await self._mark(message_id, str(why), outbox.CANCELLED, None)
+                return 0
             attempts = row.attempts
+        await self.pacer.wait(rendered.address.conversation_id)
         try:
             if rendered.replaces is not None:
                 await self.messenger.update(rendered.address, rendered.replaces, rendered.activity)

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import replan_case
 from bot.context import AppContext
-from bot.referrals import Person, milestone_dates, timeline_for
+from bot.referrals import Person
 from review.calendar import london_date
 from review.panel import (
     OUTCOMES,
@@ -194,10 +195,7 @@ async def _seal(
     case.status = "decided"
     case.pathway = outcome
     await case_repo.record_event(session, case.id, "panel_decision", decided_at)
-    events = await case_repo.case_events(session, case.id)
-    await case_repo.save_milestones(
-        session, case.id, milestone_dates(timeline_for(app, case, events))
-    )
+    await replan_case(app, session, case)
     now = app.now()
     await panel_repo.plan_message(
         session,

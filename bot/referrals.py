@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.casework import replan_case, timeline_for
 from bot.context import AppContext
 from review.calendar import london_date
 from review.referral import PATHWAYS, SectionResult, validate_form
-from review.timeline import Timeline, compute_timeline, next_due
+from review.timeline import Timeline, next_due
 from storage import cases as case_repo
 from storage import repositories as repo
-from storage.cases import DuplicateSubmission, MilestoneDates
+from storage.cases import DuplicateSubmission
 from storage.models import Case, OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -61,16 +62,6 @@ class Submitted:
     created: bool
     pathway_label: str
     next_steps: tuple[tuple[str, date], ...] = ()
-
-
-def timeline_for(app: AppContext, case: Case, events: Mapping[str, datetime]) -> Timeline:
-    """The case's timeline on the partnership's clock (the only place dates are computed)."""
-    return compute_timeline(app.profile, app.calendar, events, case.pathway or case.pathway_sought)
-
-
-def milestone_dates(timeline: Timeline) -> list[MilestoneDates]:
-    """The timeline's dates as stored rows."""
-    return [MilestoneDates(e.id, e.due, e.earliest, e.waiting_for) for e in timeline.entries]
 
 
 def referrer_next_steps(app: AppContext, timeline: Timeline) -> tuple[tuple[str, date], ...]:
@@ -131,8 +122,8 @@ async def submit_referral(
             return Submitted(dup.reference, False, label)
         if case.status == "panel":
             case.panel_opened_at = now
+        await replan_case(app, session, case)
         timeline = timeline_for(app, case, {"referral_received": now})
-        await case_repo.save_milestones(session, case.id, milestone_dates(timeline))
         session.add(
             OutboundMessage(
                 case_id=case.id,

@@ -19,6 +19,17 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message says which and what to do."""
 
 
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "") or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
 def is_loopback(host: str) -> bool:
     """True when `host` names only this machine (127.0.0.0/8, ::1 or localhost)."""
     if host.lower() in LOOPBACK_NAMES:
@@ -63,6 +74,8 @@ class Settings:
     log_level: str = "INFO"
     service_url_allow_list: tuple[str, ...] = ()
     openid_metadata_url: str = ""
+    # Seconds between reminder sweeps; 0 turns the periodic sweep off (tests drive it).
+    reminder_sweep_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +116,7 @@ class Settings:
             log_level=(env.get("LOG_LEVEL", "") or "INFO").upper(),
             service_url_allow_list=allow,
             openid_metadata_url=env.get("OPENID_METADATA_URL", ""),
+            reminder_sweep_seconds=_int(env, "REMINDER_SWEEP_SECONDS", 30),
         )
 
     @property

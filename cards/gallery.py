@@ -16,6 +16,16 @@ from datetime import date
 from pathlib import Path
 
 from cards.base import Card
+from cards.nudges import (
+    case_timeline_card,
+    cases_card,
+    demo_case_list_rows,
+    demo_digest_rows,
+    demo_nudge_view,
+    demo_timeline_rows,
+    digest_card,
+    nudge_card,
+)
 from cards.panel import (
     decision_notice_card,
     demo_panel_view,
@@ -191,6 +201,33 @@ GALLERY: dict[str, Callable[[], Card]] = {
             ("Robin Sample", "robin.sample@northdale.example", "Northdale ICB", "panel, chair"),
         ),
     ),
+    "nudge_heads_up": lambda: nudge_card(demo_nudge_view("heads_up")),
+    "nudge_due_today": lambda: nudge_card(demo_nudge_view("due_today")),
+    "nudge_overdue": lambda: nudge_card(demo_nudge_view("overdue")),
+    "nudge_escalation": lambda: nudge_card(demo_nudge_view("escalation")),
+    "digest": lambda: digest_card(
+        partnership_name=DEMO_PARTNERSHIP,
+        day=date(2026, 11, 30),
+        rows=demo_digest_rows(),
+        failed_reminders=2,
+        uncertain_reminders=1,
+    ),
+    "digest_empty": lambda: digest_card(
+        partnership_name=DEMO_PARTNERSHIP,
+        day=date(2026, 11, 30),
+        rows=(),
+        failed_reminders=0,
+        uncertain_reminders=0,
+    ),
+    "case_timeline": lambda: case_timeline_card(
+        reference="NSCP-2026-0001",
+        status_label="Rapid review",
+        received=date(2026, 11, 18),
+        pathway_label="A: Rapid review",
+        rows=demo_timeline_rows(),
+        can_mark_done=True,
+    ),
+    "cases": lambda: cases_card(rows=demo_case_list_rows()),
 }
 
 

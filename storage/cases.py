@@ -207,3 +207,16 @@ async def milestones(session: AsyncSession, case_id: int) -> Sequence[Milestone]
         select(Milestone).where(Milestone.case_id == case_id).order_by(Milestone.id)
     )
     return rows.all()
+
+
+async def open_cases(session: AsyncSession, partnership_id: int) -> Sequence[Case]:
+    """The partnership's open cases, oldest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(
+            Case.partnership_id == partnership_id,
+            Case.status.in_(("received", "panel", "queries", "decided")),
+        )
+        .order_by(Case.received_at)
+    )
+    return rows.all()

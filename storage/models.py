@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -215,6 +216,19 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_message"
     __table_args__ = (
         UniqueConstraint("case_id", "milestone", "stage", "due_on", name="uq_outbound_nudge"),
+        # Partnership-wide messages (the daily digest) have no case: NULLs never clash in a
+        # unique constraint, so they get their own partial unique index.
+        Index(
+            "uq_outbound_partnership_message",
+            "partnership_id",
+            "kind",
+            "milestone",
+            "stage",
+            "due_on",
+            unique=True,
+            postgresql_where=text("case_id IS NULL"),
+            sqlite_where=text("case_id IS NULL"),
+        ),
         Index("ix_outbound_message_status_send_after", "status", "send_after"),
     )
 

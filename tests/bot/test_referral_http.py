@@ -60,11 +60,14 @@ async def roster_db(db_url: str) -> str:
     return db_url
 
 
-async def _count(db_url: str, model: type) -> int:
+async def _count(db_url: str, model: type, *where: object) -> int:
     db = Database(db_url)
     try:
         async with db.session() as s:
-            return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+            stmt = select(func.count()).select_from(model)
+            for clause in where:
+                stmt = stmt.where(clause)  # type: ignore[arg-type]
+            return int(await s.scalar(stmt) or 0)
     finally:
         await db.dispose()
 
@@ -178,7 +181,7 @@ async def test_double_submit_opens_one_case(roster_db: str, connector: FakeConne
         assert all(s in (200, 201) for s in statuses)
         await submit(app, connector, "referral.submit", token=token)  # a later replay
     assert await _count(roster_db, Case) == 1
-    assert await _count(roster_db, OutboundMessage) == 1
+    assert await _count(roster_db, OutboundMessage, OutboundMessage.kind == "case_card") == 1
 
 
 async def test_replayed_activity_is_acted_on_once(roster_db: str, connector: FakeConnector) -> None:
@@ -294,7 +297,9 @@ async def test_case_card_waits_in_the_outbox_until_a_channel_is_registered(
     db = Database(roster_db)
     try:
         async with db.session() as s:
-            row = (await s.scalars(select(OutboundMessage))).one()
+            row = (
+                await s.scalars(select(OutboundMessage).where(OutboundMessage.kind == "case_card"))
+            ).one()
             assert row.status == "pending" and "channel" in (row.last_error or "")
     finally:
         await db.dispose()

@@ -31,8 +31,9 @@ class RunningApp:
 
 
 def app_settings(database_url: str, **changes: Any) -> Settings:
-    """Settings for a test app on loopback, anonymous unless changed."""
-    return replace(Settings(database_url=database_url, host="127.0.0.1", port=0), **changes)
+    """Settings for a test app on loopback, anonymous, the sweep driven by the test."""
+    base = Settings(database_url=database_url, host="127.0.0.1", port=0, reminder_sweep_seconds=0)
+    return replace(base, **changes)
 
 
 @asynccontextmanager

@@ -34,6 +34,8 @@ class FakeConnector:
 
     calls: list[Call] = field(default_factory=list)
     fail_next: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
+    # Posts to accept but answer by dropping the connection (the caller cannot tell).
+    drop_next: int = 0
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     server: TestServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -84,6 +86,12 @@ class FakeConnector:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else None
+        if self.drop_next:
+            self.drop_next -= 1
+            self._record(request, body)
+            assert request.transport is not None
+            request.transport.close()
+            raise ConnectionResetError("dropped by the fake connector")
         if self.fail_next:
             status, headers = self.fail_next.popleft()
             self._record(request, body)
