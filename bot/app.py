@@ -53,6 +53,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def moved_clock(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `start` and runs at the real pace (local demos only)."""
+    offset = start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log the traceback; tell the person plainly (never the exception text)."""
     log.error("turn failed", exc_info=error)
@@ -75,6 +81,9 @@ def create_app(
 ) -> web.Application:
     """Build the aiohttp application; the database and scheduler start with it."""
     settings.check_listener()
+    settings.check_clock()
+    if settings.clock_start is not None and clock is _utcnow:
+        clock = moved_clock(settings.clock_start)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     if authenticator is None:

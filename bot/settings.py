@@ -6,6 +6,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {text!r}") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative")
+    return value
+
+
+def _instant(env: Mapping[str, str], name: str) -> datetime | None:
+    text = env.get(name, "")
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be an ISO date and time, not {text!r}") from None
+    if value.tzinfo is None:
+        raise SettingsError(f"{name} needs a UTC offset, e.g. 2026-11-23T10:00:00+00:00")
     return value
 
 
@@ -76,6 +90,8 @@ class Settings:
     openid_metadata_url: str = ""
     # Seconds between reminder sweeps; 0 turns the periodic sweep off (tests drive it).
     reminder_sweep_seconds: int = 30
+    # Development and demos only: the app's clock starts at this instant and runs on.
+    clock_start: datetime | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +133,7 @@ class Settings:
             service_url_allow_list=allow,
             openid_metadata_url=env.get("OPENID_METADATA_URL", ""),
             reminder_sweep_seconds=_int(env, "REMINDER_SWEEP_SECONDS", 30),
+            clock_start=_instant(env, "RAPID_REVIEW_CLOCK_START"),
         )
 
     @property
@@ -131,6 +148,13 @@ class Settings:
                 f"Refusing to listen on {self.host} without MicrosoftAppId: anyone could post "
                 "activities to the bot. Set MicrosoftAppId and MicrosoftAppPassword, or use "
                 "HOST=127.0.0.1 for local development."
+            )
+
+    def check_clock(self) -> None:
+        """A moved clock is for local demos only: never with a real app registration."""
+        if self.clock_start is not None and not (self.anonymous and is_loopback(self.host)):
+            raise SettingsError(
+                "RAPID_REVIEW_CLOCK_START is for local demos only (no MicrosoftAppId, loopback)."
             )
 
     def service_url_allowed(self, service_url: str) -> bool:

@@ -235,3 +235,17 @@ async def test_service_url_off_the_allow_list_is_refused(
         token = mint_token(key, aud=APP_ID, service_url=evil)  # type: ignore[arg-type]
         resp = await app.post_activity(activity, token=token)
         assert resp.status == 403
+
+
+def test_a_moved_clock_is_for_local_demos_only() -> None:
+    from bot.app import moved_clock
+
+    env = {"RAPID_REVIEW_CLOCK_START": "2026-11-23T10:00:00+00:00"}
+    Settings.from_env(env).check_clock()
+    with pytest.raises(SettingsError, match="local demos"):
+        Settings.from_env({**env, "MicrosoftAppId": APP_ID}).check_clock()
+    with pytest.raises(SettingsError, match="offset"):
+        Settings.from_env({"RAPID_REVIEW_CLOCK_START": "2026-11-23T10:00:00"})
+    clock = moved_clock(Settings.from_env(env).clock_start)  # type: ignore[arg-type]
+    first = clock()
+    assert first.isoformat().startswith("2026-11-23T10:00") and clock() >= first
