@@ -62,4 +62,3 @@ def run() -> dict[str, float]:
         figures["timelines_10k_stockport_s"], figures["timelines_10k_halton_s"]
     )
     return figures
-

@@ -50,6 +50,8 @@ from botframework.connector.auth import (
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
+from bot.sdk import CachingAuthentication, speed_up_msrest
+
 DEFAULT_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
 ALLOWED_ALGORITHMS = ("RS256",)
@@ -280,7 +282,10 @@ class RequestAuthenticator:
             APP_TYPE=app_type_name,
             APP_TENANTID=tenant_id or None,
         )
-        self._bot_framework_authentication = ConfigurationBotFrameworkAuthentication(configuration)
+        speed_up_msrest()
+        self._bot_framework_authentication = CachingAuthentication(
+            ConfigurationBotFrameworkAuthentication(configuration)
+        )
         self._keys: OpenIdKeySource | None = (
             OpenIdKeySource(
                 metadata_url or DEFAULT_METADATA_URL,

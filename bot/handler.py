@@ -631,17 +631,22 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
     ) -> dict[str, Any]:
         """Cast a vote; the member's view of the panel back, the shared card redrawn."""
         reference = str(data.get("reference", ""))[:40]
+        member, partner = await self._viewer(person)
+
+        async def respond(session: Any, case: Case, state: Any) -> dict[str, Any]:
+            view = await panel_view(self.app, session, case, state, viewer_partner=partner)
+            return panel_card(view)
+
+        activity_id = turn_context.activity.id
         result = await panel_uc.cast_vote(
             self.app,
             reference=reference,
             person=person,
             raw=data,
             round_seen=data.get("round"),
-            activity_id=turn_context.activity.id
-            if isinstance(turn_context.activity.id, str)
-            else None,
+            activity_id=activity_id if isinstance(activity_id, str) else None,
+            respond=respond,
         )
-        member, partner = await self._viewer(person)
         if not result.recorded:
             async with self.app.db.session() as session:
                 case = await session.get(Case, result.case.id)
@@ -649,8 +654,9 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                     session, case, member, partner or "", errors=result.errors, values=result.values
                 )
             return voting_card(view)
-        self.courier.kick()
-        return await self._current_panel_card(reference, partner)
+        self.courier.kick(self.app.settings.card_update_seconds)
+        assert result.card is not None
+        return result.card
 
     async def case_view(
         self, turn_context: TurnContext, person: Person, data: dict[str, Any]

@@ -73,7 +73,10 @@ def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> time
 
 
 class ConversationPacer:
-    """Keeps to Teams' limit of 7 messages a second per conversation (threads share it)."""
+    """Keeps to Teams' limit of 7 messages a second per conversation.
+
+    A channel thread (`19:…;messageid=…`) is its own conversation, as Teams counts it.
+    """
 
     def __init__(self, per_second: int = 7) -> None:
         self.per_second = per_second
@@ -81,8 +84,7 @@ class ConversationPacer:
 
     async def wait(self, conversation_id: str) -> None:
         """Wait until one more message may go to this conversation."""
-        key = conversation_id.split(";", 1)[0]
-        times = self._sent.setdefault(key, deque())
+        times = self._sent.setdefault(conversation_id, deque())
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
@@ -108,9 +110,23 @@ class Courier:
         self.pacer = ConversationPacer()
         self._running: asyncio.Task[None] | None = None
         self._again = False
+        self._timer: asyncio.TimerHandle | None = None
 
-    def kick(self) -> None:
-        """Deliver what is due soon, in the background (coalesced: one run at a time)."""
+    def kick(self, delay: float = 0.0) -> None:
+        """Deliver what is due, in the background, after `delay` seconds (coalesced).
+
+        Kicks that arrive while one is scheduled or running share it: a burst of votes
+        makes one delivery (one card update per case), at most one per `delay`.
+        """
+        if delay > 0:
+            if self._timer is None:
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(delay, self._fire)
+            return
+        self._fire()
+
+    def _fire(self) -> None:
+        self._timer = None
         self._again = True
         if self._running is None or self._running.done():
             self._running = asyncio.create_task(self._drain())
@@ -124,8 +140,12 @@ class Courier:
                 log.exception("outbox delivery failed; the sweep will retry")
 
     async def idle(self) -> None:
-        """Wait for background delivery to finish (tests and shutdown)."""
-        while self._running is not None and not self._running.done():
+        """Wait for scheduled and running background delivery to finish (tests, shutdown)."""
+        while self._timer is not None or (self._running is not None and not self._running.done()):
+            if self._timer is not None and (self._running is None or self._running.done()):
+                self._timer.cancel()
+                self._fire()
+            assert self._running is not None
             await asyncio.shield(self._running)
 
     async def deliver(self, ids: Sequence[int] | None = None, limit: int = 100) -> int:

@@ -85,6 +85,7 @@ class VoteResult:
     state: PanelState | None = None
     errors: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, Any] = field(default_factory=dict)
+    card: dict[str, Any] | None = None
 
     @property
     def recorded(self) -> bool:
@@ -125,14 +126,20 @@ def as_votes(rows: Sequence[PanelVote], members: Mapping[int, Member]) -> list[V
     ]
 
 
+async def counted_votes(session: AsyncSession, case: Case) -> list[Vote]:
+    """The votes that count in the case's current round (each partner's latest)."""
+    rows = await panel_repo.latest_votes(session, case.id, case.panel_round)
+    members = await panel_repo.voters(session, [r.member_id for r in rows])
+    return as_votes(rows, members)
+
+
 async def current_state(session: AsyncSession, case: Case) -> PanelState:
     """The panel's state for the case's current round."""
-    rows = await panel_repo.votes_of(session, case.id)
-    members = await panel_repo.voters(session, [r.member_id for r in rows])
-    return panel_state(as_votes(rows, members), round=case.panel_round)
+    return panel_state(await counted_votes(session, case), round=case.panel_round)
 
 
 T = TypeVar("T")
+Responder = Callable[[AsyncSession, Case, PanelState], Awaitable[dict[str, Any]]]
 
 
 def refusals_audited(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
@@ -217,8 +224,12 @@ async def cast_vote(
     raw: Mapping[str, Any],
     round_seen: object,
     activity_id: str | None,
+    respond: Responder | None = None,
 ) -> VoteResult:
-    """Record one member's vote for their agency; seal the decision when all three agree."""
+    """Record one member's vote for their agency; seal the decision when all three agree.
+
+    `respond` builds the voter's reply inside the same transaction (no second read).
+    """
     now = app.now()
     async with app.db.session() as session, session.begin():
         case = await _lock(session, app, reference, "vote")
@@ -247,23 +258,26 @@ async def cast_vote(
         vote, errors = validate_vote(raw)
         if vote is None:
             return VoteResult(case=case, errors=errors, values=dict(raw))
-        before = await current_state(session, case)
-        session.add(
-            PanelVote(
-                case_id=case.id,
-                member_id=member.id,
-                agency=partner,
-                outcome=vote.outcome,
-                rationale=vote.rationale,
-                serious_harm_basis=vote.serious_harm_basis,
-                queries=vote.queries,
-                round=case.panel_round,
-                activity_id=activity_id,
-                cast_at=now,
-            )
+        counted = await counted_votes(session, case)
+        before = panel_state(counted, round=case.panel_round)
+        row = PanelVote(
+            case_id=case.id,
+            member_id=member.id,
+            agency=partner,
+            outcome=vote.outcome,
+            rationale=vote.rationale,
+            serious_harm_basis=vote.serious_harm_basis,
+            queries=vote.queries,
+            round=case.panel_round,
+            activity_id=activity_id,
+            cast_at=now,
         )
+        session.add(row)
         await session.flush()
-        state = await current_state(session, case)
+        # The case is locked, so the new vote is the latest: the state needs no re-read.
+        state = panel_state(
+            [*counted, *as_votes([row], {member.id: member})], round=case.panel_round
+        )
         await repo.audit(
             session,
             action="vote",
@@ -275,7 +289,8 @@ async def cast_vote(
         )
         await _after_vote(app, session, case, before, state)
         await panel_repo.plan_card_update(session, case=case, now=now)
-        return VoteResult(case=case, state=state)
+        card = await respond(session, case, state) if respond is not None else None
+        return VoteResult(case=case, state=state, card=card)
 
 
 async def _after_vote(

@@ -129,8 +129,9 @@ async def panel_view(
                 voter_name=visible.member_name if visible else None,
             )
         )
-    voters = await _members_with(session, app, {"panel", "deputy"})
-    managers = await _members_with(session, app, {"manager"})
+    people = await repo.members(session, app.partnership_id)
+    voters = [m for m in people if {"panel", "deputy"} & set(m.roles)]
+    managers = [m for m in people if "manager" in m.roles]
     events = await case_repo.case_events(session, case.id)
     timeline = timeline_for(app, case, events)
     try:

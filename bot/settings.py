@@ -90,6 +90,8 @@ class Settings:
     openid_metadata_url: str = ""
     # Seconds between reminder sweeps; 0 turns the periodic sweep off (tests drive it).
     reminder_sweep_seconds: int = 30
+    # The shared panel card is redrawn at most once per this many seconds (Teams throttles).
+    card_update_seconds: float = 1.0
     # Development and demos only: the app's clock starts at this instant and runs on.
     clock_start: datetime | None = None
 

@@ -15,6 +15,15 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from cards.after import (
+    chair_notes_card,
+    demo_chronology_rows,
+    information_request_card,
+    meeting_notice_card,
+    meeting_proposal_card,
+    report_ready_card,
+    returns_status_card,
+)
 from cards.base import Card
 from cards.nudges import (
     case_timeline_card,
@@ -228,6 +237,54 @@ GALLERY: dict[str, Callable[[], Card]] = {
         can_mark_done=True,
     ),
     "cases": lambda: cases_card(rows=demo_case_list_rows()),
+    "information_request": lambda: information_request_card(
+        reference="NSCP-2026-0001",
+        agency_name="Northdale Hospitals NHS Trust",
+        due=date(2026, 12, 8),
+        values={
+            "involved": "yes",
+            "records_secured": "true",
+            "author_name": "Sam Lead",
+            "author_role": "Named Nurse, Safeguarding Children",
+            "involvement_child": "Seen at two health visitor contacts; growth concerns noted.",
+        },
+        errors={"issues_for_panel": "Give the issues your agency wants the panel to discuss."},
+        chronology_rows=demo_chronology_rows(),
+        token="demo-token",
+    ),
+    "returns_status": lambda: returns_status_card(
+        reference="NSCP-2026-0001",
+        rows=(
+            ("Northdale Council", "received", "Wed 2 Dec"),
+            ("Northdale Police", "not involved", "Tue 1 Dec"),
+            ("Northdale ICB", "awaited", None),
+            ("Northdale Hospitals NHS Trust", "overdue", "due Fri 4 Dec"),
+        ),
+    ),
+    "meeting_proposal": lambda: meeting_proposal_card(
+        reference="NSCP-2026-0001",
+        window=(date(2026, 12, 3), date(2026, 12, 11)),
+        error="Sat 5 Dec 2026 is not a working day",
+        values={"meeting_date": "2026-12-05", "meeting_time": "10:00", "location": "Teams"},
+    ),
+    "meeting_notice": lambda: meeting_notice_card(
+        reference="NSCP-2026-0001",
+        start_text="10:00 Thu 10 Dec 2026 (90 minutes)",
+        location="Teams",
+        papers_by=date(2026, 12, 9),
+    ),
+    "chair_notes": lambda: chair_notes_card(
+        reference="NSCP-2026-0001",
+        values={
+            "q4_1": "Growth concerns were not followed up between agencies.",
+            "conclusion": "local_review",
+            "action_1": "Share the learning brief",
+            "owner_1": "Jo Sample",
+            "due_1": "2026-12-18",
+        },
+        errors={"conclusion_reasons": "Give the reasons a review is or is not proposed."},
+    ),
+    "report_ready": lambda: report_ready_card(reference="NSCP-2026-0001", sent_recorded=None),
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Decision, Member, OutboundMessage, PanelQuery, PanelVote
@@ -38,6 +38,30 @@ async def votes_of(session: AsyncSession, case_id: int) -> Sequence[PanelVote]:
     rows = await session.scalars(
         select(PanelVote)
         .where(PanelVote.case_id == case_id)
+        .order_by(PanelVote.cast_at, PanelVote.id)
+    )
+    return rows.all()
+
+
+async def latest_votes(session: AsyncSession, case_id: int, round: int) -> Sequence[PanelVote]:
+    """Each agency's latest vote in a round (what counts; the history stays in the table)."""
+    ranked = (
+        select(
+            PanelVote.id,
+            func.row_number()
+            .over(
+                partition_by=PanelVote.agency,
+                order_by=(PanelVote.cast_at.desc(), PanelVote.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(PanelVote.case_id == case_id, PanelVote.round == round)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(PanelVote)
+        .join(ranked, ranked.c.id == PanelVote.id)
+        .where(ranked.c.rank == 1)
         .order_by(PanelVote.cast_at, PanelVote.id)
     )
     return rows.all()

@@ -32,7 +32,13 @@ class RunningApp:
 
 def app_settings(database_url: str, **changes: Any) -> Settings:
     """Settings for a test app on loopback, anonymous, the sweep driven by the test."""
-    base = Settings(database_url=database_url, host="127.0.0.1", port=0, reminder_sweep_seconds=0)
+    base = Settings(
+        database_url=database_url,
+        host="127.0.0.1",
+        port=0,
+        reminder_sweep_seconds=0,
+        card_update_seconds=0.0,
+    )
     return replace(base, **changes)
 
 
