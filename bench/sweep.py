@@ -109,6 +109,7 @@ async def _seed(db_url: str) -> tuple[Any, Any]:
 
 
 async def _run() -> dict[str, float]:
+    from bot.messenger import Address
     from bot.outbox import Courier, Rendered, card_message
     from bot.reminders import Reminders
     from bot.renderers import RENDERERS, channel_address
@@ -119,9 +120,9 @@ async def _run() -> dict[str, float]:
         app, db = await _seed(f"sqlite+aiosqlite:///{tmp}/base.db")
 
         async def trivial(app: Any, session: Any, row: OutboundMessage) -> Rendered:
-            return Rendered(
-                await channel_address(app, session), card_message({"type": "AdaptiveCard"})
-            )
+            channel = await channel_address(app, session)
+            to = Address(channel.service_url, f"{channel.conversation_id};messageid={row.id}")
+            return Rendered(to, card_message({"type": "AdaptiveCard"}))
 
         courier = Courier(app, InstantMessenger(), {"nudge": trivial})  # type: ignore[arg-type]
         began = time.perf_counter()

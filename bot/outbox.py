@@ -8,6 +8,7 @@ send produced (the case card's activity id starts the case's thread).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import socket
@@ -53,6 +54,22 @@ class Rendered:
 
 
 Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
+
+# What renderers may share within one delivery run (the channel's address, the roster):
+# read once per run, not once per message.
+_run_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "outbox_run_cache", default=None
+)
+
+
+async def per_run(key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+    """`load()` once per delivery run (every call outside a run loads afresh)."""
+    cache = _run_cache.get()
+    if cache is None:
+        return await load()
+    if key not in cache:
+        cache[key] = await load()
+    return cache[key]
 
 
 def card_message(card: dict[str, Any], text: str | None = None) -> Activity:
@@ -157,8 +174,12 @@ class Courier:
                 session, now=now, worker=self.worker, limit=limit, ids=ids
             )
         sent = 0
-        for message_id in claimed:
-            sent += await self._send_one(message_id)
+        token = _run_cache.set({})
+        try:
+            for message_id in claimed:
+                sent += await self._send_one(message_id)
+        finally:
+            _run_cache.reset(token)
         return sent
 
     async def _send_one(self, message_id: int) -> int:

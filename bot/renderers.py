@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.casework import OPEN_CASE_STATUSES, case_timeline
 from bot.context import AppContext
 from bot.messenger import Address, thread_id
-from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message
+from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message, per_run
 from bot.panel import current_state, partner_of
 from bot.referrals import next_deadline, referrer_next_steps, timeline_for
 from cards.nudges import DigestRow, NudgeView, digest_card, nudge_card
@@ -54,8 +54,11 @@ STATUS_LABELS = {
 
 async def channel_address(app: AppContext, session: AsyncSession) -> Address:
     """The partnership's rapid review channel, or NotReady until a manager registers one."""
-    ref = await repo.conversation_reference(
-        session, app.partnership_id, kind=CHANNEL_KIND, key=CHANNEL_KEY
+    ref = await per_run(
+        "channel",
+        lambda: repo.conversation_reference(
+            session, app.partnership_id, kind=CHANNEL_KIND, key=CHANNEL_KEY
+        ),
     )
     if ref is None:
         raise NotReady("no rapid review channel registered yet")
@@ -303,7 +306,7 @@ async def responsible_people(
     app: AppContext, session: AsyncSession, role: str
 ) -> list[tuple[str, str]]:
     """The roster members to @mention for a responsible role, as (Teams id, name)."""
-    people = await repo.members(session, app.partnership_id)
+    people = await per_run("members", lambda: repo.members(session, app.partnership_id))
     if role in ("la", "police", "health"):
         chosen = [
             m
