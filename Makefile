@@ -23,11 +23,24 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# The bot, and beside it the Microsoft 365 Agents Playground (a local Teams client, npm) on
+# http://localhost:56150 (PLAYGROUND_PORT) when Node.js is there. Ctrl-C stops both.
 run: $(STAMP)
 	mkdir -p var
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(NODE_STAMP) || \
+	    echo "playground: npm ci failed; the bot runs without the Playground" >&2; \
+	else echo "playground: npm not found; the bot runs without the Playground" >&2; fi
 	$(PY) -m bot db upgrade
 	$(PY) -m bot demo load
-	$(PY) -m bot run
+	$(PY) deploy/playground/run.py
+
+# End-to-end in a real browser: the bot and the Playground on loopback, driven through Debian's
+# chromium by Playwright (never `playwright install`). Not part of `make test`. Screenshots and
+# logs: artifacts/e2e/. CHROMIUM=/path/to/chromium to use another build.
+.PHONY: e2e
+e2e: $(STAMP) $(NODE_STAMP)
+	RAPID_REVIEW_E2E=1 $(PY) -m pytest tests/e2e -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -42,6 +55,12 @@ test: lint typecheck pytest
 
 cards: $(STAMP)
 	$(PY) -m bot cards export artifacts/cards
+
+# The Teams app package, artifacts/rapid-review-teams.zip: the bot id from $MicrosoftAppId,
+# or the fixed fictional demo id when MicrosoftAppId is unset or empty.
+.PHONY: package
+package: $(STAMP) $(NODE_STAMP)
+	$(PY) deploy/teams/build_package.py $(if $(MicrosoftAppId),,--demo)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from azure.core.exceptions import DeserializationError
 from botbuilder.core import Storage, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ErrorResponseException
+from msrest.exceptions import HttpOperationError
 
 from bot.auth import RequestAuthenticator
 from bot.context import AppContext
@@ -61,15 +64,21 @@ def moved_clock(start: datetime) -> Callable[[], datetime]:
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log the traceback; tell the person plainly (never the exception text)."""
+    if isinstance(error, ErrorResponseException | HttpOperationError | DeserializationError):
+        # The Bot Connector refused a reply (e.g. a conversation it does not know): not a
+        # fault of ours to page anyone about, but worth a line in the log.
+        log.warning("the Bot Connector refused a reply", extra={"why": type(error).__name__})
+        return
     log.error("turn failed", exc_info=error)
-    if context.activity.type == "message":
+    activity = context.activity
+    if activity.type == "message" and activity.conversation is not None:
         try:
             await context.send_activity(
                 "Sorry, something went wrong on our side and nothing was saved from that "
                 "message. Please try again shortly."
             )
-        except Exception:
-            log.exception("could not tell the user about the failure")
+        except Exception as exc:
+            log.warning("could not tell the user about the failure", extra={"why": repr(exc)})
 
 
 def create_app(

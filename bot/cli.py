@@ -29,6 +29,7 @@ def _settings():  # type: ignore[no-untyped-def]
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot's web server."""
     from aiohttp import web
+    from sqlalchemy import make_url
 
     from bot.app import create_app
     from bot.logs import configure_logging
@@ -37,9 +38,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}"
+    shown_url = make_url(settings.database_url).render_as_string(hide_password=True)
     banner = (
         f"Rapid Review is listening on {url}/api/messages (health: {url}/healthz)\n"
-        f"Partnership profile: {settings.partnership_profile}; database: {settings.database_url}\n"
+        f"Partnership profile: {settings.partnership_profile}; database: {shown_url}\n"
         "Talk to it with the Microsoft 365 Agents Playground pointed at that endpoint "
         "(see README). Ctrl-C stops it."
     )
@@ -98,6 +100,61 @@ def cmd_cards_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_age(text: str) -> tuple[int, str]:
+    """'7y', '18m' or '400d' as (amount, unit)."""
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in "ymd" or not text[:-1].isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an age like 7y, 18m or 400d")
+    return int(text[:-1]), text[-1]
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Delete closed cases older than the retention period (never younger than the profile's)."""
+    from datetime import UTC, datetime, timedelta
+
+    from review.calendar import shift_months
+    from review.profiles import load_profile
+    from storage import repositories as repo
+    from storage.db import Database
+    from storage.retention import delete_closed_cases
+
+    settings = _settings()
+    profile = load_profile(settings.partnership_profile)
+    amount, unit = args.older_than
+    now = datetime.now(UTC)
+    if unit == "d":
+        cutoff = now - timedelta(days=amount)
+    else:
+        months = amount * 12 if unit == "y" else amount
+        cutoff_day = shift_months(now.date(), -months)
+        cutoff = datetime.combine(cutoff_day, now.timetz())
+    floor_day = shift_months(now.date(), -12 * profile.partnership.retention_years)
+    if cutoff.date() > floor_day:
+        print(
+            f"python -m bot: retention: {args.older_than_text} is shorter than the "
+            f"{profile.partnership.retention_years}-year retention period of "
+            f"{profile.id}; nothing was deleted",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def go() -> list[str]:
+        db = Database(settings.database_url)
+        try:
+            await db.check_migrated()
+            async with db.session() as session, session.begin():
+                partnership = await repo.get_partnership(session, profile.id)
+                return await delete_closed_cases(
+                    session, partnership_id=partnership.id, closed_before=cutoff, actor="cli"
+                )
+        finally:
+            await db.dispose()
+
+    deleted = asyncio.run(go())
+    print(f"retention: {len(deleted)} closed case(s) deleted: {', '.join(deleted) or 'none'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m bot` parser with every subcommand."""
     parser = OneLineParser(prog="python -m bot", description="Rapid Review bot")
@@ -129,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("directory")
     export.set_defaults(handler=cmd_cards_export)
 
+    retention = sub.add_parser("retention", help="delete closed cases past retention")
+    retention.add_argument("--older-than", required=True, type=parse_age, metavar="AGE")
+    retention.set_defaults(handler=cmd_retention)
+
     timeline.register(sub)
     return parser
 
@@ -136,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run the chosen command; errors are one line and exit 2."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "older_than", None) is not None:
+        args.older_than_text = f"{args.older_than[0]}{args.older_than[1]}"
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

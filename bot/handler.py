@@ -18,7 +18,7 @@ from botbuilder.core import (
 )
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogState
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import ChannelAccount, ErrorResponseException
 
 from bot import panel as panel_uc
 from bot import reminders as reminders_uc
@@ -72,12 +72,14 @@ from review.timeline import next_due
 from storage import cases as case_repo
 from storage import repositories as repo
 from storage.models import Case
+from storage.state import StateConflict
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TurnContext], Awaitable[None]]
 Verb = Callable[[TurnContext, Person, dict[str, Any]], Awaitable[dict[str, Any]]]
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+LEDGER_KEY = "rapid_review.ledger_key"
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
@@ -178,14 +180,21 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         self._known_chats: set[tuple[str, str]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        """Run the turn once per activity id, then save conversation and user state."""
+        """Run the turn once per activity id, then save conversation and user state.
+
+        The ledger is read first and written when the turn has finished, so a process killed
+        half-way leaves the activity unrecorded and Teams' redelivery runs it again. Use
+        cases that must never run twice (a vote) also claim the id inside their own
+        transaction, which makes concurrent duplicates safe too.
+        """
         if not await self._tenant_allowed(turn_context):
             return
         key = self._ledger_key(turn_context)
         if key is not None:
-            async with self.app.db.session() as session, session.begin():
-                first = await repo.claim_activity(session, key)
-            if not first:
+            turn_context.turn_state[LEDGER_KEY] = key
+            async with self.app.db.session() as session:
+                seen = await repo.activity_seen(session, key)
+            if seen:
                 log.info("redelivered activity ignored")
                 if turn_context.activity.type == "invoke":
                     await self._answer_redelivered_invoke(turn_context)
@@ -195,10 +204,19 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             await super().on_turn(turn_context)
             await self.conversation_state.save_changes(turn_context)
             await self.user_state.save_changes(turn_context)
-        except BaseException:
-            if key is not None:  # let Teams' redelivery try again
-                await self._release(key)
-            raise
+        except StateConflict:
+            # Two activities of one conversation raced (a double click, two devices): the
+            # other one's state stands. What this turn did in the database stays done and
+            # idempotent; its form position is not saved, so say so plainly.
+            log.warning("conversation state changed under this turn; not saved")
+            if turn_context.activity.type == "message":
+                await turn_context.send_activity(
+                    "That arrived at the same moment as another change in this chat, so it was "
+                    "not saved. Type **continue** to see where you are, and try again."
+                )
+        if key is not None:
+            async with self.app.db.session() as session, session.begin():
+                await repo.claim_activity(session, key)
 
     async def _tenant_allowed(self, turn_context: TurnContext) -> bool:
         """Refuse (and audit) activities from a tenant other than the partnership's."""
@@ -257,19 +275,6 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         conversation = activity.conversation.id if activity.conversation else ""
         return f"{activity.channel_id}|{conversation}|{activity.id}"
 
-    async def _release(self, key: str) -> None:
-        from sqlalchemy import delete
-
-        from storage.models import ProcessedActivity
-
-        try:
-            async with self.app.db.session() as session, session.begin():
-                await session.execute(
-                    delete(ProcessedActivity).where(ProcessedActivity.activity_key == key[:600])
-                )
-        except Exception:
-            log.exception("could not release the activity claim")
-
     # --- routing ------------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -301,6 +306,18 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             )
         else:
             await self.send_help(turn_context)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """Greet new members even when Teams cannot tell us more about them (404)."""
+        try:
+            await super().on_conversation_update_activity(turn_context)
+        except (ErrorResponseException, AttributeError, TypeError, KeyError):
+            # The SDK's Teams dispatch looks members up and trusts channelData's shape; an
+            # update it cannot follow still gets the greeting the activity allows.
+            log.warning("conversation update not understood; greeting as the activity says")
+            await self.on_members_added_activity(
+                turn_context.activity.members_added or [], turn_context
+            )
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -450,7 +467,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                 await repo.audit(
                     session,
                     action="channel.register",
-                    actor=person.aad_object_id,
+                    actor=member.aad_object_id or member.email,
                     partnership_id=self.app.partnership_id,
                 )
                 refused = False
@@ -472,7 +489,9 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         """Answer `adaptiveCard/action` ourselves: the body stays a plain dict (SDK trap)."""
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            # Task modules, message extensions and sign-in are not part of this app: say so
+            # with a 4xx (the SDK answers 501 for names it does not know).
+            return InvokeResponse(status=400, body={"error": "invoke not supported"})
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), dict) else {}
         verb = action.get("verb")
@@ -490,6 +509,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         try:
             card = await handler(turn_context, person, data)
         except panel_uc.Refused as refused:
+            if not refused.audited:  # every refusal is audited, once
+                await panel_uc.audit_refusal(self.app, person, refused)
             card = await self._refusal_card(refused)
         except Exception:
             log.exception("card action failed", extra={"verb": verb})
@@ -582,14 +603,12 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                     detail={"reference": reference},
                 ) from None
             if partner is None or member is None:
-                refused = panel_uc.Refused(
+                raise panel_uc.Refused(
                     "Only the panel members and deputies of the Local Authority, Police and "
                     "Health can vote. Nothing was changed.",
                     action="vote.open",
                     case=case,
                 )
-                await panel_uc.audit_refusal(self.app, person, refused)
-                raise refused
             if case.status != "panel":
                 raise panel_uc.Refused(panel_uc._closed_reason(case), action="vote.open", case=case)
             view = await self._voting_view(session, case, member, partner, errors={}, values=None)
@@ -646,6 +665,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             round_seen=data.get("round"),
             activity_id=activity_id if isinstance(activity_id, str) else None,
             respond=respond,
+            ledger_key=turn_context.turn_state.get(LEDGER_KEY),
         )
         if not result.recorded:
             async with self.app.db.session() as session:
@@ -687,13 +707,11 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                     case = await case_repo.get_case(session, self.app.partnership_id, reference)
                 except repo.NotFound:
                     case = None
-            refused = panel_uc.Refused(
+            raise panel_uc.Refused(
                 "Only a partnership manager can record an off-line decision.",
                 action="decision.offline",
                 case=case,
             )
-            await panel_uc.audit_refusal(self.app, person, refused)
-            raise refused
         return offline_decision_card(reference=reference, errors={}, values={})
 
     async def offline_record(

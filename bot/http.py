@@ -25,6 +25,79 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 
+def _is_account(value: Any, *, need_id: bool = True) -> bool:
+    return isinstance(value, dict) and (
+        not need_id or (isinstance(value.get("id"), str) and bool(value["id"]))
+    )
+
+
+def _has_nul(node: Any) -> bool:
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_nul(v) for v in node)
+    return False
+
+
+def _plain_id(value: str) -> bool:
+    return len(value) <= 900 and value.isprintable() and " " not in value
+
+
+def shape_problem(body: dict[str, Any]) -> str | None:
+    """What is wrong with an activity's shape where the SDK would trip over it, or None.
+
+    The SDK dereferences these fields without checking them; a hostile or broken activity
+    is answered 400 here instead of failing half-way through a turn.
+    """
+    for key in ("channelId", "serviceUrl", "type"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            return f"activity has no {key}"
+    if len(body["channelId"]) > 64 or not _plain_id(body["channelId"]):
+        return "activity channelId is malformed"
+    if not _is_account(body.get("conversation")):
+        return "activity has no conversation id"
+    if not _is_account(body.get("from")):
+        return "activity has no sender"
+    if "recipient" in body and not _is_account(body.get("recipient"), need_id=False):
+        return "activity recipient is malformed"
+    for key in ("id", "text", "name", "replyToId", "locale", "textFormat"):
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            return f"activity {key} must be text"
+    for key in ("entities", "attachments", "membersAdded", "membersRemoved"):
+        value = body.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        ):
+            return f"activity {key} must be a list of objects"
+    for key in ("membersAdded", "membersRemoved"):
+        if any(not _is_account(v) for v in body.get(key) or []):
+            return f"activity {key} has a member without an id"
+    channel_data = body.get("channelData")
+    if channel_data is not None:
+        if not isinstance(channel_data, dict):
+            return "activity channelData must be an object"
+        for key in ("tenant", "team", "channel", "settings", "meeting", "notification"):
+            if key in channel_data and not isinstance(channel_data[key], dict | None):
+                return f"activity channelData.{key} must be an object"
+        if "eventType" in channel_data and not isinstance(channel_data["eventType"], str | None):
+            return "activity channelData.eventType must be text"
+    conversation = body["conversation"]
+    ids = [
+        conversation["id"],
+        body["from"]["id"],
+        body.get("id") or "",
+        body.get("replyToId") or "",
+    ]
+    if not all(_plain_id(i) for i in ids):
+        return "activity ids must be short printable text"
+    for key in ("conversationType", "tenantId"):
+        if key in conversation and not isinstance(conversation[key], str | None):
+            return f"activity conversation.{key} must be text"
+    return None
+
+
 def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -52,8 +125,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _problem(400, "body is not valid JSON")
+    if b"\\u0000" in raw and _has_nul(body):
+        # A NUL character is in no legitimate activity, and PostgreSQL text cannot hold one.
+        return _problem(400, "text must not contain NUL characters")
     if not isinstance(body, dict):
         return _problem(400, "body must be a JSON object (an activity)")
+    problem = shape_problem(body)
+    if problem is not None:
+        return _problem(400, problem)
     try:
         activity = Activity().deserialize(body)
     except Exception:

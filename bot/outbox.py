@@ -183,21 +183,26 @@ class Courier:
         return sent
 
     async def _send_one(self, message_id: int) -> int:
+        # Render in one short session and close it before marking anything: a second
+        # session inside the first would wait on the first's lock (SQLite has one writer).
+        refusal: NotReady | Skip | None = None
         async with self.app.db.session() as session:
             row = await session.get(OutboundMessage, message_id)
             assert row is not None
+            attempts = row.attempts
             renderer = self.renderers.get(row.kind)
             try:
                 if renderer is None:
                     raise NotReady(f"no renderer for {row.kind!r}")
                 rendered = await renderer(self.app, session, row)
-            except NotReady as why:
-                await self._retry_later(message_id, str(why), row.attempts, None, hold=True)
-                return 0
-            except Skip as why:
-                await self._mark(message_id, str(why), outbox.CANCELLED, None)
-                return 0
-            attempts = row.attempts
+            except (NotReady, Skip) as why:
+                refusal = why
+        if isinstance(refusal, NotReady):
+            await self._retry_later(message_id, str(refusal), attempts, None, hold=True)
+            return 0
+        if isinstance(refusal, Skip):
+            await self._mark(message_id, str(refusal), outbox.CANCELLED, None)
+            return 0
         await self.pacer.wait(rendered.address.conversation_id)
         try:
             if rendered.replaces is not None:

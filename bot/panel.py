@@ -61,6 +61,7 @@ class Refused(Exception):
         self.case_id = case.id if case is not None else None
         self.reference = case.reference if case is not None else None
         self.detail = detail or {}
+        self.audited = False
 
 
 async def audit_refusal(app: AppContext, person: Person, refused: Refused) -> None:
@@ -151,6 +152,7 @@ def refusals_audited(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable
             return await fn(app, **kwargs)
         except Refused as refused:
             await audit_refusal(app, kwargs["person"], refused)
+            refused.audited = True
             raise
 
     return wrapper
@@ -225,6 +227,7 @@ async def cast_vote(
     round_seen: object,
     activity_id: str | None,
     respond: Responder | None = None,
+    ledger_key: str | None = None,
 ) -> VoteResult:
     """Record one member's vote for their agency; seal the decision when all three agree.
 
@@ -233,6 +236,11 @@ async def cast_vote(
     now = app.now()
     async with app.db.session() as session, session.begin():
         case = await _lock(session, app, reference, "vote")
+        if ledger_key is not None and not await repo.claim_activity(session, ledger_key):
+            # The same invoke again (Teams redelivers): nothing changes; the panel as it is.
+            state = await current_state(session, case)
+            card = await respond(session, case, state) if respond is not None else None
+            return VoteResult(case=case, state=state, card=card)
         member = await _member(app, session, person)
         partner = can_vote(app, member)
         if partner is None or member is None:

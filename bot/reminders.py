@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import OPEN_CASE_STATUSES, replan_case
@@ -172,6 +173,14 @@ class Reminders:
         )
 
     async def sweep(self) -> int:
+        """One sweep; a failure (the database away) is logged and the next sweep retries."""
+        try:
+            return await self._sweep()
+        except (OSError, SQLAlchemyError) as exc:
+            log.warning("reminder sweep failed; the next one retries", extra={"why": repr(exc)})
+            return 0
+
+    async def _sweep(self) -> int:
         """Plan what the day needs, supersede what piled up, and deliver what is due."""
         now = self.app.now()
         today = london_date(now)

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,6 +41,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
 
     def _upgrade(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            # Instances starting together queue here instead of racing the same DDL.
+            conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

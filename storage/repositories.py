@@ -170,6 +170,16 @@ async def audit_trail(
 # --- the processed-activity ledger ---------------------------------------------------
 
 
+async def activity_seen(session: AsyncSession, activity_key: str) -> bool:
+    """True when this activity was already processed (a redelivery)."""
+    found = await session.scalar(
+        select(ProcessedActivity.activity_key).where(
+            ProcessedActivity.activity_key == activity_key[:600]
+        )
+    )
+    return found is not None
+
+
 async def claim_activity(session: AsyncSession, activity_key: str, outcome: str = "") -> bool:
     """Record `activity_key` as processed; False when it already was (a redelivery).
 
@@ -199,25 +209,30 @@ async def save_conversation_reference(
     service_url: str,
     tenant_id: str | None,
     reference: dict[str, Any],
-) -> ConversationRef:
-    """Store (or replace) the conversation reference for `kind`/`key`."""
-    found = await session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.partnership_id == partnership_id,
-            ConversationRef.kind == kind,
-            ConversationRef.key == key,
+) -> None:
+    """Store (or replace) the conversation reference for `kind`/`key` (an atomic upsert)."""
+    now = utcnow()
+    values = {
+        "conversation_id": conversation_id,
+        "service_url": service_url,
+        "tenant_id": tenant_id,
+        "reference": reference,
+        "updated_at": now,
+    }
+    insert = _insert(session)
+    stmt = insert(ConversationRef).values(
+        partnership_id=partnership_id, kind=kind, key=key, **values
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[
+                ConversationRef.partnership_id,
+                ConversationRef.kind,
+                ConversationRef.key,
+            ],
+            set_=values,
         )
     )
-    if found is None:
-        found = ConversationRef(partnership_id=partnership_id, kind=kind, key=key)
-        session.add(found)
-    found.conversation_id = conversation_id
-    found.service_url = service_url
-    found.tenant_id = tenant_id
-    found.reference = reference
-    found.updated_at = utcnow()
-    await session.flush()
-    return found
 
 
 async def conversation_reference(

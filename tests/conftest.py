@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from helpers.connector import FakeConnector
+from helpers.people import teams_members
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -54,3 +56,22 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """The Bot Connector stand-in on loopback, knowing every demo person."""
+    fake = await FakeConnector().start()
+    fake.members.update(teams_members())
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def roster_db(db_url: str) -> str:
+    """A migrated database with the demo partnership's fictional roster."""
+    from bot.roster import DEMO_ROSTER, import_roster
+    from helpers.app import app_settings
+
+    await import_roster(app_settings(db_url), DEMO_ROSTER)
+    return db_url

@@ -20,13 +20,6 @@ APP_ID = "00000000-0000-4000-8000-0000000000b0"
 TEAMS = "https://smba.trafficmanager.net/uk/"
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    yield fake
-    await fake.close()
-
-
 async def test_healthz_ok(db_url: str) -> None:
     async with running_app(app_settings(db_url)) as app:
         resp = await app.client.get("/healthz")
@@ -110,6 +103,7 @@ def app_settings_from_env_normalises_and_rejects() -> None:
         ("application/json", b"[1, 2]", 400),
         ("application/json", b'{"text": "no type"}', 400),
         ("application/json", b'{"type": "message", "text": "x"}', 400),  # no serviceUrl
+        ("application/json", b'{"type": "message", "text": "a\\u0000b"}', 400),  # NUL
         ("application/json", b"{" + b'"a": "' + b"x" * (300 * 1024) + b'"}', 413),
     ],
 )

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.roster import DEMO_ROSTER, import_roster
 from helpers.activities import card_invoke, message
 from helpers.app import RunningApp, app_settings, running_app
 from helpers.cards import check_cards
@@ -33,20 +30,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    fake.members.update(teams_members())
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def roster_db(db_url: str) -> str:
-    await import_roster(app_settings(db_url), DEMO_ROSTER)
-    return db_url
 
 
 async def open_case(

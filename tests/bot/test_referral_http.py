@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.roster import DEMO_ROSTER, import_roster
 from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.cards import check_cards
@@ -33,31 +30,6 @@ MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def clock() -> datetime:
     return MONDAY
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    fake.members["29:1robin-referrer-fictional"] = {
-        "id": "29:1robin-referrer-fictional",
-        "name": "Robin Referrer",
-        "aadObjectId": "00000000-0000-4000-8000-000000000001",
-        "email": "robin.referrer@example.org",
-    }
-    fake.members["29:1morgan-manager-fictional"] = {
-        "id": "29:1morgan-manager-fictional",
-        "name": "Morgan Manager",
-        "aadObjectId": "00000000-0000-4000-8000-000000000005",
-        "email": "morgan.manager@example.org",
-    }
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def roster_db(db_url: str) -> str:
-    await import_roster(app_settings(db_url), DEMO_ROSTER)
-    return db_url
 
 
 async def _count(db_url: str, model: type, *where: object) -> int:

@@ -5,19 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, update
 
 from bot.keys import COURIER, REMINDERS
-from bot.roster import DEMO_ROSTER, import_roster
 from helpers.app import RunningApp, app_settings, running_app
 from helpers.cards import check_cards
 from helpers.connector import Call, FakeConnector
-from helpers.people import teams_members
 from helpers.referral import complete_referral, register_channel, say, submit
 from review.calendar import LONDON
 from storage import outbox
@@ -41,20 +37,6 @@ class Clock:
         self.now = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(
             UTC
         )
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = await FakeConnector().start()
-    fake.members.update(teams_members())
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def roster_db(db_url: str) -> str:
-    await import_roster(app_settings(db_url), DEMO_ROSTER)
-    return db_url
 
 
 async def sweep(app: RunningApp) -> int:

@@ -1,0 +1,134 @@
+"""The database unavailable for 30 s: /healthz says degraded, people hear "try again
+shortly", and the reminders resume afterwards with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+
+from conftest import POSTGRES_URL, needs_postgres, reset_postgres
+from sqlalchemy import select
+
+from bot.keys import COURIER, REMINDERS
+from bot.roster import DEMO_ROSTER, import_roster
+from helpers.activities import message
+from helpers.app import app_settings, running_app
+from helpers.connector import FakeConnector
+from helpers.referral import complete_referral, register_channel, submit
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import OutboundMessage
+
+OUTAGE_SECONDS = 30
+
+
+class CuttableProxy:
+    """A TCP proxy on loopback in front of PostgreSQL that can be cut and restored."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self.writers |= {writer, up_writer}
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def start(self) -> None:
+        """Listen (on the same port after a cut)."""
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """Stop listening and drop every open connection."""
+        assert self.server is not None
+        self.server.close()
+        for w in list(self.writers):
+            w.close()
+        self.writers.clear()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.server.wait_closed(), 2)
+
+
+@needs_postgres
+async def test_thirty_seconds_without_the_database(connector: FakeConnector) -> None:
+    await reset_postgres(POSTGRES_URL)
+    parts = urlsplit(POSTGRES_URL)
+    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    await proxy.start()
+    proxied = POSTGRES_URL.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
+    db = Database(proxied)
+    await upgrade(db.engine)
+    await db.dispose()
+    await import_roster(app_settings(proxied), DEMO_ROSTER)
+
+    class Clock:
+        now = datetime(2026, 12, 24, 16, 5, tzinfo=UTC)
+
+        def __call__(self) -> datetime:
+            return self.now
+
+    clock = Clock()
+    async with running_app(app_settings(proxied), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        await app.client.app[COURIER].idle()
+        clock.now = datetime(2026, 12, 31, 9, 30, tzinfo=UTC)  # the heads-up is due
+
+        await proxy.cut()
+        health = await app.client.get("/healthz")
+        assert health.status == 503 and (await health.json())["status"] == "degraded"
+        before = len(connector.texts())
+        resp = await app.post_activity(message("help", service_url=connector.url))
+        assert resp.status < 500
+        assert any("try again shortly" in t for t in connector.texts()[before:])
+        assert await app.client.app[REMINDERS].sweep() == 0  # fails quietly, retries later
+        await asyncio.sleep(OUTAGE_SECONDS)
+
+        await proxy.start()
+        health = await app.client.get("/healthz")
+        assert health.status == 200
+        posted_before = len(connector.calls)
+        await app.client.app[REMINDERS].sweep()
+        await app.client.app[REMINDERS].sweep()
+        nudges = [
+            c
+            for c in connector.calls[posted_before:]
+            if ";messageid=" in c.conversation_id and "milestone.done" in json.dumps(c.body)
+        ]
+        assert len(nudges) == 1
+    db = Database(POSTGRES_URL)
+    try:
+        async with db.session() as s:
+            rows = list(
+                await s.scalars(
+                    select(OutboundMessage).where(
+                        OutboundMessage.kind == "nudge",
+                        OutboundMessage.due_on == date(2026, 12, 31),
+                    )
+                )
+            )
+        assert [r.status for r in rows] == ["sent"]
+    finally:
+        await db.dispose()
+    await proxy.cut()
