@@ -47,6 +47,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite has one writer and every transaction here begins IMMEDIATE: one pooled
+        # connection makes sessions queue in the pool (first come, first served) instead of
+        # in SQLite's busy handler, which sleeps and retries.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
