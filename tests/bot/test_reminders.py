@@ -349,3 +349,41 @@ async def test_the_pacer_keeps_to_seven_a_second_per_conversation() -> None:
     assert stamps[6] < 0.5
     assert stamps[7] >= 0.99 and stamps[14] >= 1.99
     assert all(b - a >= 0.99 for a, b in zip(stamps, stamps[7:], strict=False))
+
+
+async def test_snooze_is_for_managers_and_quietens_one_working_day(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    from helpers.activities import card_invoke
+
+    clock = Clock(CHRISTMAS_EVE)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        clock.london(date(2026, 12, 31), 8, 30)  # before the heads-up goes out
+
+        async def press(verb: str, who: str) -> str:
+            data = {"reference": "SSCP-2026-0001", "milestone": "national_panel_notification"}
+            resp = await app.post_activity(
+                card_invoke(verb, data, who=who, service_url=connector.url)
+            )
+            assert resp.status == 200
+            return json.dumps(await resp.json())
+
+        assert "Only a partnership manager" in await press("milestone.snooze", "pat")
+        assert "SSCP-2026-0001" in await press("milestone.snooze", "morgan")
+        before = len(connector.calls)
+        clock.london(date(2026, 12, 31), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == []  # quiet for the day
+        before = len(connector.calls)
+        clock.london(date(2027, 1, 5), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == [("notify", "Due today")]
+        timeline = await press("milestone.done", "lee")
+        assert "Done" in timeline or "done" in timeline
+        before = len(connector.calls)
+        clock.london(date(2027, 1, 6), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == []  # done: its reminders stopped
