@@ -28,12 +28,12 @@ raises on what a client sends; it returns plain-English errors keyed by the card
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
+
+from review.answers import MAX_READ, UNREADABLE, clean_text
 
 __all__ = [
     "MAX_TEXT",
@@ -101,9 +101,6 @@ MAX_TEXT = 4000
 """The longest rationale, serious harm basis or set of questions, in characters."""
 
 # Characters of one answer read at most; Teams messages are far smaller than this.
-_MAX_READ = 100_000
-_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\v\f]")
-_UNREADABLE = "We could not read this answer. Please give it again."
 
 
 @dataclass(frozen=True)
@@ -162,15 +159,6 @@ class DecisionRecord(TypedDict):
 # -- checking a vote --------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Normalise line breaks, drop control characters and surrogates, strip the ends."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = "".join(
-        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
-    )
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-
-
 def _too_long(length: int) -> str:
     """The message for a text over `MAX_TEXT`."""
     return f"Keep this to {MAX_TEXT:,} characters or fewer (it is {length:,})."
@@ -182,14 +170,14 @@ def _text(
     """A required multi-line text, cleaned; None with the error recorded when unusable."""
     value = raw.get(field_id)
     if value is not None and not isinstance(value, str):
-        errors[field_id] = _UNREADABLE
+        errors[field_id] = UNREADABLE
         return None
-    if value is not None and len(value) > _MAX_READ:
+    if value is not None and len(value) > MAX_READ:
         errors[field_id] = (
-            f"Keep this to {MAX_TEXT:,} characters or fewer (it is over {_MAX_READ:,})."
+            f"Keep this to {MAX_TEXT:,} characters or fewer (it is over {MAX_READ:,})."
         )
         return None
-    text = _clean(value or "")
+    text = clean_text(value or "")
     if not text:
         errors[field_id] = missing
         return None
@@ -205,7 +193,7 @@ def validate_vote(raw: Mapping[str, object]) -> tuple[VoteInput | None, dict[str
     outcome_raw = raw.get("outcome")
     outcome: str | None = None
     if outcome_raw is not None and not isinstance(outcome_raw, str):
-        errors["outcome"] = _UNREADABLE
+        errors["outcome"] = UNREADABLE
     elif not outcome_raw or not outcome_raw.strip():
         errors["outcome"] = "Choose one of the five decisions."
     elif outcome_raw.strip() not in OUTCOMES:

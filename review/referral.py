@@ -31,11 +31,12 @@ other years, as in England and Wales law.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, NamedTuple
+
+from review.answers import UNREADABLE, clean_text, too_long
 
 __all__ = [
     "CARE_LEAVER_MAX_AGE",
@@ -141,7 +142,6 @@ NOT_GIVEN = "Not given"
 KEPT_BEYOND_LIMIT = 1000
 """How many characters past its limit an over-long answer is kept, to be shown again."""
 
-_UNREADABLE = "We could not read this answer. Please give it again."
 
 FieldKind = Literal[
     "pathway", "text", "multiline", "email", "phone", "agency", "date", "toggle", "choice"
@@ -431,8 +431,6 @@ def derived_age(values: Mapping[str, object]) -> int | None:
 
 # -- cleaning ---------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\v\f]")
-_BLANKS = re.compile(r"\s+")
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -441,19 +439,6 @@ _PHONE_CHARACTERS = frozenset("0123456789 +()-")
 _DIGITS = frozenset("0123456789")
 _PHONE_DIGITS = (7, 20)
 _EMAIL_LOCAL_MAX = 64
-# Characters of one answer read at most; Teams messages are far smaller than this.
-_MAX_READ = 100_000
-
-
-def _clean_text(text: str, *, multiline: bool) -> str:
-    """Normalise line breaks, drop control characters and surrogates, strip the ends."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = "".join(
-        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
-    )
-    if multiline:
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    return _BLANKS.sub(" ", text).strip()
 
 
 class _Checker:
@@ -470,17 +455,17 @@ class _Checker:
         self.values[field_id] = ""
         raw = self.raw.get(field_id)
         if raw is not None and not isinstance(raw, str):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return None
-        text = _clean_text((raw or "")[:_MAX_READ], multiline=info.kind == "multiline")
+        text = clean_text(raw or "", multiline=info.kind == "multiline")
         if not text:
             if info.required:
-                self.errors[field_id] = info.missing or _UNREADABLE
+                self.errors[field_id] = info.missing or UNREADABLE
             return None
         limit = info.max_length
         if limit is not None and len(text) > limit:
             self.values[field_id] = text[: limit + KEPT_BEYOND_LIMIT].strip()
-            self.errors[field_id] = _too_long(limit, len(text))
+            self.errors[field_id] = too_long(limit, len(text))
             return None
         self.values[field_id] = text
         return text
@@ -491,12 +476,12 @@ class _Checker:
         self.values[field_id] = ""
         raw = self.raw.get(field_id)
         if raw is not None and not isinstance(raw, str):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return None
         text = (raw or "")[:200].strip()
         if not text:
             if info.required:
-                self.errors[field_id] = info.missing or _UNREADABLE
+                self.errors[field_id] = info.missing or UNREADABLE
             return None
         if text not in choices:
             self.errors[field_id] = wrong
@@ -510,11 +495,11 @@ class _Checker:
         self.values[field_id] = ""
         raw = self.raw.get(field_id)
         if raw is not None and not isinstance(raw, str):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return None
-        text = _clean_text((raw or "")[:200], multiline=False)[:50]
+        text = clean_text((raw or "")[:200], multiline=False)[:50]
         if not text:
-            self.errors[field_id] = info.missing or _UNREADABLE
+            self.errors[field_id] = info.missing or UNREADABLE
             return None
         self.values[field_id] = text
         if not _ISO_DATE.fullmatch(text):
@@ -532,7 +517,7 @@ class _Checker:
         if raw is None:
             return False
         if not isinstance(raw, str) or raw.strip().lower() not in ("true", "false", ""):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return False
         ticked = raw.strip().lower() == "true"
         self.values[field_id] = "true" if ticked else "false"
@@ -541,11 +526,6 @@ class _Checker:
     def fail(self, field_id: str, message: str) -> None:
         """Record an error, keeping the first one found for the field."""
         self.errors.setdefault(field_id, message)
-
-
-def _too_long(limit: int, length: int) -> str:
-    """The message for an answer over its limit."""
-    return f"Keep this under {limit:,} characters (it is {length:,})."
 
 
 # -- the sections -----------------------------------------------------------------------

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -32,6 +31,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.shared import Pt
 
+from review.answers import UNREADABLE, clean_text
 from review.referral import GENDERS, age_at, format_date, parse_iso_date
 
 __all__ = [
@@ -69,9 +69,7 @@ _ACTION_MAX = 500
 _OWNER_MAX = 100
 ACTION_ROWS = 5
 """How many action rows the chair's notes hold."""
-_MAX_READ = 100_000
 _KEPT_BEYOND_LIMIT = 1000
-_UNREADABLE = "We could not read this answer. Please give it again."
 
 
 # -- the chair's notes (Appendix F) ------------------------------------------------------
@@ -208,19 +206,7 @@ class ChairNotes:
         return CONCLUSIONS.get(self.conclusion, self.conclusion)
 
 
-_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\v\f]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _clean(text: str, *, multiline: bool = True) -> str:
-    """Normalise line breaks, drop control characters and surrogates, strip the ends."""
-    text = _LINE_BREAKS.sub("\n", text[:_MAX_READ])
-    text = "".join(
-        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
-    )
-    if not multiline:
-        return " ".join(text.split())
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
 def _text(
@@ -235,9 +221,9 @@ def _text(
     """A text answer, cleaned; "" with the error recorded if unusable or missing."""
     value = raw.get(field_id)
     if value is not None and not isinstance(value, str):
-        errors[field_id] = _UNREADABLE
+        errors[field_id] = UNREADABLE
         return ""
-    text = _clean(value or "", multiline=multiline)
+    text = clean_text(value or "", multiline=multiline)
     if not text:
         if missing is not None:
             errors[field_id] = missing
@@ -267,7 +253,7 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
     conclusion_raw = source.get("conclusion")
     conclusion = conclusion_raw.strip() if isinstance(conclusion_raw, str) else ""
     if conclusion_raw is not None and not isinstance(conclusion_raw, str):
-        errors["conclusion"] = _UNREADABLE
+        errors["conclusion"] = UNREADABLE
     elif not conclusion:
         errors["conclusion"] = "Choose the conclusion of the panel."
     elif conclusion not in CONCLUSIONS:
@@ -287,7 +273,7 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
         due_raw = source.get(f"due_{n}")
         due: date | None = None
         if due_raw is not None and not isinstance(due_raw, str):
-            row_errors[f"due_{n}"] = _UNREADABLE
+            row_errors[f"due_{n}"] = UNREADABLE
         elif isinstance(due_raw, str) and due_raw.strip():
             due = parse_iso_date(due_raw.strip())
             if due is None:
@@ -698,11 +684,11 @@ def _md_text(text: str, typed: bool) -> str:
     """A paragraph's text: typed text escaped, each line ending in a hard break."""
     if not typed:
         return _light(text)
-    return "  \n".join(escape_markdown(line) for line in _clean(text).split("\n"))
+    return "  \n".join(escape_markdown(line) for line in clean_text(text).split("\n"))
 
 
 def _md_cell(text: str) -> str:
-    return escape_markdown(" ".join(_clean(text).split())) or " "
+    return escape_markdown(" ".join(clean_text(text).split())) or " "
 
 
 def report_markdown(data: ReportData) -> str:
@@ -765,11 +751,11 @@ def report_docx(data: ReportData) -> bytes:
             paragraph = doc.add_paragraph()
             if block.bold_label:
                 paragraph.add_run(_xml_safe(block.bold_label)).bold = True
-            text = _clean(block.text) if block.typed else block.text
+            text = clean_text(block.text) if block.typed else block.text
             paragraph.add_run(_xml_safe(text))
         elif isinstance(block, _Bullets):
             for item in block.items:
-                doc.add_paragraph(_xml_safe(_clean(item)), style="List Bullet")
+                doc.add_paragraph(_xml_safe(clean_text(item)), style="List Bullet")
         else:
             _add_table(doc, block)
     props = doc.core_properties

@@ -27,10 +27,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from review.answers import UNREADABLE, clean_text, too_long
 
 __all__ = [
     "CHILD_SEEN",
@@ -60,9 +61,7 @@ NAME_MAX = 100
 MAX_CHRONOLOGY_ROWS = 500
 """The most chronology rows one spreadsheet upload may hold."""
 _MAX_CSV_CHARACTERS = 2_000_000
-_MAX_READ = 100_000
 _KEPT_BEYOND_LIMIT = 1000
-_UNREADABLE = "We could not read this answer. Please give it again."
 
 CHILD_SEEN: dict[str, str] = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 """The answers to "Child seen?": value sent by the card -> what a person sees."""
@@ -282,27 +281,10 @@ class ReturnData:
 
 # -- cleaning ---------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85\v\f]")
-_BLANKS = re.compile(r"\s+")
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])(?::[0-5][0-9])?")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _UK_DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 DATE_FORMAT_ERROR = "Enter the date as DD/MM/YYYY or YYYY-MM-DD, for example 03/11/2026."
-
-
-def _clean(text: str, *, multiline: bool) -> str:
-    """Normalise line breaks, drop control characters and surrogates, strip the ends."""
-    text = _LINE_BREAKS.sub("\n", text[:_MAX_READ])
-    text = "".join(
-        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
-    )
-    if multiline:
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-    return _BLANKS.sub(" ", text).strip()
-
-
-def _too_long(limit: int, length: int) -> str:
-    return f"Keep this under {limit:,} characters (it is {length:,})."
 
 
 def _parse_date(text: str) -> date | None:
@@ -345,7 +327,7 @@ class _Checker:
         if raw is None:
             return ""
         if not isinstance(raw, str):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return None
         return raw
 
@@ -355,15 +337,15 @@ class _Checker:
         raw = self._string(field_id)
         if raw is None:
             return ""
-        text = _clean(raw, multiline=info.kind == "multiline")
+        text = clean_text(raw, multiline=info.kind == "multiline")
         if not text:
             if required:
-                self.errors[field_id] = info.missing or _UNREADABLE
+                self.errors[field_id] = info.missing or UNREADABLE
             return ""
         limit = info.max_length or LONG_TEXT_MAX
         if len(text) > limit:
             self.values[field_id] = text[: limit + _KEPT_BEYOND_LIMIT].strip()
-            self.errors[field_id] = _too_long(limit, len(text))
+            self.errors[field_id] = too_long(limit, len(text))
             return ""
         self.values[field_id] = text
         return text
@@ -376,7 +358,7 @@ class _Checker:
             return None
         text = raw[:200].strip()
         if not text:
-            self.errors[field_id] = info.missing or _UNREADABLE
+            self.errors[field_id] = info.missing or UNREADABLE
             return None
         if text not in choices:
             self.errors[field_id] = wrong
@@ -390,7 +372,7 @@ class _Checker:
         if raw is None:
             return False
         if not isinstance(raw, str) or raw.strip().lower() not in ("true", "false", ""):
-            self.errors[field_id] = _UNREADABLE
+            self.errors[field_id] = UNREADABLE
             return False
         ticked = raw.strip().lower() == "true"
         self.values[field_id] = "true" if ticked else "false"
@@ -402,10 +384,10 @@ class _Checker:
         raw = self._string(field_id)
         if raw is None:
             return None
-        text = _clean(raw[:200], multiline=False)[:50]
+        text = clean_text(raw[:200], multiline=False)[:50]
         if not text:
             if required:
-                self.errors[field_id] = info.missing or _UNREADABLE
+                self.errors[field_id] = info.missing or UNREADABLE
             return None
         self.values[field_id] = text
         if not _looks_like_date(text):
@@ -425,7 +407,7 @@ class _Checker:
         raw = self._string(field_id)
         if raw is None:
             return None
-        text = _clean(raw[:50], multiline=False)
+        text = clean_text(raw[:50], multiline=False)
         if not text:
             return None
         self.values[field_id] = text
@@ -444,7 +426,7 @@ def _check_return(raw: object) -> tuple[_Checker, bool | None, bool]:
     involved = None if answer is None else answer == "yes"
     secured = check.toggle("records_secured")
     if not secured and "records_secured" not in check.errors:
-        check.errors["records_secured"] = FIELD_INFO["records_secured"].missing or _UNREADABLE
+        check.errors["records_secured"] = FIELD_INFO["records_secured"].missing or UNREADABLE
     for field_id in RETURN_FIELDS[2:]:
         required = field_id in _ALWAYS_REQUIRED or (
             involved is True and field_id in _REQUIRED_IF_INVOLVED
