@@ -872,26 +872,23 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         self, turn_context: TurnContext, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Mark done from a reminder card; the case's timeline back."""
-        reference = str(data.get("reference", ""))[:40]
-        try:
-            await reminders_uc.mark_done(
-                self.app,
-                reference=reference,
-                milestone_id=str(data.get("milestone", ""))[:64],
-                person=person,
-            )
-        except reminders_uc.NotAllowed as why:
-            return vote_refused_card(reference=reference, reason=str(why), panel=None)
+        card = await self._milestone_action(reminders_uc.mark_done, person, data)
         self.courier.kick()
-        return await self._case_timeline_card(reference, can_mark_done=True)
+        return card
 
     async def milestone_snooze(
         self, turn_context: TurnContext, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Snooze a reminder for one working day (managers only)."""
+        return await self._milestone_action(reminders_uc.snooze, person, data)
+
+    async def _milestone_action(
+        self, use_case: Callable[..., Awaitable[Any]], person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run a reminder button's use case; the case's timeline, or the refusal, back."""
         reference = str(data.get("reference", ""))[:40]
         try:
-            await reminders_uc.snooze(
+            await use_case(
                 self.app,
                 reference=reference,
                 milestone_id=str(data.get("milestone", ""))[:64],
