@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -305,3 +306,82 @@ class BotStateItem(Base):
     data: Mapped[str] = mapped_column(Text)
     e_tag: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InformationRequest(Base):
+    """Appendix D: one agency asked for its return and chronology on a Rapid Review case.
+
+    `status` is requested (sent, nothing saved yet), draft (saved, not submitted), returned
+    (submitted, involved) or not_involved (submitted, not involved). A lead edits the return
+    (`answers`, `chronology`) until the papers are circulated (`Meeting.papers_circulated_at`).
+    """
+
+    __tablename__ = "information_request"
+    __table_args__ = (UniqueConstraint("case_id", "agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    agency: Mapped[str] = mapped_column(String(64))
+    # The secret in the card's buttons: a card forwarded or guessed does not open another return.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    answers: Mapped[JSONDict] = mapped_column(JSON, default=dict)
+    chronology: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    returned_at: Mapped[datetime | None]
+    returned_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Meeting(Base):
+    """The Rapid Review meeting of a case (Appendix E): when, where, how long."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    proposed_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    papers_circulated_at: Mapped[datetime | None]
+
+
+class ChairNote(Base):
+    """Appendix F: the chair's notes, questions 4.1-4.7, the conclusion and the actions."""
+
+    __tablename__ = "chair_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    notes: Mapped[JSONDict] = mapped_column(JSON, default=dict)
+    conclusion: Mapped[str | None] = mapped_column(String(32))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    saved_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    concluded_at: Mapped[datetime | None]
+
+
+class SharedFile(Base):
+    """A file offered to one person in 1:1 (Teams file consent): the report, an invitation.
+
+    Held until the person accepts (it is then uploaded to their OneDrive and the bytes are
+    cleared) or declines; only the person it was offered to can accept it.
+    """
+
+    __tablename__ = "shared_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    recipient_aad_object_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="offered")
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
