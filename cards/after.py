@@ -9,11 +9,17 @@ Where each card goes decides what it may hold:
   channel: agency names, statuses, dates, the time and the place only. Their builders take
   nothing else, so no answer from a return or the chair's notes can reach the channel.
 
+The two long forms are sent in parts, because Teams refuses a card over 28 KB and each form
+is far bigger with every answer at its limit: the information request in `RETURN_PARTS`, the
+chair's notes in `CHAIR_PARTS`. A part is a card of its own with the same input ids as the
+whole form, "Part N of M" at the top, and Back/Next buttons between the parts.
+
 Buttons are ``Action.Submit`` with ``data = {"action": ..., "reference": ...}`` (and the
-return's ``token``). The forms mark no input as required on the client: the bot checks the
-answers (`review.returns`, `review.report`) and shows the card again with the errors, so
-"Save draft" always works. Only the inputs inside a sub-form (a chronology row, the date sent)
-are required, as only that sub-form's button sends them.
+return's ``token``; on a part, its ``part`` number, and on Back/Next the part to ``go`` to).
+Back and Next send the part's answers too. The forms mark no input as required on the client:
+the bot checks the answers (`review.returns`, `review.report`) and shows the card again with
+the errors, so "Save draft" always works. Only the inputs inside a sub-form (a chronology
+row, the date sent) are required, as only that sub-form's button sends them.
 
 Everything a person typed is shown with `user_text` (a TextRun, never markdown) or in a
 `fact_set` (escaped).
@@ -53,6 +59,7 @@ from review.returns import (
     CHILD_SEEN,
     FIELD_INFO,
     INVOLVEMENT_FIELDS,
+    NAME_MAX,
     ROW_FIELDS,
     ROW_INFO,
     ChronologyRow,
@@ -60,12 +67,17 @@ from review.returns import (
 )
 
 __all__ = [
+    "ACTION_CHAIR_CONCLUDE",
+    "ACTION_CHAIR_PART",
     "ACTION_CHAIR_SAVE",
     "ACTION_MEETING_PROPOSE",
     "ACTION_REPORT_SENT",
     "ACTION_RETURN_ADD_ROW",
+    "ACTION_RETURN_PART",
     "ACTION_RETURN_SAVE",
     "ACTION_RETURN_SUBMIT",
+    "CHAIR_PARTS",
+    "RETURN_PARTS",
     "RETURN_STATUSES",
     "ROWS_SHOWN",
     "chair_notes_card",
@@ -80,8 +92,14 @@ __all__ = [
 ACTION_RETURN_ADD_ROW = "return.add_row"
 ACTION_RETURN_SAVE = "return.save"
 ACTION_RETURN_SUBMIT = "return.submit"
+ACTION_RETURN_PART = "return.part"
+"""Back/Next between the parts of the information request; ``data["go"]`` is the part to show."""
 ACTION_MEETING_PROPOSE = "meeting.propose"
 ACTION_CHAIR_SAVE = "chair.save"
+ACTION_CHAIR_PART = "chair.part"
+"""Back/Next between the parts of the chair's notes; ``data["go"]`` is the part to show."""
+ACTION_CHAIR_CONCLUDE = "chair.conclude"
+"""Save the chair's notes and record the conclusion (the last part's main button)."""
 ACTION_REPORT_SENT = "report.sent"
 
 RETURN_STATUSES: dict[str, str] = {
@@ -107,14 +125,10 @@ def _error_text(message: str) -> Element:
     return text_block(escape_markdown(message), color="Attention", spacing="Small")
 
 
-def _error_banner(errors: Mapping[str, str]) -> Element:
-    """The banner at the top of a form shown again with errors."""
-    count = len(errors)
+def _error_banner_text(count: int) -> Element:
+    """The first line of the banner at the top of a form shown again with errors."""
     answers = "answer" if count == 1 else "answers"
-    return container(
-        [text_block(f"Please check {count} {answers} below", weight="Bolder", color="Attention")],
-        style="attention",
-    )
+    return text_block(f"Please check {count} {answers} below", weight="Bolder", color="Attention")
 
 
 def _value(values: Mapping[str, Any], key: str, limit: int | None) -> str | None:
@@ -191,10 +205,25 @@ _CSV_NOTE = (
     "save it as CSV with the columns Date from, Date to, Time, Involvement with, Event and "
     "outcome, Child seen, Review and analysis."
 )
+_ONLY_PART_ONE = (
+    "Your agency had no contact with the child or family, so this part is all that is "
+    "needed: answer it, then submit the return."
+)
+_REST_OF_FORM = (
+    "If your agency had contact with the child or family, please complete parts 2 to {count} "
+    "as well."
+)
+_NOT_NEEDED = (
+    "Your agency said it had no contact with the child or family, so this part is not needed."
+)
 
 
 def _seen_text(seen: bool | None) -> str:
     return "Child seen" if seen else "Child not seen" if seen is False else "Child seen: not known"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
 def _row_summary(row: ChronologyRow) -> Element:
@@ -204,16 +233,14 @@ def _row_summary(row: ChronologyRow) -> Element:
         when += f" {row.time_from}"
     if row.date_to is not None and row.date_to != row.date_from:
         when += f" to {row.date_to.strftime('%d/%m/%Y')}"
-    event = row.event_and_outcome
-    if len(event) > _ROW_TEXT_SHOWN:
-        event = event[:_ROW_TEXT_SHOWN].rstrip() + "…"
+    event = _shortened(row.event_and_outcome, _ROW_TEXT_SHOWN)
     return container(
         [
             rich_text(
                 [
                     text_run(when, weight="Bolder"),
                     text_run(" · "),
-                    text_run(row.involvement_with),
+                    text_run(_shortened(row.involvement_with, NAME_MAX)),
                     text_run(f" · {_seen_text(row.child_seen)}", is_subtle=True),
                 ]
             ),
@@ -274,91 +301,198 @@ def _row_form(values: Mapping[str, Any], errors: Mapping[str, str]) -> list[Elem
     return body
 
 
-def information_request_card(
-    *,
-    reference: str,
-    agency_name: str,
-    due: date,
-    values: Mapping[str, Any],
-    errors: Mapping[str, str],
-    chronology_rows: Sequence[ChronologyRow],
-    token: str,
-) -> Card:
-    """To an agency's safeguarding lead in 1:1: the Appendix D form and its chronology."""
-    data = {"reference": reference, "token": token}
-    body: list[Element] = [
-        heading(f"Rapid Review information request — {escape_markdown(reference)}"),
-        rich_text(
-            [
-                text_run("For "),
-                text_run(agency_name, weight="Bolder"),
-                text_run(f". Please return it by {format_date(due)}."),
-            ]
-        ),
-        text_block("CONFIDENTIAL WHEN COMPLETED", weight="Bolder", color="Attention", size="Small"),
-        text_block(_GUIDANCE, is_subtle=True, spacing="Small"),
-    ]
-    if errors:
-        body.append(_error_banner(errors))
-    # A. Involvement and records
-    involved = values.get("involved")
-    body.append(_subheading("A. Your agency's involvement"))
-    body.extend(
-        _with_error(
-            choice_set(
-                "involved",
-                FIELD_INFO["involved"].label,
-                [("Yes", "yes"), ("No", "no")],
-                style="expanded",
-                value=involved if involved in ("yes", "no") else None,
-            ),
+_ABOUT_FIELDS: tuple[str, ...] = (
+    "involved",
+    "records_secured",
+    "author_name",
+    "author_role",
+    "practitioners",
+    "family_members",
+)
+_ISSUES_FIELDS: tuple[str, ...] = (
+    "actions_identified",
+    "issues_for_panel",
+    "views_of_child_family",
+    "other_information",
+)
+
+RETURN_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("About this return", _ABOUT_FIELDS),
+    ("Your agency's involvement", INVOLVEMENT_FIELDS),
+    ("Issues, actions and views", _ISSUES_FIELDS),
+    ("Chronology", ()),
+)
+"""The parts of the information request: (title, the return's input ids on that part), in order.
+
+Every id of `review.returns.RETURN_FIELDS` is on exactly one part. The last part holds the
+chronology: the latest rows and the "Add chronology row" sub-form, whose inputs are
+`review.returns.ROW_FIELDS` (not answers of the return itself, so not listed here).
+
+Why this split: Teams refuses a card over 28 KB, and one long answer can be 5,000 characters
+(`LONG_TEXT_MAX` and the 1,000 characters kept beyond it to show an answer that is too long).
+No part has more than four long answers, so each part stays under the limit with every answer
+at that length and an error under every field, editable or read-only (the tests measure it).
+"""
+
+_YES_NO = {"yes": "Yes", "no": "No"}
+_FACT_TITLES = {
+    "involved": "Contact with the child or family",
+    "records_secured": "Records secured",
+}
+_SECTION_BEFORE = {
+    "author_name": "Agency Report Provided by",
+    "involvement_child": "Analysis of your agency's involvement",
+}
+_OWN_SECTION = frozenset({"family_members", *_ISSUES_FIELDS})
+"""Questions shown under their own heading (their label), with their help above the answer."""
+
+
+def _part_number(part: int, count: int) -> int:
+    """The part to show: ``part`` kept within 1..count, so a stale button cannot break a card."""
+    return min(max(int(part), 1), count)
+
+
+def _part_of(
+    parts: Sequence[tuple[str, tuple[str, ...]]], extra_last: Sequence[str] = ()
+) -> dict[str, int]:
+    """Input id -> the number of the part it is on (``extra_last`` ids are on the last part)."""
+    found = {field_id: n for n, (_, ids) in enumerate(parts, start=1) for field_id in ids}
+    found.update((field_id, len(parts)) for field_id in extra_last)
+    return found
+
+
+def _other_parts_note(numbers: Sequence[int]) -> str:
+    """The note naming the other parts with errors, e.g. "Parts 1, 2 and 4 have answers…"."""
+    if len(numbers) == 1:
+        return f"Part {numbers[0]} has answers to check."
+    names = ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+    return f"Parts {names} have answers to check."
+
+
+def _errors_summary(
+    errors: Mapping[str, str], part_of: Mapping[str, int], part: int
+) -> Element | None:
+    """The banner of a part: its own errors counted, other parts with errors named.
+
+    An error keyed by no input of any part cannot be shown under a field, so its message is
+    shown in the banner itself, on every part.
+    """
+    own = [key for key in errors if part_of.get(key) == part]
+    stray = [message for key, message in errors.items() if key not in part_of]
+    others = sorted({part_of[key] for key in errors if part_of.get(key, part) != part})
+    items: list[Element] = []
+    if own:
+        items.append(_error_banner_text(len(own)))
+    items.extend(_error_text(message) for message in stray)
+    if others:
+        items.append(text_block(_other_parts_note(others), color="Attention", spacing="Small"))
+    return container(items, style="attention") if items else None
+
+
+def _part_heading(part: int, count: int, title: str) -> Element:
+    return text_block(
+        f"Part {part} of {count}: {escape_markdown(title)}",
+        weight="Bolder",
+        color="Accent",
+        spacing="Medium",
+    )
+
+
+def _navigation(action: str, data: Mapping[str, Any], part: int, count: int) -> list[Action]:
+    """Back and Next (only to parts that exist); they send this part's answers as well."""
+    found: list[Action] = []
+    if part > 1:
+        found.append(submit_action("Back", {"action": action, **data, "go": part - 1}))
+    if part < count:
+        found.append(submit_action("Next", {"action": action, **data, "go": part + 1}))
+    return found
+
+
+def _return_input(field_id: str, values: Mapping[str, Any]) -> Element:
+    """The input of one question of the return."""
+    info = FIELD_INFO[field_id]
+    if field_id == "involved":
+        involved = values.get("involved")
+        return choice_set(
             "involved",
-            errors,
+            info.label,
+            [("Yes", "yes"), ("No", "no")],
+            style="expanded",
+            value=involved if involved in _YES_NO else None,
         )
-    )
-    body.extend(
-        _with_error(
-            toggle_input(
-                "records_secured",
-                FIELD_INFO["records_secured"].help or "Records secured",
-                label=FIELD_INFO["records_secured"].label,
-                value=values.get("records_secured") == "true",
-            ),
-            "records_secured",
-            errors,
+    if info.kind == "toggle":
+        return toggle_input(
+            field_id,
+            info.help or info.label,
+            label=info.label,
+            value=values.get(field_id) == "true",
         )
-    )
-    body.append(_subheading("Agency Report Provided by"))
-    for field_id in ("author_name", "author_role", "practitioners"):
-        body.extend(_with_error(_text_field(FIELD_INFO[field_id], values), field_id, errors))
-    body.append(
-        text_block(
-            "If your agency had contact with the child or family, please complete the "
-            "rest of the form.",
-            is_subtle=True,
-            spacing="Large",
-        )
-    )
-    body.append(_subheading(FIELD_INFO["family_members"].label))
-    info = FIELD_INFO["family_members"]
-    body.append(_help(info.help or ""))
-    body.extend(_with_error(_text_field(info, values), info.id, errors))
-    body.append(_subheading("Analysis of your agency's involvement"))
-    for field_id in INVOLVEMENT_FIELDS:
-        body.extend(_with_error(_text_field(FIELD_INFO[field_id], values), field_id, errors))
-    for field_id in (
-        "actions_identified",
-        "issues_for_panel",
-        "views_of_child_family",
-        "other_information",
-    ):
-        info = FIELD_INFO[field_id]
+    return _text_field(info, values)
+
+
+def _return_question(
+    field_id: str, values: Mapping[str, Any], errors: Mapping[str, str]
+) -> list[Element]:
+    """One question of the return to answer: heading if it has one, input, error, help."""
+    info = FIELD_INFO[field_id]
+    body: list[Element] = []
+    if field_id in _SECTION_BEFORE:
+        body.append(_subheading(_SECTION_BEFORE[field_id]))
+    if field_id in _OWN_SECTION:
         body.append(_subheading(info.label))
         if info.help:
             body.append(_help(info.help))
-        body.extend(_with_error(_text_field(info, values), field_id, errors))
-    # The chronology
-    body.append(_subheading("Single Agency Chronology of Significant Events"))
+    body.extend(_with_error(_return_input(field_id, values), field_id, errors))
+    if info.kind in ("text", "multiline") and info.help and field_id not in _OWN_SECTION:
+        body.append(_help(info.help))
+    return body
+
+
+def _answer_text(values: Mapping[str, Any], field_id: str) -> str:
+    """An answer as read-only text ("" if none), cut like an input's value."""
+    info = FIELD_INFO[field_id]
+    if info.kind == "choice":
+        return _YES_NO.get(str(values.get(field_id)), "")
+    if info.kind == "toggle":
+        return "Yes" if values.get(field_id) == "true" else "No"
+    return _value(values, field_id, info.max_length) or ""
+
+
+def _return_answers(ids: Sequence[str], values: Mapping[str, Any]) -> list[Element]:
+    """Read-only: short answers in fact sets, long ones as literal text under their question."""
+    body: list[Element] = []
+    facts: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if facts:
+            body.append(fact_set(facts, spacing="Small"))
+            facts.clear()
+
+    for field_id in ids:
+        info = FIELD_INFO[field_id]
+        answer = _answer_text(values, field_id)
+        if field_id in _SECTION_BEFORE or field_id in _OWN_SECTION:
+            flush()
+            body.append(_subheading(_SECTION_BEFORE.get(field_id, info.label)))
+        if info.kind != "multiline":
+            facts.append((_FACT_TITLES.get(field_id, info.label), answer or "Not answered"))
+            continue
+        flush()
+        if field_id not in _OWN_SECTION:
+            body.append(text_block(escape_markdown(info.label), weight="Bolder", spacing="Medium"))
+        if answer:
+            body.append(user_text(answer, spacing="Small"))
+        else:
+            body.append(text_block("Not answered.", is_subtle=True, spacing="Small"))
+    flush()
+    return body
+
+
+def _chronology(
+    chronology_rows: Sequence[ChronologyRow], errors: Mapping[str, str], *, editable: bool
+) -> list[Element]:
+    """The chronology part's body: the latest rows and, to edit, how to add more."""
+    body: list[Element] = [_subheading("Single Agency Chronology of Significant Events")]
     count = len(chronology_rows)
     if count:
         noun = "row" if count == 1 else "rows"
@@ -370,21 +504,124 @@ def information_request_card(
         body.extend(_row_summary(row) for row in shown)
     else:
         body.append(text_block("No rows yet.", is_subtle=True, spacing="Small"))
-    body.append(text_block(_CSV_NOTE, is_subtle=True, size="Small", spacing="Medium"))
-    row_errors = {key: value for key, value in errors.items() if key in ROW_FIELDS}
-    if row_errors:
-        body.append(_error_text("The chronology row was not added: open Add chronology row."))
-    actions: list[Action] = [
-        _show_card(
-            "Add chronology row",
-            _row_form(values, row_errors),
-            [submit_action("Add row", {"action": ACTION_RETURN_ADD_ROW, **data}, style="positive")],
+    if editable:
+        body.append(text_block(_CSV_NOTE, is_subtle=True, size="Small", spacing="Medium"))
+        if any(key in ROW_FIELDS for key in errors):
+            body.append(_error_text("The chronology row was not added: open Add chronology row."))
+    return body
+
+
+def information_request_card(
+    *,
+    reference: str,
+    agency_name: str,
+    due: date,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    chronology_rows: Sequence[ChronologyRow],
+    token: str,
+    part: int = 1,
+    returned: bool = False,
+    editable: bool = True,
+) -> Card:
+    """To an agency's safeguarding lead in 1:1: one part of the Appendix D form (`RETURN_PARTS`).
+
+    Every part has the same input ids as the whole form had. Each button sends
+    ``{"action", "reference", "token", "part"}`` (the part it is on): "Save draft", "Back" and
+    "Next" (`ACTION_RETURN_PART`, with ``"go"``: the part to show next; only to a part that
+    exists) and "Submit return" (or "Update return" once ``returned``) on every part; the last
+    part also has the "Add chronology row" sub-form. Only the part's own errors are shown under
+    its fields; other parts with errors are named in the banner.
+
+    When not ``editable`` (the papers have been circulated) the part shows the answers as text
+    and has only Back and Next. ``part`` out of range shows the nearest part.
+    """
+    count = len(RETURN_PARTS)
+    part = _part_number(part, count)
+    title, ids = RETURN_PARTS[part - 1]
+    last = part == count
+    body: list[Element] = [
+        heading(f"Rapid Review information request — {escape_markdown(reference)}"),
+        rich_text(
+            [
+                text_run("For "),
+                text_run(agency_name, weight="Bolder"),
+                text_run(f". Please return it by {format_date(due)}."),
+            ]
         ),
-        submit_action("Save draft", {"action": ACTION_RETURN_SAVE, **data}),
-        submit_action("Submit return", {"action": ACTION_RETURN_SUBMIT, **data}, style="positive"),
+        text_block("CONFIDENTIAL WHEN COMPLETED", weight="Bolder", color="Attention", size="Small"),
     ]
+    if not editable:
+        body.append(
+            text_block(
+                "The papers have been circulated, so this return can no longer be changed.",
+                color="Warning",
+                spacing="Small",
+            )
+        )
+    elif returned:
+        body.append(
+            text_block(
+                "Submitted — you can still change it until the papers are circulated.",
+                color="Good",
+                spacing="Small",
+            )
+        )
+    if editable and part == 1:
+        body.append(text_block(_GUIDANCE, is_subtle=True, spacing="Small"))
+    if editable:
+        summary = _errors_summary(errors, _part_of(RETURN_PARTS, ROW_FIELDS), part)
+        if summary is not None:
+            body.append(summary)
+    body.append(_part_heading(part, count, title))
+    not_involved = values.get("involved") == "no"
+    if editable:
+        if not_involved and part != 1:
+            body.append(_help(_NOT_NEEDED))
+        for field_id in ids:
+            body.extend(_return_question(field_id, values, errors))
+        if part == 1:
+            body.append(
+                text_block(
+                    _ONLY_PART_ONE if not_involved else _REST_OF_FORM.format(count=count),
+                    is_subtle=None if not_involved else True,
+                    weight="Bolder" if not_involved else None,
+                    spacing="Large",
+                )
+            )
+    else:
+        body.extend(_return_answers(ids, values))
+    if last:
+        body.extend(_chronology(chronology_rows, errors, editable=editable))
+    data = {"reference": reference, "token": token, "part": part}
+    actions: list[Action] = []
+    if editable and last:
+        row_errors = {key: value for key, value in errors.items() if key in ROW_FIELDS}
+        actions.append(
+            _show_card(
+                "Add chronology row",
+                _row_form(values, row_errors),
+                [
+                    submit_action(
+                        "Add row", {"action": ACTION_RETURN_ADD_ROW, **data}, style="positive"
+                    )
+                ],
+            )
+        )
+    actions.extend(_navigation(ACTION_RETURN_PART, data, part, count))
+    if editable:
+        actions.append(submit_action("Save draft", {"action": ACTION_RETURN_SAVE, **data}))
+        actions.append(
+            submit_action(
+                "Update return" if returned else "Submit return",
+                {"action": ACTION_RETURN_SUBMIT, **data},
+                style="positive",
+            )
+        )
     return adaptive_card(
-        body, actions, fallback_text=f"Rapid Review information request {reference}."
+        body,
+        actions,
+        fallback_text=f"Rapid Review information request {reference}, part {part} of {count}.",
     )
 
 
@@ -530,53 +767,66 @@ def meeting_proposal_card(
     )
 
 
-def chair_notes_card(
-    *, reference: str, values: Mapping[str, Any], errors: Mapping[str, str]
-) -> Card:
-    """For the chair: the overview, questions 4.1–4.7, the conclusion, reasons and actions."""
-    body: list[Element] = [
-        heading(f"Chair's notes — {escape_markdown(reference)}"),
-        text_block("CONFIDENTIAL WHEN COMPLETED", weight="Bolder", color="Attention", size="Small"),
-    ]
-    if errors:
-        body.append(_error_banner(errors))
-    body.append(_subheading("2. Overview of the case"))
-    body.extend(
-        _with_error(
+_ACTION_FIELDS: tuple[str, ...] = tuple(
+    f"{kind}_{n}" for n in range(1, ACTION_ROWS + 1) for kind in ("action", "owner", "due")
+)
+_FIRST_QUESTIONS = 3
+
+CHAIR_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Overview and questions 4.1–4.3",
+        ("overview", *(q.id for q in CHAIR_QUESTIONS[:_FIRST_QUESTIONS])),
+    ),
+    ("Questions 4.4–4.7", tuple(q.id for q in CHAIR_QUESTIONS[_FIRST_QUESTIONS:])),
+    ("Conclusion and actions", ("conclusion", "conclusion_reasons", *_ACTION_FIELDS)),
+)
+"""The parts of the chair's notes: (title, the input ids on that part), in order.
+
+Every id of `review.report.CHAIR_FIELDS` is on exactly one part. No part has more than four
+notes of up to 5,000 characters (`NOTES_MAX` and the 1,000 characters kept beyond it), so each
+stays under Teams' 28 KB with every answer at that length and an error under every field.
+"""
+
+_QUESTIONS = {q.id: q for q in CHAIR_QUESTIONS}
+_ACTION_MAX = 500
+_OWNER_MAX = 100
+
+
+def _chair_question(
+    field_id: str, values: Mapping[str, Any], errors: Mapping[str, str]
+) -> list[Element]:
+    """The overview or one of questions 4.1-4.7, with its prompt and error."""
+    if field_id == "overview":
+        element = text_input(
+            "overview",
+            "Brief summary of the case from the referral and the returned reports",
+            is_multiline=True,
+            max_length=NOTES_MAX,
+            value=_value(values, "overview", NOTES_MAX),
+        )
+        return [_subheading("2. Overview of the case"), *_with_error(element, field_id, errors)]
+    question = _QUESTIONS[field_id]
+    return [
+        text_block(f"**{question.number}** {escape_markdown(question.question)}", spacing="Medium"),
+        _help(question.prompt),
+        *_with_error(
             text_input(
-                "overview",
-                "Brief summary of the case from the referral and the returned reports",
+                question.id,
+                f"{question.number} notes & views",
                 is_multiline=True,
                 max_length=NOTES_MAX,
-                value=_value(values, "overview", NOTES_MAX),
+                value=_value(values, question.id, NOTES_MAX),
             ),
-            "overview",
+            question.id,
             errors,
-        )
-    )
-    body.append(_subheading("4. Assessment of Need by Core Panel"))
-    for question in CHAIR_QUESTIONS:
-        body.append(
-            text_block(
-                f"**{question.number}** {escape_markdown(question.question)}", spacing="Medium"
-            )
-        )
-        body.append(_help(question.prompt))
-        body.extend(
-            _with_error(
-                text_input(
-                    question.id,
-                    f"{question.number} notes & views",
-                    is_multiline=True,
-                    max_length=NOTES_MAX,
-                    value=_value(values, question.id, NOTES_MAX),
-                ),
-                question.id,
-                errors,
-            )
-        )
-    body.append(_subheading("5. Conclusion & Proposal to panel"))
+        ),
+    ]
+
+
+def _chair_conclusion(values: Mapping[str, Any], errors: Mapping[str, str]) -> list[Element]:
+    """Appendix F 5 and 6: the conclusion, its reasons and the actions."""
     conclusion = values.get("conclusion")
+    body: list[Element] = [_subheading("5. Conclusion & Proposal to panel")]
     body.extend(
         _with_error(
             choice_set(
@@ -610,47 +860,69 @@ def chair_notes_card(
     body.append(_subheading("6. Actions"))
     for n in range(1, ACTION_ROWS + 1):
         ids = (f"action_{n}", f"owner_{n}", f"due_{n}")
+        action = text_input(
+            ids[0], f"Action {n}", max_length=_ACTION_MAX, value=_value(values, ids[0], _ACTION_MAX)
+        )
+        owner = text_input(
+            ids[1], "Owner", max_length=_OWNER_MAX, value=_value(values, ids[1], _OWNER_MAX)
+        )
+        due = date_input(ids[2], "Due", value=parse_iso_date(values.get(ids[2])))
         body.append(
             column_set(
-                [
-                    column(
-                        [
-                            text_input(
-                                ids[0],
-                                f"Action {n}",
-                                max_length=500,
-                                value=_value(values, ids[0], 500),
-                            )
-                        ],
-                        width=5,
-                    ),
-                    column(
-                        [
-                            text_input(
-                                ids[1], "Owner", max_length=100, value=_value(values, ids[1], 100)
-                            )
-                        ],
-                        width=3,
-                    ),
-                    column(
-                        [date_input(ids[2], "Due", value=parse_iso_date(values.get(ids[2])))],
-                        width=3,
-                    ),
-                ],
+                [column([action], width=5), column([owner], width=3), column([due], width=3)],
                 spacing="Small",
             )
         )
         body.extend(_error_text(errors[key]) for key in ids if key in errors)
-    return adaptive_card(
-        body,
-        [
+    return body
+
+
+def chair_notes_card(
+    *, reference: str, values: Mapping[str, Any], errors: Mapping[str, str], part: int = 1
+) -> Card:
+    """For the chair: one part of the notes (`CHAIR_PARTS`), same input ids as ever.
+
+    Each button sends ``{"action", "reference", "part"}`` (the part it is on): "Save"
+    (`ACTION_CHAIR_SAVE`), "Back" and "Next" (`ACTION_CHAIR_PART`, with ``"go"``: the part to
+    show next; only to a part that exists) and, on the last part, "Save and record the
+    conclusion" (`ACTION_CHAIR_CONCLUDE`). Only the part's own errors are shown under its
+    fields; other parts with errors are named. ``part`` out of range shows the nearest part.
+    """
+    count = len(CHAIR_PARTS)
+    part = _part_number(part, count)
+    title, ids = CHAIR_PARTS[part - 1]
+    body: list[Element] = [
+        heading(f"Chair's notes — {escape_markdown(reference)}"),
+        text_block("CONFIDENTIAL WHEN COMPLETED", weight="Bolder", color="Attention", size="Small"),
+    ]
+    summary = _errors_summary(errors, _part_of(CHAIR_PARTS), part)
+    if summary is not None:
+        body.append(summary)
+    body.append(_part_heading(part, count, title))
+    questions = [field_id for field_id in ids if field_id in _QUESTIONS]
+    for field_id in ids:
+        if questions and field_id == questions[0]:
+            continued = "" if questions[0] == CHAIR_QUESTIONS[0].id else " (continued)"
+            body.append(_subheading(f"4. Assessment of Need by Core Panel{continued}"))
+        if field_id == "overview" or field_id in _QUESTIONS:
+            body.extend(_chair_question(field_id, values, errors))
+    if "conclusion" in ids:
+        body.extend(_chair_conclusion(values, errors))
+    data = {"reference": reference, "part": part}
+    actions = [
+        *_navigation(ACTION_CHAIR_PART, data, part, count),
+        submit_action("Save", {"action": ACTION_CHAIR_SAVE, **data}),
+    ]
+    if part == count:
+        actions.append(
             submit_action(
-                "Save conclusion",
-                {"action": ACTION_CHAIR_SAVE, "reference": reference},
+                "Save and record the conclusion",
+                {"action": ACTION_CHAIR_CONCLUDE, **data},
                 style="positive",
             )
-        ],
-        fallback_text=f"Chair's notes for {reference}.",
+        )
+    return adaptive_card(
+        body, actions, fallback_text=f"Chair's notes for {reference}, part {part} of {count}."
     )
 
 

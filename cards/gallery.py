@@ -13,9 +13,12 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from cards.after import (
+    CHAIR_PARTS,
+    RETURN_PARTS,
     chair_notes_card,
     demo_chronology_rows,
     information_request_card,
@@ -65,6 +68,67 @@ __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
 
 DEMO_PARTNERSHIP = "Northdale Safeguarding Children Partnership"
 """A fictional partnership name for demo cards."""
+
+_DEMO_RETURN: dict[str, str] = {
+    "involved": "yes",
+    "records_secured": "true",
+    "author_name": "Sam Lead",
+    "author_role": "Named Nurse, Safeguarding Children",
+    "practitioners": "Alex Visitor, health visitor, 0161 496 0000",
+    "family_members": "Parent A (mother), Parent B (father); both at the family home.",
+    "involvement_child": "Seen at two health visitor contacts; growth concerns noted.",
+    "involvement_parental_capacity": "Mother engaged with the first visit, missed the next two.",
+    "involvement_family_environment": "Housing was overcrowded; the family had moved recently.",
+    "involvement_multi_agency": "The referral to the GP was made, but no follow-up was agreed.",
+    "actions_identified": "Review the was-not-brought policy with the health visiting team.",
+    "views_of_child_family": "Mother said she found the clinic hard to reach by bus.",
+}
+"""A fictional agency's return, issues for the panel still to give (shown as an error)."""
+
+_DEMO_CHAIR_NOTES: dict[str, str] = {
+    "overview": "A fictional case: an infant with growth concerns, known to two agencies.",
+    "q4_1": "Growth concerns were not followed up between agencies.",
+    "q4_3": "Information about missed appointments was not shared with the GP.",
+    "q4_4": "No.",
+    "conclusion": "local_review",
+    "action_1": "Share the learning brief",
+    "owner_1": "Jo Sample",
+    "due_1": "2026-12-18",
+}
+"""Fictional chair's notes: 4.2 and the reasons still to give (shown as errors)."""
+
+
+def _demo_information_request(part: int, returned: bool = False, editable: bool = True) -> Card:
+    """One part of a fictional agency's information request."""
+    return information_request_card(
+        reference="NSCP-2026-0001",
+        agency_name="Northdale Hospitals NHS Trust",
+        due=date(2026, 12, 8),
+        values=dict(_DEMO_RETURN),
+        errors={}
+        if returned
+        else {"issues_for_panel": "Give the issues your agency wants the panel to discuss."},
+        chronology_rows=demo_chronology_rows(),
+        token="demo-token",
+        part=part,
+        returned=returned,
+        editable=editable,
+    )
+
+
+def _demo_chair_notes(part: int) -> Card:
+    """One part of the fictional chair's notes."""
+    return chair_notes_card(
+        reference="NSCP-2026-0001",
+        values=dict(_DEMO_CHAIR_NOTES),
+        errors={
+            "q4_2": 'Record the panel\'s notes and views on question 4.2 (write "None" if there '
+            "are none).",
+            "conclusion_reasons": "Give the reasons a review is or is not proposed.",
+        },
+        part=part,
+    )
+
 
 GALLERY: dict[str, Callable[[], Card]] = {
     "welcome": lambda: welcome_card(DEMO_PARTNERSHIP),
@@ -237,21 +301,6 @@ GALLERY: dict[str, Callable[[], Card]] = {
         can_mark_done=True,
     ),
     "cases": lambda: cases_card(rows=demo_case_list_rows()),
-    "information_request": lambda: information_request_card(
-        reference="NSCP-2026-0001",
-        agency_name="Northdale Hospitals NHS Trust",
-        due=date(2026, 12, 8),
-        values={
-            "involved": "yes",
-            "records_secured": "true",
-            "author_name": "Sam Lead",
-            "author_role": "Named Nurse, Safeguarding Children",
-            "involvement_child": "Seen at two health visitor contacts; growth concerns noted.",
-        },
-        errors={"issues_for_panel": "Give the issues your agency wants the panel to discuss."},
-        chronology_rows=demo_chronology_rows(),
-        token="demo-token",
-    ),
     "returns_status": lambda: returns_status_card(
         reference="NSCP-2026-0001",
         rows=(
@@ -273,18 +322,22 @@ GALLERY: dict[str, Callable[[], Card]] = {
         location="Teams",
         papers_by=date(2026, 12, 9),
     ),
-    "chair_notes": lambda: chair_notes_card(
-        reference="NSCP-2026-0001",
-        values={
-            "q4_1": "Growth concerns were not followed up between agencies.",
-            "conclusion": "local_review",
-            "action_1": "Share the learning brief",
-            "owner_1": "Jo Sample",
-            "due_1": "2026-12-18",
-        },
-        errors={"conclusion_reasons": "Give the reasons a review is or is not proposed."},
-    ),
     "report_ready": lambda: report_ready_card(reference="NSCP-2026-0001", sent_recorded=None),
+    **{
+        f"information_request_part{n}": partial(_demo_information_request, part=n)
+        for n in range(1, len(RETURN_PARTS) + 1)
+    },
+    "information_request_returned": partial(_demo_information_request, part=1, returned=True),
+    **{
+        f"information_request_read_only_part{n}": partial(
+            _demo_information_request, part=n, returned=True, editable=False
+        )
+        for n in range(1, len(RETURN_PARTS) + 1)
+    },
+    **{
+        f"chair_notes_part{n}": partial(_demo_chair_notes, part=n)
+        for n in range(1, len(CHAIR_PARTS) + 1)
+    },
 }
 
 
