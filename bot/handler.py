@@ -488,6 +488,16 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         """Answer `adaptiveCard/action` ourselves: the body stays a plain dict (SDK trap)."""
         activity = turn_context.activity
+        if activity.name == "fileConsent/invoke":
+            from bot.files import answer_file_consent  # loaded already, by bot.renderers
+
+            await answer_file_consent(
+                self.app,
+                person=await person_of(turn_context),
+                value=activity.value if isinstance(activity.value, dict) else {},
+                reply=turn_context.send_activity,
+            )
+            return InvokeResponse(status=200)
         if activity.name != "adaptiveCard/action":
             # Task modules, message extensions and sign-in are not part of this app: say so
             # with a 4xx (the SDK answers 501 for names it does not know).

@@ -62,6 +62,13 @@ _run_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextV
 )
 
 
+# The Courier's messenger during a delivery run: a renderer that must call Teams before the
+# send (to open a 1:1 chat nobody has started yet) finds it here.
+run_messenger: contextvars.ContextVar[Messenger | None] = contextvars.ContextVar(
+    "outbox_run_messenger", default=None
+)
+
+
 async def per_run(key: str, load: Callable[[], Awaitable[Any]]) -> Any:
     """`load()` once per delivery run (every call outside a run loads afresh)."""
     cache = _run_cache.get()
@@ -175,10 +182,12 @@ class Courier:
             )
         sent = 0
         token = _run_cache.set({})
+        messenger_token = run_messenger.set(self.messenger)
         try:
             for message_id in claimed:
                 sent += await self._send_one(message_id)
         finally:
+            run_messenger.reset(messenger_token)
             _run_cache.reset(token)
         return sent
 

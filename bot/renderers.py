@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import OPEN_CASE_STATUSES, case_timeline
 from bot.context import AppContext
-from bot.messenger import Address, thread_id
-from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message, per_run
+from bot.files import render_file_offer
+from bot.messenger import Address, SendError, thread_id
+from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message, per_run, run_messenger
 from bot.panel import current_state, partner_of
 from bot.referrals import next_deadline, referrer_next_steps, timeline_for
 from cards.nudges import DigestRow, NudgeView, digest_card, nudge_card
@@ -78,13 +79,58 @@ async def thread_address(app: AppContext, session: AsyncSession, case: Case) -> 
 
 
 async def personal_address(app: AppContext, session: AsyncSession, aad_object_id: str) -> Address:
-    """A person's 1:1 chat with the bot, as last seen."""
+    """A person's 1:1 chat with the bot: as last seen, else opened now and remembered.
+
+    A chat is opened proactively (during an outbox run) through the rapid review channel's
+    service URL and tenant; without a channel or a stored chat it is NotReady.
+    """
     ref = await repo.conversation_reference(
         session, app.partnership_id, kind=PERSONAL_KIND, key=aad_object_id
     )
-    if ref is None:
+    if ref is not None:
+        return Address(ref.service_url, ref.conversation_id, ref.tenant_id)
+    messenger = run_messenger.get()
+    if messenger is None:
         raise NotReady("no 1:1 chat with that person is known yet")
-    return Address(ref.service_url, ref.conversation_id, ref.tenant_id)
+    try:
+        channel = await channel_address(app, session)
+    except NotReady:
+        raise NotReady("no 1:1 chat with that person and no channel to open one from") from None
+    member = await repo.find_member(
+        session, app.partnership_id, aad_object_id=aad_object_id, email=None
+    )
+    # Teams accepts the person's AAD object id as a member when no Teams user id is known.
+    user_id = member.teams_user_id if member is not None and member.teams_user_id else None
+    user_id = user_id or aad_object_id
+    try:
+        address = await messenger.open_personal_chat(
+            channel.service_url, user_id, channel.tenant_id
+        )
+    except SendError as exc:
+        raise NotReady(f"could not open a 1:1 chat: {exc}") from None
+    await repo.save_conversation_reference(
+        session,
+        app.partnership_id,
+        kind=PERSONAL_KIND,
+        key=aad_object_id,
+        conversation_id=address.conversation_id,
+        service_url=address.service_url,
+        tenant_id=address.tenant_id,
+        reference={
+            "channelId": "msteams",
+            "serviceUrl": address.service_url,
+            "conversation": {
+                "id": address.conversation_id,
+                "conversationType": "personal",
+                "tenantId": address.tenant_id,
+            },
+            "user": {"id": user_id, "aadObjectId": aad_object_id},
+        },
+    )
+    # A renderer's session only reads; commit so the next message reuses this chat even if
+    # the send that follows fails.
+    await session.commit()
+    return address
 
 
 def agency_name(app: AppContext, agency_id: str) -> str:
@@ -408,3 +454,4 @@ async def render_digest(app: AppContext, session: AsyncSession, row: OutboundMes
 
 RENDERERS["nudge"] = render_nudge
 RENDERERS["digest"] = render_digest
+RENDERERS["file_offer"] = render_file_offer

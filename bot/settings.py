@@ -62,6 +62,30 @@ TEAMS_SERVICE_HOSTS = (
 )
 
 
+# Where Teams puts a 1:1 file (the person's OneDrive for Business): the upload URL of a
+# file consent answer and the download URL of a file sent to the bot are on these hosts.
+FILE_HOSTS = (
+    "*.sharepoint.com",
+    "*.sharepoint.us",
+    "*.sharepoint-mil.us",
+    "*.sharepoint.de",
+    "*.sharepoint.cn",
+)
+
+
+def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    """True when `host` is one of `patterns`: an exact name, or `*.domain` for its subdomains."""
+    host = host.lower().rstrip(".")
+    for pattern in patterns:
+        pattern = pattern.lower()
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
 def service_url_allowed(service_url: str, extra: tuple[str, ...], development: bool) -> bool:
     """True for Teams' service hosts over HTTPS, listed prefixes, and loopback in development."""
     parts = urlsplit(service_url)
@@ -94,6 +118,8 @@ class Settings:
     card_update_seconds: float = 1.0
     # Development and demos only: the app's clock starts at this instant and runs on.
     clock_start: datetime | None = None
+    # Hosts the bot uploads 1:1 files to and downloads them from (FILE_HOST_ALLOW_LIST adds).
+    file_hosts: tuple[str, ...] = FILE_HOSTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +146,9 @@ class Settings:
         allow = tuple(
             s.strip() for s in env.get("SERVICE_URL_ALLOW_LIST", "").split(",") if s.strip()
         )
+        file_hosts = FILE_HOSTS + tuple(
+            s.strip() for s in env.get("FILE_HOST_ALLOW_LIST", "").split(",") if s.strip()
+        )
         return cls(
             app_id=env.get("MicrosoftAppId", ""),
             app_password=env.get("MicrosoftAppPassword", ""),
@@ -136,6 +165,7 @@ class Settings:
             openid_metadata_url=env.get("OPENID_METADATA_URL", ""),
             reminder_sweep_seconds=_int(env, "REMINDER_SWEEP_SECONDS", 30),
             clock_start=_instant(env, "RAPID_REVIEW_CLOCK_START"),
+            file_hosts=file_hosts,
         )
 
     @property
@@ -162,6 +192,10 @@ class Settings:
     def service_url_allowed(self, service_url: str) -> bool:
         """True when replies may be sent to `service_url` (Teams' hosts; loopback only in dev)."""
         return service_url_allowed(service_url, self.service_url_allow_list, self.anonymous)
+
+    def file_host_allowed(self, host: str) -> bool:
+        """True when the bot may upload a 1:1 file to, or download one from, `host`."""
+        return host_matches(host, self.file_hosts)
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file behind database_url, if it is one."""

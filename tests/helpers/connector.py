@@ -1,7 +1,8 @@
 """A local stand-in for the Bot Connector service (Microsoft's cloud cannot run here).
 
 It answers the v3 REST calls the bot makes — send, reply, update, create conversation,
-get member — on loopback, records every call, and can be told to fail.
+get member — on loopback, records every call, and can be told to fail. It also stands in for
+OneDrive in 1:1 file transfers: an upload session (PUT) and a download URL (GET).
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ class FakeConnector:
     # Posts to accept but answer by dropping the connection (the caller cannot tell).
     drop_next: int = 0
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # OneDrive's side of file transfers: uploads received, files served, downloads made.
+    uploads: list[Call] = field(default_factory=list)
+    upload_status: int = 201
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[Call] = field(default_factory=list)
+    # Serve downloads without a Content-Length (chunked), as a server may.
+    chunked_downloads: bool = False
+    # The 1:1 chat created per member, so a second create answers the same chat (as Teams).
+    personal_chats: dict[str, str] = field(default_factory=dict)
     server: TestServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -46,6 +56,16 @@ class FakeConnector:
         """The service URL to put in activities (with a trailing slash, as Teams sends)."""
         assert self.server is not None
         return str(self.server.make_url("/"))
+
+    def upload_url(self, name: str, host: str = "127.0.0.1") -> str:
+        """An upload session URL for `name` (on `host`, which must reach this server)."""
+        assert self.server is not None
+        return f"http://{host}:{self.server.port}/onedrive/upload/{name}?tempauth=fictional"
+
+    def download_url(self, name: str, host: str = "127.0.0.1") -> str:
+        """A pre-authenticated download URL for a file set in `files`."""
+        assert self.server is not None
+        return f"http://{host}:{self.server.port}/onedrive/download/{name}?tempauth=fictional"
 
     def sent(self) -> list[Call]:
         """Every call that created or updated an activity."""
@@ -104,9 +124,52 @@ class FakeConnector:
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
         self._record(request, body)
+        members = body.get("members") or [] if isinstance(body, dict) else []
+        member = members[0].get("id") if len(members) == 1 and not body.get("isGroup") else None
+        if isinstance(member, str):
+            chat = self.personal_chats.setdefault(member, f"a:conv-{next(self._ids)}")
+            return web.json_response({"id": chat})
         return web.json_response(
             {"id": f"a:conv-{next(self._ids)}", "activityId": f"act-{next(self._ids)}"}
         )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        name = request.match_info["name"]
+        self.uploads.append(
+            Call(request.method, request.path, "", None, body, dict(request.headers))
+        )
+        self.changed.set()
+        if self.upload_status >= 300:
+            return web.json_response(
+                {"error": {"code": "generalException"}}, status=self.upload_status
+            )
+        return web.json_response(
+            {
+                "id": f"01FICTIONAL{len(self.uploads)}",
+                "name": name,
+                "size": len(body),
+                "file": {"mimeType": "application/octet-stream"},
+                "webUrl": f"https://example.org/personal/Documents/{name}",
+            },
+            status=self.upload_status,
+        )
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        self.downloads.append(Call(request.method, request.path, "", None, None, {}))
+        data = self.files.get(name)
+        if data is None:
+            return web.json_response({"error": {"code": "itemNotFound"}}, status=404)
+        if not self.chunked_downloads:
+            return web.Response(body=data, content_type="text/csv")
+        response = web.StreamResponse(headers={"Content-Type": "text/csv"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(data), 64 * 1024):
+            await response.write(data[start : start + 64 * 1024])
+        await response.write_eof()
+        return response
 
     async def _member(self, request: web.Request) -> web.Response:
         member_id = request.match_info["member_id"]
@@ -127,6 +190,8 @@ class FakeConnector:
             "/v3/conversations/{conversation_id}/activities/{activity_id}", self._handle
         )
         app.router.add_get("/v3/conversations/{conversation_id}/members/{member_id}", self._member)
+        app.router.add_put("/onedrive/upload/{name}", self._upload)
+        app.router.add_get("/onedrive/download/{name}", self._download)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         return self

@@ -1,0 +1,344 @@
+"""Files in 1:1 chats, both ways, through Teams' bot file APIs (personal chats only).
+
+Out: a file the app made is offered with a file consent card. When the person allows it,
+Teams sends `fileConsent/invoke` with an upload URL in their OneDrive; the bytes are PUT
+there in one request and a file info card shows the file in the chat.
+In: a file a person sends arrives as a `file.download.info` attachment whose download URL is
+pre-authenticated and short-lived; it is read at once, capped in size.
+
+Both URLs must be on the `file_hosts` allow-list (OneDrive and SharePoint hosts): any other
+is refused and never fetched. URLs carry access tokens, so they are never logged or audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Activity, Attachment
+from sqlalchemy.ext.asyncio import AsyncSession
+from yarl import URL
+
+from bot.context import AppContext
+from bot.outbox import Rendered, Skip
+from bot.referrals import Person
+from bot.settings import is_loopback
+from storage import files as files_repo
+from storage import repositories as repo
+from storage.files import ACCEPTED, DECLINED, OFFERED
+from storage.models import OutboundMessage, SharedFile
+
+log = logging.getLogger(__name__)
+
+FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO_CARD = "application/vnd.microsoft.teams.card.file.info"
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024
+READABLE_TYPES = frozenset({"csv", "txt"})
+UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
+MAX_REDIRECTS = 3
+ASK_AGAIN = "Ask for it again from the case when you want it."
+
+Reply = Callable[[Any], Awaitable[Any]]
+
+
+class FileRefused(Exception):
+    """A file could not be taken in; the message is a sentence for the person."""
+
+
+# --- out: the consent card, and the answer to it ----------------------------------------
+
+
+def consent_activity(file: SharedFile) -> Activity:
+    """The file consent card offering `file` (its id comes back in the answer's context)."""
+    context = {"file_id": file.id}
+    card = Attachment(
+        content_type=FILE_CONSENT_CARD,
+        name=file.name,
+        content={
+            "description": file.description,
+            "sizeInBytes": file.size,
+            "acceptContext": context,
+            "declineContext": dict(context),
+        },
+    )
+    return MessageFactory.attachment(card)
+
+
+async def render_file_offer(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The outbox renderer of `file_offer`: the consent card, in the recipient's 1:1 chat."""
+    # bot.renderers imports this module to register the renderer: import it late.
+    from bot.renderers import personal_address
+
+    try:
+        file_id = int(row.stage)
+    except ValueError:
+        raise Skip("the row names no file") from None
+    file = await files_repo.get_offered(session, file_id)
+    if file is None or file.partnership_id != app.partnership_id:
+        raise Skip("the file is no longer offered")
+    if file.status != OFFERED:
+        raise Skip(f"the file was already {file.status}")
+    address = await personal_address(app, session, file.recipient_aad_object_id)
+    return Rendered(address, consent_activity(file))
+
+
+def file_info_activity(upload_info: Mapping[str, Any], name: str) -> Activity:
+    """The file info card showing an uploaded file in the chat, with a sentence."""
+    card = Attachment(
+        content_type=FILE_INFO_CARD,
+        content_url=_text(upload_info.get("contentUrl"), 2000),
+        name=_text(upload_info.get("name"), 200) or name,
+        content={
+            "uniqueId": _text(upload_info.get("uniqueId"), 200),
+            "fileType": _text(upload_info.get("fileType"), 20),
+        },
+    )
+    activity = MessageFactory.attachment(card)
+    activity.text = f"{name} is in your OneDrive now."
+    return activity
+
+
+async def answer_file_consent(
+    app: AppContext, *, person: Person, value: Mapping[str, Any], reply: Reply
+) -> None:
+    """Answer `fileConsent/invoke`: upload on accept (to the recipient only), or record a no.
+
+    `reply` sends a message to the chat (a TurnContext's `send_activity`). A file already
+    answered is answered again in words, never uploaded twice.
+    """
+    try:
+        await _answer(app, person, value, reply)
+    except Exception:
+        log.exception("file consent answer failed")
+        await reply(
+            "Something went wrong on our side and the file was not sent. Please try again shortly."
+        )
+
+
+async def _answer(app: AppContext, person: Person, value: Mapping[str, Any], reply: Reply) -> None:
+    action = value.get("action")
+    context = value.get("context")
+    file_id = _file_id(context.get("file_id") if isinstance(context, Mapping) else None)
+    if action not in ("accept", "decline") or file_id is None:
+        await reply("I did not understand that answer to a file card, so nothing was sent.")
+        return
+    audit_action = "file.accepted" if action == "accept" else "file.declined"
+    async with app.db.session() as session:
+        file = await files_repo.get_offered(session, file_id)
+    if file is None or file.partnership_id != app.partnership_id:
+        await reply(f"That file is no longer on offer. {ASK_AGAIN}")
+        return
+    if not person.aad_object_id or person.aad_object_id != file.recipient_aad_object_id:
+        await _audit(app, person, file, audit_action, "refused", reason="not the recipient")
+        await reply("That file was offered to someone else, so it was not sent to you.")
+        return
+    if file.status != OFFERED:
+        await reply(_answered_again(file))
+        return
+    if action == "decline":
+        await _decline(app, person, file, reply)
+        return
+    upload_info = value.get("uploadInfo")
+    upload_info = upload_info if isinstance(upload_info, Mapping) else {}
+    url = _allowed_url(app, upload_info.get("uploadUrl"))
+    if url is None:
+        await _audit(app, person, file, audit_action, "refused", reason="upload host")
+        await reply(
+            f"{file.name} was not sent: the upload address did not point to OneDrive. "
+            "Nothing was uploaded. Please try again shortly."
+        )
+        return
+    status = await _upload(url, file.content or b"")
+    if status not in (200, 201):
+        await _audit(app, person, file, audit_action, "failed", status=status)
+        await reply(
+            f"I could not put {file.name} in your OneDrive just now, so it was not sent. "
+            "Please try again shortly, or ask for it again from the case."
+        )
+        return
+    async with app.db.session() as session, session.begin():
+        current = await files_repo.get_offered(session, file.id, lock=True)
+        if current is None or current.status != OFFERED:
+            # Another answer got there while this one was uploading.
+            answered = current or file
+        else:
+            await files_repo.mark_answered(session, current, ACCEPTED, app.now())
+            await _audit(app, person, current, audit_action, "ok", session=session)
+            answered = None
+    if answered is not None:
+        await reply(_answered_again(answered))
+        return
+    await reply(file_info_activity(upload_info, file.name))
+
+
+async def _decline(app: AppContext, person: Person, file: SharedFile, reply: Reply) -> None:
+    async with app.db.session() as session, session.begin():
+        current = await files_repo.get_offered(session, file.id, lock=True)
+        if current is None or current.status != OFFERED:
+            text = _answered_again(current or file)
+        else:
+            await files_repo.mark_answered(session, current, DECLINED, app.now())
+            await _audit(app, person, current, "file.declined", "ok", session=session)
+            text = f"{file.name} was not sent. {ASK_AGAIN}"
+    await reply(text)
+
+
+def _answered_again(file: SharedFile) -> str:
+    if file.status == ACCEPTED:
+        return f"{file.name} is already in your OneDrive: it was sent when you first allowed it."
+    return f"You declined {file.name} earlier, so it was not sent. {ASK_AGAIN}"
+
+
+async def _upload(url: URL, content: bytes) -> int | None:
+    """PUT the whole file to a OneDrive upload session; the HTTP status (None: no answer)."""
+    size = len(content)
+    headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=UPLOAD_TIMEOUT) as http,
+            http.put(url, data=content, headers=headers, allow_redirects=False) as response,
+        ):
+            await response.read()
+            return response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("file upload failed", extra={"why": type(exc).__name__})
+        return None
+
+
+async def _audit(
+    app: AppContext,
+    person: Person,
+    file: SharedFile,
+    action: str,
+    outcome: str,
+    *,
+    session: AsyncSession | None = None,
+    **detail: Any,
+) -> None:
+    """Audit an answer (in `session`, or a transaction of its own): the file's id and name,
+    never its contents or a URL."""
+    if session is None:
+        async with app.db.session() as own, own.begin():
+            await _audit(app, person, file, action, outcome, session=own, **detail)
+        return
+    await repo.audit(
+        session,
+        action=action,
+        actor=person.aad_object_id,
+        partnership_id=app.partnership_id,
+        case_id=file.case_id,
+        outcome=outcome,
+        detail={"file_id": file.id, "name": file.name, **detail},
+        at=app.now(),
+    )
+
+
+# --- in: a file a person sent ------------------------------------------------------------
+
+
+async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) -> tuple[str, bytes]:
+    """The name and bytes of a file sent in 1:1 (a CSV or text file up to 2 MB).
+
+    `attachment` is as Teams sends it (camelCase; `Attachment.serialize()` gives that).
+    Every failure raises FileRefused with a sentence to tell the person.
+    """
+    if attachment.get("contentType") != FILE_DOWNLOAD_INFO:
+        raise FileRefused("That is not a file I can read. Send the file itself in this chat.")
+    content = attachment.get("content")
+    content = content if isinstance(content, Mapping) else {}
+    name = _text(attachment.get("name"), 200) or "file"
+    file_type = _text(content.get("fileType"), 20).lower()
+    if file_type not in READABLE_TYPES:
+        raise FileRefused(
+            "I can only read a chronology as a CSV file: save the spreadsheet as CSV "
+            "(in Excel: File, Save As, CSV) and send me that file."
+        )
+    url = _allowed_url(app, content.get("downloadUrl"))
+    if url is None:
+        raise FileRefused(
+            "I could not fetch that file: it is not stored where Teams keeps chat files. "
+            "Send it again in this chat."
+        )
+    try:
+        async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as http:
+            return name, await _fetch(app, http, url)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("file download failed", extra={"why": type(exc).__name__})
+        raise FileRefused(
+            "I could not fetch that file from OneDrive just now. Please send it again."
+        ) from None
+
+
+async def _fetch(app: AppContext, http: aiohttp.ClientSession, url: URL) -> bytes:
+    too_big = FileRefused(
+        f"That file is larger than {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB, more than a "
+        "chronology needs. Save only the chronology sheet as CSV and send that."
+    )
+    for _ in range(MAX_REDIRECTS + 1):
+        async with http.get(url, allow_redirects=False) as response:
+            if response.status in (301, 302, 303, 307, 308):
+                target = _allowed_url(app, str(url.join(URL(response.headers.get("Location", "")))))
+                if target is None:
+                    raise FileRefused(
+                        "I could not fetch that file: OneDrive sent me elsewhere. "
+                        "Send it again in this chat."
+                    )
+                url = target
+                continue
+            if response.status != 200:
+                raise FileRefused(
+                    "I could not fetch that file from OneDrive (it may have expired). "
+                    "Please send it again."
+                )
+            if (response.content_length or 0) > MAX_DOWNLOAD_BYTES:
+                raise too_big
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.content.iter_chunked(64 * 1024):
+                total += len(chunk)
+                if total > MAX_DOWNLOAD_BYTES:
+                    raise too_big
+                chunks.append(chunk)
+            return b"".join(chunks)
+    raise FileRefused("I could not fetch that file: OneDrive kept redirecting. Send it again.")
+
+
+# --- shared ------------------------------------------------------------------------------
+
+
+def _allowed_url(app: AppContext, raw: object) -> URL | None:
+    """`raw` as a URL when it is HTTPS (or loopback HTTP) on an allowed host, else None."""
+    if not isinstance(raw, str) or not raw or len(raw) > 8000:
+        return None
+    try:
+        url = URL(raw, encoded=True)
+    except ValueError:
+        return None
+    host = url.host
+    if not url.is_absolute() or not host or url.user is not None or url.password is not None:
+        return None
+    secure = url.scheme == "https" or (url.scheme == "http" and is_loopback(host))
+    if not secure or not app.settings.file_host_allowed(host):
+        return None
+    return url
+
+
+def _file_id(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw > 0 else None
+    if isinstance(raw, str) and raw.isdigit() and len(raw) < 12:
+        return int(raw)
+    return None
+
+
+def _text(raw: object, limit: int) -> str:
+    return raw.strip()[:limit] if isinstance(raw, str) else ""

@@ -1,0 +1,101 @@
+"""Files offered to one person in their 1:1 chat (Teams file consent), and their answers.
+
+The bytes wait here only until the person accepts: once the file is in their OneDrive the
+content is cleared. Every function works inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboundMessage, SharedFile
+
+OFFERED, ACCEPTED, DECLINED = "offered", "accepted", "declined"
+ANSWERS = frozenset({ACCEPTED, DECLINED})
+FILE_OFFER = "file_offer"
+# One PUT to a OneDrive upload session takes at most 60 MiB; what the bot offers (a report,
+# an invitation) is far smaller, and it waits in the database until answered.
+MAX_OFFER_BYTES = 10 * 1024 * 1024
+_LONDON = ZoneInfo("Europe/London")
+
+
+async def offer_file(
+    session: AsyncSession,
+    *,
+    partnership_id: int,
+    case_id: int | None,
+    recipient_aad_object_id: str,
+    name: str,
+    description: str,
+    content_type: str,
+    content: bytes,
+    now: datetime,
+) -> SharedFile:
+    """Store a file for one person and plan its consent card in the outbox (sent once)."""
+    if not recipient_aad_object_id:
+        raise ValueError("a file is offered to one person: recipient_aad_object_id is empty")
+    if not name.strip() or len(name) > 200:
+        raise ValueError("a file name must be 1 to 200 characters")
+    if not content:
+        raise ValueError("an empty file cannot be offered (OneDrive needs at least one byte)")
+    if len(content) > MAX_OFFER_BYTES:
+        raise ValueError(f"a file offered in chat must be at most {MAX_OFFER_BYTES} bytes")
+    shared = SharedFile(
+        partnership_id=partnership_id,
+        case_id=case_id,
+        recipient_aad_object_id=recipient_aad_object_id,
+        name=name,
+        description=description[:500],
+        content_type=content_type[:100],
+        content=content,
+        size=len(content),
+        status=OFFERED,
+        offered_at=now,
+    )
+    session.add(shared)
+    await session.flush()
+    # The file's id in `stage` makes the row unique by construction, with or without a case
+    # (so neither of the outbox's unique keys can clash and no upsert is needed).
+    session.add(
+        OutboundMessage(
+            case_id=case_id,
+            partnership_id=partnership_id,
+            kind=FILE_OFFER,
+            milestone="file",
+            stage=str(shared.id),
+            due_on=now.astimezone(_LONDON).date(),
+            send_after=now,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return shared
+
+
+async def get_offered(
+    session: AsyncSession, file_id: int, *, lock: bool = False
+) -> SharedFile | None:
+    """The file offered with this id, whatever its answer (locked for the transaction if asked)."""
+    return await session.get(
+        SharedFile, file_id, populate_existing=lock, with_for_update=lock or None
+    )
+
+
+async def mark_answered(
+    session: AsyncSession, file: SharedFile, status: str, now: datetime
+) -> None:
+    """Record the person's answer; on accept the bytes are dropped (they are in OneDrive)."""
+    if status not in ANSWERS:
+        raise ValueError(f"a file is answered accepted or declined, not {status!r}")
+    if file.status != OFFERED:
+        raise ValueError(f"file {file.id} was already {file.status}")
+    file.status = status
+    file.answered_at = now
+    if status == ACCEPTED:
+        file.content = None
+    await session.flush()
