@@ -81,6 +81,9 @@ param logLevel string = 'INFO'
 @description('Extra service URL prefixes the bot may reply to, comma-separated; Teams\' own hosts are always allowed.')
 param serviceUrlAllowList string = ''
 
+@description('Extra hosts the bot may upload 1:1 files to and download them from, comma-separated (*.example.org for subdomains); OneDrive and SharePoint hosts are always allowed.')
+param fileHostAllowList string = ''
+
 @description('Seconds between reminder sweeps on each instance.')
 @minValue(5)
 param reminderSweepSeconds int = 30
@@ -284,6 +287,10 @@ var appSettings = [
   {
     name: 'SERVICE_URL_ALLOW_LIST'
     value: serviceUrlAllowList
+  }
+  {
+    name: 'FILE_HOST_ALLOW_LIST'
+    value: fileHostAllowList
   }
   {
     name: 'REMINDER_SWEEP_SECONDS'

@@ -74,6 +74,7 @@ def test_build_writes_a_zip_with_exactly_the_manifest_and_two_icons(tmp_path: Pa
         assert archive.read("outline.png") == (TEAMS / "outline.png").read_bytes()
     assert packaged["id"] == APP_ID
     assert packaged["bots"][0]["botId"] == APP_ID
+    assert packaged["bots"][0]["supportsFiles"] is True
     assert packaged["version"] == bp.project_version()
     assert "{{" not in json.dumps(packaged)
     assert bp.validate_manifest(packaged) == []
@@ -155,7 +156,8 @@ def test_the_manifest_says_what_the_bot_is(manifest: dict[str, Any]) -> None:
     assert manifest["accentColor"] == icons.ACCENT_HEX
     (bot,) = manifest["bots"]
     assert bot["scopes"] == ["personal", "team"]
-    assert bot["supportsFiles"] is False
+    # Files in 1:1 chats (the consent card out, a chronology CSV in) need this.
+    assert bot["supportsFiles"] is True
     assert bot["isNotificationOnly"] is False
     lists = {
         tuple(c["scopes"]): [cmd["title"] for cmd in c["commands"]] for c in bot["commandLists"]
