@@ -89,13 +89,13 @@ async def get_offered(
 async def mark_answered(
     session: AsyncSession, file: SharedFile, status: str, now: datetime
 ) -> None:
-    """Record the person's answer; on accept the bytes are dropped (they are in OneDrive)."""
+    """Record the person's answer; the bytes are dropped either way (accepted: they are in
+    the person's OneDrive; declined: a report or invitation is made afresh when asked for)."""
     if status not in ANSWERS:
         raise ValueError(f"a file is answered accepted or declined, not {status!r}")
     if file.status != OFFERED:
         raise ValueError(f"file {file.id} was already {file.status}")
     file.status = status
     file.answered_at = now
-    if status == ACCEPTED:
-        file.content = None
+    file.content = None
     await session.flush()

@@ -306,6 +306,7 @@ async def test_decline_records_it_and_says_how_to_get_the_file_again(
     assert connector.uploads == []
     (shared,) = await stored(roster_db, SharedFile)
     assert shared.status == "declined" and shared.answered_at == NOW
+    assert shared.content is None  # the bytes do not stay once answered
     (event,) = await stored(roster_db, AuditEvent, AuditEvent.action == "file.declined")
     assert event.outcome == "ok" and event.detail["file_id"] == file_id
 
