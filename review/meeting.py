@@ -178,8 +178,12 @@ def meeting_ics(
     organiser_email: str,
     attendees: Sequence[tuple[str, str]],
     now: datetime,
+    sequence: int = 0,
 ) -> bytes:
-    """An iCalendar invitation (METHOD:REQUEST) to the meeting; attendees are (name, email)."""
+    """An iCalendar invitation (METHOD:REQUEST) to the meeting; attendees are (name, email).
+
+    A rebooked meeting keeps its ``uid`` and raises ``sequence``, so calendars replace it.
+    """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("start must be a timezone-aware datetime")
     if now.tzinfo is None or now.utcoffset() is None:
@@ -223,7 +227,7 @@ def meeting_ics(
     event.add("class", "CONFIDENTIAL")
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
-    event.add("sequence", 0)
+    event.add("sequence", max(0, int(sequence)))
     event.add("organizer", _address(organiser_email, None))
     seen: set[str] = set()
     for name, email in attendees:
