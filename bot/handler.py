@@ -20,10 +20,12 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogState
 from botbuilder.schema import ChannelAccount, ErrorResponseException
 
+from bot import after as after_uc
 from bot import panel as panel_uc
 from bot import reminders as reminders_uc
 from bot.casework import case_timeline
 from bot.context import AppContext
+from bot.files import FileRefused, download_attachment
 from bot.outbox import Courier
 from bot.people import member_of, person_of, teams_email, tenant_of
 from bot.referrals import Person, Submitted, referrals_of, submit_referral
@@ -163,6 +165,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             "channel.register": self.register_channel,
             "queries.answer": self.answer_queries,
         }
+        for action in AFTER_ACTIONS:
+            self.actions[action] = self.after_action
         self.commands["roster"] = self.show_roster
         self.commands["cases"] = self.show_cases
         self.verbs: dict[str, Verb] = {
@@ -299,6 +303,10 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             await self.show_case(turn_context, words[1].upper())
         elif len(words) == 3 and words[0] == "done":
             await self.done_command(turn_context, words[1].upper(), words[2])
+        elif words and words[0] in CASE_COMMANDS and len(words) in (2, 3):
+            await self.case_command(turn_context, words)
+        elif is_personal(turn_context) and self._files_in(turn_context):
+            await self.chronology_upload(turn_context)
         elif is_personal(turn_context) and await self._has_draft(turn_context):
             await turn_context.send_activity(
                 "You have a referral in progress. Type **continue** to see where you are, "
@@ -862,6 +870,11 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             )
             return
         await turn_context.send_activity(card_activity(card))
+        steps = await after_uc.next_steps(
+            self.app, reference=reference[:40], person=await person_of(turn_context)
+        )
+        if steps is not None:
+            await turn_context.send_activity(card_activity(steps))
 
     async def done_command(self, turn_context: TurnContext, reference: str, milestone: str) -> None:
         """`done REF MILESTONE`: mark a milestone done."""
@@ -949,3 +962,125 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         """Reply with the help card."""
         name = self.app.profile.partnership.name
         await turn_context.send_activity(card_activity(help_card(name)))
+
+    # --- after the decision (1:1 cards and commands) ------------------------------------------
+
+    async def _send_replies(self, turn_context: TurnContext, replies: Any) -> None:
+        for reply in replies if isinstance(replies, list) else [replies]:
+            if isinstance(reply, dict):
+                await turn_context.send_activity(card_activity(reply))
+            else:
+                await turn_context.send_activity(reply)
+
+    async def after_action(self, turn_context: TurnContext) -> None:
+        """A button on an information request, meeting, chair's notes or report card (1:1)."""
+        if await self._refuse_outside_personal(turn_context):
+            return
+        value = turn_context.activity.value
+        person = await person_of(turn_context)
+        try:
+            replies = await AFTER_ACTIONS[value["action"]](self.app, person, value)
+        except panel_uc.Refused as refused:
+            await turn_context.send_activity(refused.reason)
+            return
+        await self._send_replies(turn_context, replies)
+        self.courier.kick()
+
+    async def case_command(self, turn_context: TurnContext, words: list[str]) -> None:
+        """`papers REF`, `close REF`, `published REF DATE`, `complaint REF DATE` (managers)."""
+        if await self._refuse_outside_personal(turn_context):
+            return
+        person = await person_of(turn_context)
+        reference = words[1].upper()[:40]
+        command = words[0]
+        try:
+            if command == "papers":
+                reply: Any = await after_uc.circulate_papers(
+                    self.app, reference=reference, person=person
+                )
+            elif command == "close":
+                reply = await after_uc.close_case(self.app, reference=reference, person=person)
+            else:
+                day = after_uc.parse_day(words[2]) if len(words) == 3 else None
+                reply = await after_uc.record_case_event(
+                    self.app, reference=reference, person=person, command=command, day=day
+                )
+        except panel_uc.Refused as refused:
+            await turn_context.send_activity(refused.reason)
+            return
+        await self._send_replies(turn_context, reply)
+        self.courier.kick()
+
+    @staticmethod
+    def _files_in(turn_context: TurnContext) -> list[Any]:
+        return [
+            a
+            for a in turn_context.activity.attachments or []
+            if getattr(a, "content_type", None) == FILE_DOWNLOAD_INFO
+        ]
+
+    async def chronology_upload(self, turn_context: TurnContext) -> None:
+        """A lead sends a chronology spreadsheet (CSV) in 1:1: its rows join their return."""
+        attachment = self._files_in(turn_context)[0]
+        person = await person_of(turn_context)
+        try:
+            name, content = await download_attachment(
+                self.app,
+                {
+                    "contentType": attachment.content_type,
+                    "content": attachment.content,
+                    "name": attachment.name,
+                },
+            )
+            replies = await after_uc.upload_chronology(
+                self.app,
+                person=person,
+                hint=command_text(turn_context),
+                name=name,
+                content=content,
+            )
+        except FileRefused as refused:
+            await turn_context.send_activity(str(refused))
+            return
+        except panel_uc.Refused as refused:
+            await turn_context.send_activity(refused.reason)
+            return
+        await self._send_replies(turn_context, replies)
+
+
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+CASE_COMMANDS = frozenset({"papers", "close", "published", "complaint"})
+
+
+def _ref(value: Mapping[str, Any]) -> str:
+    return str(value.get("reference", ""))[:40]
+
+
+AfterAction = Callable[[Any, Person, dict[str, Any]], Awaitable[Any]]
+AFTER_ACTIONS: dict[str, AfterAction] = {
+    "returns.pick": lambda app, p, v: after_uc.request_picker(app, reference=_ref(v), person=p),
+    "returns.request": lambda app, p, v: after_uc.send_requests(
+        app, reference=_ref(v), person=p, raw=v
+    ),
+    **{
+        action: (
+            lambda a: lambda app, p, v: after_uc.return_action(app, person=p, raw=v, action=a)
+        )(action)
+        for action in ("return.save", "return.part", "return.add_row", "return.submit")
+    },
+    "meeting.open": lambda app, p, v: after_uc.meeting_form(app, reference=_ref(v), person=p),
+    "meeting.propose": lambda app, p, v: after_uc.propose_meeting(
+        app, reference=_ref(v), person=p, raw=v
+    ),
+    "chair.open": lambda app, p, v: after_uc.chair_form(app, reference=_ref(v), person=p),
+    **{
+        action: (
+            lambda a: lambda app, p, v: after_uc.chair_action(app, person=p, raw=v, action=a)
+        )(action)
+        for action in ("chair.save", "chair.part", "chair.conclude")
+    },
+    "report.open": lambda app, p, v: after_uc.report_again(app, reference=_ref(v), person=p),
+    "report.sent": lambda app, p, v: after_uc.record_report_sent(
+        app, reference=_ref(v), person=p, raw=v
+    ),
+}

@@ -19,6 +19,12 @@ from bot.messenger import Address, SendError, thread_id
 from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message, per_run, run_messenger
 from bot.panel import current_state, partner_of
 from bot.referrals import next_deadline, referrer_next_steps, timeline_for
+from cards.after import (
+    information_request_card,
+    meeting_notice_card,
+    report_ready_card,
+    returns_status_card,
+)
 from cards.nudges import DigestRow, NudgeView, digest_card, nudge_card
 from cards.panel import (
     PanelView,
@@ -35,11 +41,12 @@ from review.panel import OUTCOMES, PARTNER_LABELS, PARTNERS, PanelState, visible
 from review.referral import PATHWAYS, format_date
 from review.reminders import rag
 from review.timeline import next_due
+from storage import after as after_repo
 from storage import cases as case_repo
 from storage import outbox
 from storage import panel as panel_repo
 from storage import repositories as repo
-from storage.models import Case, Member, OutboundMessage
+from storage.models import Case, InformationRequest, Member, OutboundMessage
 
 CHANNEL_KIND, CHANNEL_KEY = "channel", "rapid_review"
 PERSONAL_KIND = "personal"
@@ -370,6 +377,31 @@ async def responsible_people(
     return [(m.teams_user_id or m.aad_object_id or "", m.name) for m in chosen]
 
 
+async def _outstanding_returns(
+    app: AppContext, session: AsyncSession, case: Case
+) -> tuple[str, list[tuple[str, str]]]:
+    """Who the returns reminder is for: the leads of the agencies that have not replied."""
+    requests = await after_repo.requests_of(session, case.id)
+    waiting = [r.agency for r in requests if r.status not in after_repo.REPLIED]
+    if requests and not waiting:
+        raise Skip("every agency asked has replied")
+    if not waiting:
+        return ROLE_LABELS["agency_lead"], await responsible_people(app, session, "agency_lead")
+    people = await per_run("members", lambda: repo.members(session, app.partnership_id))
+    mentions = [
+        (m.teams_user_id or m.aad_object_id or "", m.name)
+        for m in people
+        if "agency_lead" in m.roles
+        and any(
+            m.agency in (a.id, a.statutory_partner or "\0")
+            for a in app.profile.agencies
+            if a.id in waiting
+        )
+    ]
+    names = ", ".join(agency_name(app, a) for a in waiting)
+    return f"Agency leads of {names}", mentions
+
+
 async def render_nudge(app: AppContext, session: AsyncSession, row: OutboundMessage) -> Rendered:
     """A reminder in the case's thread, @mentioning who is responsible. No child details."""
     case = await _case(session, row)
@@ -391,6 +423,10 @@ async def render_nudge(app: AppContext, session: AsyncSession, row: OutboundMess
     left = app.calendar.working_days_between(today, entry.due) if today < entry.due else 0
     if row.stage == "heads_up" and left < 1:
         raise Skip("a heads-up is pointless once the milestone is due")
+    label = ROLE_LABELS.get(role, role)
+    mentions = await responsible_people(app, session, role)
+    if milestone.id == "agency_returns" and row.stage != "escalation":
+        label, mentions = await _outstanding_returns(app, session, case)
     note = None
     if today > row.due_on:
         note = (
@@ -406,8 +442,8 @@ async def render_nudge(app: AppContext, session: AsyncSession, row: OutboundMess
         window_earliest=entry.earliest,
         working_days_late=max(late, 0),
         late_delivery_note=note,
-        responsible_label=ROLE_LABELS.get(role, role),
-        mentions=tuple(await responsible_people(app, session, role)),
+        responsible_label=label,
+        mentions=tuple(mentions),
         working_days_left=max(left, 1),
     )
     return Rendered(address, card_message(nudge_card(view)))
@@ -455,3 +491,123 @@ async def render_digest(app: AppContext, session: AsyncSession, row: OutboundMes
 RENDERERS["nudge"] = render_nudge
 RENDERERS["digest"] = render_digest
 RENDERERS["file_offer"] = render_file_offer
+
+
+# --- after the decision ---------------------------------------------------------------------
+
+
+def _stage_ids(row: OutboundMessage) -> tuple[int, int]:
+    first, _, second = row.stage.partition(":")
+    return int(first), int(second or 0)
+
+
+async def render_information_request(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The Appendix D request to one of an agency's safeguarding leads, in 1:1."""
+    case = await _case(session, row)
+    if case.status not in OPEN_CASE_STATUSES:
+        raise Skip("the case is closed")
+    request_id, member_id = _stage_ids(row)
+    request = await session.get(InformationRequest, request_id)
+    lead = await session.get(Member, member_id)
+    if request is None or lead is None or not lead.aad_object_id:
+        raise Skip("the request or its lead is gone")
+    address = await personal_address(app, session, lead.aad_object_id)
+    timeline = await case_timeline(app, session, case)
+    try:
+        due = timeline.entry("agency_returns").due
+    except KeyError:
+        due = None
+    card = information_request_card(
+        reference=case.reference,
+        agency_name=agency_name(app, request.agency),
+        due=due or london_date(app.now()),
+        values=dict(request.answers or {}),
+        errors={},
+        chronology_rows=(),
+        token=request.token,
+        part=1,
+    )
+    return Rendered(address, card_message(card))
+
+
+async def returns_rows(
+    app: AppContext, session: AsyncSession, case: Case
+) -> list[tuple[str, str, str | None]]:
+    """Each agency asked: its name, where its return stands, and since when (channel-safe)."""
+    timeline = await case_timeline(app, session, case)
+    try:
+        due = timeline.entry("agency_returns").due
+    except KeyError:
+        due = None
+    today = london_date(app.now())
+    rows = []
+    for request in await after_repo.requests_of(session, case.id):
+        if request.status == "returned":
+            status = "received"
+        elif request.status == "not_involved":
+            status = "not involved"
+        elif due is not None and due < today:
+            status = "overdue"
+        else:
+            status = "awaited"
+        when = format_date(london_date(request.returned_at)) if request.returned_at else None
+        rows.append((agency_name(app, request.agency), status, when))
+    return rows
+
+
+async def render_returns_status(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The case thread: which agencies have replied (names and statuses only)."""
+    case = await _case(session, row)
+    address = await thread_address(app, session, case)
+    rows = await returns_rows(app, session, case)
+    if not rows:
+        raise Skip("no agency has been asked")
+    return Rendered(address, card_message(returns_status_card(reference=case.reference, rows=rows)))
+
+
+async def render_meeting_notice(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """The case thread: the meeting's date, time and place, and when the papers go out."""
+    case = await _case(session, row)
+    meeting = await after_repo.meeting_of(session, case.id)
+    if meeting is None or f"m{meeting.sequence}" != row.stage:
+        raise Skip("the meeting has been moved since; a newer notice follows")
+    address = await thread_address(app, session, case)
+    start = meeting.starts_at.astimezone(LONDON)
+    papers_by = app.calendar.add_working_days(start.date(), -1)
+    card = meeting_notice_card(
+        reference=case.reference,
+        start_text=f"{start:%H:%M} {format_date(start.date())}",
+        # The place is typed by a manager: it stays in the invitation, off the channel.
+        location="In the invitation sent to each attendee",
+        papers_by=papers_by,
+    )
+    return Rendered(address, card_message(card))
+
+
+async def render_report_ready(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """To a manager or the chair in 1:1: the report is ready; record the date it was sent."""
+    case = await _case(session, row)
+    member = await session.get(Member, int(row.stage.split("-", 1)[0]))
+    if member is None or not member.aad_object_id:
+        raise Skip("that person is no longer on the roster")
+    address = await personal_address(app, session, member.aad_object_id)
+    events = await case_repo.case_events(session, case.id)
+    sent = events.get("rapid_review_report_sent")
+    card = report_ready_card(
+        reference=case.reference, sent_recorded=london_date(sent) if sent else None
+    )
+    return Rendered(address, card_message(card))
+
+
+RENDERERS["information_request"] = render_information_request
+RENDERERS["returns_status"] = render_returns_status
+RENDERERS["meeting_notice"] = render_meeting_notice
+RENDERERS["report_ready"] = render_report_ready

@@ -1,0 +1,1249 @@
+"""After a Rapid Review decision: information requests and agency returns (Appendix D), the
+meeting (Appendix E), the chair's notes (Appendix F) and the Rapid Review report.
+
+Who may do what:
+
+* managers choose the agencies to ask, book the meeting, circulate the papers and record the
+  date the report was sent to the National Panel;
+* an agency's safeguarding lead (role ``agency_lead`` on the roster, for that agency) fills in
+  and submits that agency's return, and may change it until the papers are circulated;
+* the chair writes the notes and records the conclusion, which generates the report.
+
+Every action, every view and every refusal is audited. The channel only ever hears agency
+names, statuses, dates and places (the renderers in bot/renderers.py); returns, notes and the
+report go to people in 1:1.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.casework import OPEN_CASE_STATUSES, case_timeline, replan_case
+from bot.context import AppContext
+from bot.panel import Refused, refusals_audited
+from bot.referrals import Person
+from cards.after import (
+    CHAIR_PARTS,
+    RETURN_PARTS,
+    chair_notes_card,
+    information_request_card,
+    meeting_proposal_card,
+    report_ready_card,
+)
+from cards.requests import (
+    ACTION_CHAIR_OPEN,
+    ACTION_MEETING_OPEN,
+    ACTION_REPORT_OPEN,
+    ACTION_RETURNS_PICK,
+    AgencyChoice,
+    agency_picker_card,
+    next_steps_card,
+)
+from review.answers import clean_text
+from review.calendar import LONDON, london_date
+from review.meeting import (
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    check_meeting_time,
+    meeting_ics,
+    meeting_window,
+)
+from review.panel import OUTCOMES, PARTNER_LABELS
+from review.referral import PATHWAYS, format_date, parse_iso_date
+from review.report import (
+    CHAIR_FIELDS,
+    CONCLUSIONS,
+    NOTES_MAX,
+    AgencyReturn,
+    ChairNotes,
+    Decider,
+    PanelDecision,
+    ReportData,
+    child_details,
+    report_docx,
+    report_markdown,
+    validate_chair_notes,
+)
+from review.returns import (
+    MAX_CHRONOLOGY_ROWS,
+    ChronologyRow,
+    clean_return_values,
+    parse_chronology_csv,
+    validate_chronology_row,
+    validate_return,
+)
+from storage import after as after_repo
+from storage import cases as case_repo
+from storage import files as file_repo
+from storage import panel as panel_repo
+from storage import repositories as repo
+from storage.models import Case, Decision, InformationRequest, Member, Milestone
+
+log = logging.getLogger(__name__)
+
+Reply = str | dict[str, Any]
+
+MANAGERS = frozenset({"manager"})
+CHAIRS = frozenset({"chair"})
+REPORT_ROLES = frozenset({"manager", "chair"})
+RAPID_REVIEW = "rapid_review"
+RETURN_STATUS_WORDS = {
+    "requested": "awaited",
+    "draft": "awaited",
+    "returned": "received",
+    "not_involved": "not involved",
+}
+_KEPT_BEYOND_LIMIT = 1000
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# --- shared steps ---------------------------------------------------------------------------
+
+
+async def _case(session: AsyncSession, app: AppContext, reference: str, action: str) -> Case:
+    try:
+        return await panel_repo.lock_case(session, app.partnership_id, reference)
+    except repo.NotFound:
+        raise Refused(
+            "That case does not exist in this partnership. Nothing was changed.",
+            action=action,
+            detail={"reference": reference[:40]},
+        ) from None
+
+
+async def _member(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
+    return await repo.find_member(
+        session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
+    )
+
+
+async def _actor(
+    app: AppContext,
+    session: AsyncSession,
+    person: Person,
+    roles: frozenset[str],
+    *,
+    action: str,
+    case: Case | None,
+    reason: str,
+) -> Member:
+    member = await _member(app, session, person)
+    if member is None or not roles & set(member.roles):
+        raise Refused(reason, action=action, case=case)
+    return member
+
+
+async def _rapid_review_decision(session: AsyncSession, case: Case, action: str) -> Decision:
+    decision = await panel_repo.decision_of(session, case.id)
+    if decision is None or decision.outcome != RAPID_REVIEW:
+        raise Refused(
+            f"{case.reference} has no Rapid Review decision, so there is nothing of this "
+            "kind to do on it yet.",
+            action=action,
+            case=case,
+        )
+    if case.status not in OPEN_CASE_STATUSES:
+        raise Refused(f"{case.reference} is closed.", action=action, case=case)
+    return decision
+
+
+async def _audit(
+    app: AppContext,
+    session: AsyncSession,
+    person: Person,
+    action: str,
+    case: Case,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    await repo.audit(
+        session,
+        action=action,
+        actor=person.aad_object_id,
+        partnership_id=app.partnership_id,
+        case_id=case.id,
+        detail=detail or {},
+    )
+
+
+def agencies_led_by(app: AppContext, member: Member) -> set[str]:
+    """The profile's agencies this member is the safeguarding lead for."""
+    if "agency_lead" not in member.roles:
+        return set()
+    return {
+        a.id for a in app.profile.agencies if member.agency in (a.id, a.statutory_partner or "\0")
+    }
+
+
+def leads_for(app: AppContext, people: Sequence[Member], agency_id: str) -> list[Member]:
+    """The roster's safeguarding leads for an agency."""
+    return [m for m in people if agency_id in agencies_led_by(app, m)]
+
+
+def _agency_name(app: AppContext, agency_id: str) -> str:
+    return next((a.name for a in app.profile.agencies if a.id == agency_id), agency_id)
+
+
+async def _complete_milestone(
+    session: AsyncSession, case: Case, milestone_id: str, now: datetime, member_id: int | None
+) -> None:
+    row = await session.scalar(
+        select(Milestone).where(Milestone.case_id == case.id, Milestone.milestone == milestone_id)
+    )
+    if row is None:
+        row = Milestone(case_id=case.id, milestone=milestone_id)
+        session.add(row)
+    if row.done_at is None:
+        row.done_at = now
+        row.done_by_member_id = member_id
+    await session.flush()
+
+
+def _has_milestone(app: AppContext, milestone_id: str) -> bool:
+    return any(m.id == milestone_id for m in app.profile.milestones)
+
+
+def _part(value: object, count: int, default: int = 1) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return min(max(number, 1), count)
+
+
+# --- the next steps menu --------------------------------------------------------------------
+
+
+async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict[str, Any] | None:
+    """The buttons a manager or the chair has on a Rapid Review case (None: not theirs)."""
+    async with app.db.session() as session:
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except repo.NotFound:
+            return None
+        member = await _member(app, session, person)
+        decision = await panel_repo.decision_of(session, case.id)
+    if member is None or decision is None or decision.outcome != RAPID_REVIEW:
+        return None
+    roles = set(member.roles)
+    steps: dict[str, str] = {}
+    if "manager" in roles:
+        steps[ACTION_RETURNS_PICK] = "Ask agencies for information"
+        steps[ACTION_MEETING_OPEN] = "Book the Rapid Review meeting"
+    if "chair" in roles:
+        steps[ACTION_CHAIR_OPEN] = "Chair's notes"
+    if roles & REPORT_ROLES:
+        steps[ACTION_REPORT_OPEN] = "The Rapid Review report"
+    if not steps:
+        return None
+    return next_steps_card(reference=case.reference, status_label="Rapid Review", steps=steps)
+
+
+# --- information requests -------------------------------------------------------------------
+
+
+async def _picker(
+    app: AppContext, session: AsyncSession, case: Case, error: str | None
+) -> dict[str, Any]:
+    people = await repo.members(session, app.partnership_id)
+    asked = {r.agency: r for r in await after_repo.requests_of(session, case.id)}
+    choices = []
+    for agency in app.profile.agencies:
+        request = asked.get(agency.id)
+        status = None
+        if request is not None:
+            status = RETURN_STATUS_WORDS.get(request.status, request.status).capitalize()
+        choices.append(
+            AgencyChoice(
+                agency_id=agency.id,
+                name=agency.name,
+                lead_names=tuple(m.name for m in leads_for(app, people, agency.id)),
+                asked_status=status,
+            )
+        )
+    return agency_picker_card(reference=case.reference, agencies=choices, error=error)
+
+
+@refusals_audited
+async def request_picker(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """The agencies a manager may ask for information on a Rapid Review case."""
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "returns.pick")
+        await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="returns.pick",
+            case=case,
+            reason="Only a partnership manager can send information requests.",
+        )
+        await _rapid_review_decision(session, case, "returns.pick")
+        return await _picker(app, session, case, None)
+
+
+@refusals_audited
+async def send_requests(
+    app: AppContext, *, reference: str, person: Person, raw: Mapping[str, Any]
+) -> Reply:
+    """Send the information request to each chosen agency's leads; the case thread hears."""
+    now = app.now()
+    chosen_raw = raw.get("agencies")
+    chosen = (
+        [c.strip() for c in chosen_raw[:2000].split(",") if c.strip()]
+        if isinstance(chosen_raw, str)
+        else []
+    )
+    known = {a.id for a in app.profile.agencies}
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "returns.request")
+        member = await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="returns.request",
+            case=case,
+            reason="Only a partnership manager can send information requests.",
+        )
+        await _rapid_review_decision(session, case, "returns.request")
+        if not chosen:
+            return await _picker(app, session, case, "Choose at least one agency.")
+        if not set(chosen) <= known:
+            return await _picker(
+                app, session, case, "That list of agencies is not one I know. Choose again."
+            )
+        people = await repo.members(session, app.partnership_id)
+        without = [_agency_name(app, a) for a in chosen if not leads_for(app, people, a)]
+        if without:
+            verb = "has" if len(without) == 1 else "have"
+            return await _picker(
+                app,
+                session,
+                case,
+                f"{', '.join(without)} {verb} no safeguarding lead on the roster. Add one to "
+                "the roster, or leave it unticked. Nothing was sent.",
+            )
+        sent = []
+        for agency_id in dict.fromkeys(chosen):
+            request, created = await after_repo.add_request(
+                session, case_id=case.id, agency=agency_id, member_id=member.id, now=now
+            )
+            if not created:
+                continue
+            sent.append(_agency_name(app, agency_id))
+            for lead in leads_for(app, people, agency_id):
+                await panel_repo.plan_message(
+                    session,
+                    case=case,
+                    kind="information_request",
+                    milestone="information_request",
+                    stage=f"{request.id}:{lead.id}",
+                    due_on=london_date(now),
+                    send_after=now,
+                )
+        if sent:
+            await case_repo.record_event(
+                session, case.id, "information_request_sent", now, member.id
+            )
+            await panel_repo.plan_message(
+                session,
+                case=case,
+                kind="returns_status",
+                milestone="returns",
+                stage=f"asked-{int(now.timestamp())}",
+                due_on=london_date(now),
+                send_after=now,
+            )
+            await replan_case(app, session, case)
+        await _audit(app, session, person, "returns.request", case, {"agencies": chosen})
+    if not sent:
+        return "Those agencies had already been asked. Nothing new was sent."
+    return (
+        f"Sent the information request for {case.reference} to {', '.join(sent)}. Their "
+        "safeguarding leads get it in a private chat with me; the case thread shows which "
+        "agencies have replied."
+    )
+
+
+def row_to_stored(row: ChronologyRow) -> dict[str, Any]:
+    """A chronology row as stored (JSON)."""
+    return {
+        "date_from": row.date_from.isoformat(),
+        "date_to": row.date_to.isoformat() if row.date_to else None,
+        "time_from": row.time_from,
+        "involvement_with": row.involvement_with,
+        "event_and_outcome": row.event_and_outcome,
+        "child_seen": row.child_seen,
+        "analysis": row.analysis,
+    }
+
+
+def stored_rows(request: InformationRequest) -> tuple[ChronologyRow, ...]:
+    """A request's chronology rows as the pure model."""
+    rows = []
+    for item in request.chronology or []:
+        start = parse_iso_date(item.get("date_from"))
+        if start is None:
+            continue
+        rows.append(
+            ChronologyRow(
+                date_from=start,
+                date_to=parse_iso_date(item.get("date_to")),
+                time_from=item.get("time_from"),
+                involvement_with=str(item.get("involvement_with", "")),
+                event_and_outcome=str(item.get("event_and_outcome", "")),
+                child_seen=item.get("child_seen"),
+                analysis=str(item.get("analysis", "")),
+            )
+        )
+    return tuple(rows)
+
+
+async def returns_locked(app: AppContext, session: AsyncSession, case: Case, now: datetime) -> bool:
+    """True once the papers are circulated (or the meeting has started): returns are final."""
+    meeting = await after_repo.meeting_of(session, case.id)
+    if meeting is not None and (
+        meeting.papers_circulated_at is not None or meeting.starts_at <= now
+    ):
+        return True
+    if _has_milestone(app, "papers_circulated"):
+        done = await session.scalar(
+            select(Milestone.done_at).where(
+                Milestone.case_id == case.id, Milestone.milestone == "papers_circulated"
+            )
+        )
+        return done is not None
+    return False
+
+
+async def _returns_due(app: AppContext, session: AsyncSession, case: Case) -> date:
+    timeline = await case_timeline(app, session, case)
+    try:
+        due = timeline.entry("agency_returns").due
+    except KeyError:
+        due = None
+    return due or london_date(app.now())
+
+
+def _first_part_with(
+    parts: Sequence[tuple[str, tuple[str, ...]]], errors: Mapping[str, str]
+) -> int:
+    for number, (_, ids) in enumerate(parts, start=1):
+        if set(ids) & set(errors):
+            return number
+    return len(parts)
+
+
+async def _request_for(
+    app: AppContext, session: AsyncSession, person: Person, token: str, action: str
+) -> tuple[InformationRequest, Case, Member]:
+    request = await after_repo.request_by_token(session, token, lock=True)
+    case = await session.get(Case, request.case_id) if request is not None else None
+    if request is None or case is None or case.partnership_id != app.partnership_id:
+        raise Refused(
+            "This information request is not one I know. Nothing was saved.",
+            action=action,
+            detail={"token_length": len(token)},
+        )
+    member = await _member(app, session, person)
+    if member is None or request.agency not in agencies_led_by(app, member):
+        raise Refused(
+            f"Only the safeguarding lead of {_agency_name(app, request.agency)} on the "
+            "partnership's roster can see or change this return. Nothing was saved.",
+            action=action,
+            case=case,
+        )
+    return request, case, member
+
+
+async def _return_card(
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    request: InformationRequest,
+    *,
+    part: int,
+    errors: Mapping[str, str],
+    extra: Mapping[str, Any] | None = None,
+    editable: bool = True,
+) -> dict[str, Any]:
+    return information_request_card(
+        reference=case.reference,
+        agency_name=_agency_name(app, request.agency),
+        due=await _returns_due(app, session, case),
+        values={**(request.answers or {}), **(extra or {})},
+        errors=errors,
+        chronology_rows=stored_rows(request),
+        token=request.token,
+        part=part,
+        returned=request.status in after_repo.REPLIED,
+        editable=editable,
+    )
+
+
+async def _after_return(
+    app: AppContext, session: AsyncSession, case: Case, request: InformationRequest, now: datetime
+) -> None:
+    """A return was submitted: the thread hears; when every agency asked has replied, the
+    returns milestone is done."""
+    await panel_repo.plan_message(
+        session,
+        case=case,
+        kind="returns_status",
+        milestone="returns",
+        stage=f"{request.id}-{request.status}"[:32],
+        due_on=london_date(now),
+        send_after=now,
+    )
+    requests = await after_repo.requests_of(session, case.id)
+    if requests and all(r.status in after_repo.REPLIED for r in requests):
+        await _complete_milestone(
+            session, case, "agency_returns", now, request.returned_by_member_id
+        )
+    await replan_case(app, session, case)
+
+
+@refusals_audited
+async def return_action(
+    app: AppContext, *, person: Person, raw: Mapping[str, Any], action: str
+) -> list[Reply]:
+    """A button on the information request card: save, go to a part, add a row, submit."""
+    now, today = app.now(), london_date(app.now())
+    token = str(raw.get("token", ""))[:64]
+    count = len(RETURN_PARTS)
+    async with app.db.session() as session, session.begin():
+        request, case, member = await _request_for(app, session, person, token, "return.edit")
+        part = _part(raw.get("part"), count)
+        if await returns_locked(app, session, case, now) or case.status not in OPEN_CASE_STATUSES:
+            await _audit(app, session, person, "return.view", case, {"agency": request.agency})
+            card = await _return_card(
+                app, session, case, request, part=part, errors={}, editable=False
+            )
+            return [
+                "The papers for this case have been circulated, so the return can no longer "
+                "be changed. Nothing was saved. Ask the business unit if something must be "
+                "corrected.",
+                card,
+            ]
+        answers = {k: v for k, v in clean_return_values(raw).items() if k in raw}
+        if answers:
+            after_repo.save_answers(request, answers, now=now)
+        errors: dict[str, str] = {}
+        extra: dict[str, Any] = {}
+        show = part
+        replies: list[Reply] = []
+        if action == "return.part":
+            show = _part(raw.get("go"), count, part)
+        elif action == "return.add_row":
+            show = count
+            row, errors = validate_chronology_row(raw, today=today)
+            if row is not None and len(request.chronology or []) >= MAX_CHRONOLOGY_ROWS:
+                errors = {"chrono_event_outcome": f"A chronology holds {MAX_CHRONOLOGY_ROWS} rows."}
+            elif row is not None:
+                after_repo.add_chronology_row(request, row_to_stored(row), now=now)
+            if errors:
+                extra = {k: str(v)[:4000] for k, v in raw.items() if k.startswith("chrono_")}
+        elif action == "return.submit":
+            data, errors = validate_return(request.answers or {}, today=today)
+            if data is not None:
+                first = after_repo.mark_returned(
+                    request, involved=data.involved, member_id=member.id, now=now
+                )
+                await session.flush()
+                await _after_return(app, session, case, request, now)
+                await _audit(
+                    app,
+                    session,
+                    person,
+                    "return.submit",
+                    case,
+                    {"agency": request.agency, "first": first},
+                )
+                replies.append(
+                    f"Thank you. The return from {_agency_name(app, request.agency)} for "
+                    f"{case.reference} is with the business unit. You can still change it "
+                    "until the papers are circulated."
+                )
+            else:
+                show = _first_part_with(RETURN_PARTS, errors)
+        if action != "return.submit" or errors:
+            await _audit(
+                app, session, person, "return.save", case, {"agency": request.agency, "part": part}
+            )
+        await session.flush()
+        replies.append(
+            await _return_card(app, session, case, request, part=show, errors=errors, extra=extra)
+        )
+        return replies
+
+
+@refusals_audited
+async def upload_chronology(
+    app: AppContext, *, person: Person, hint: str, name: str, content: bytes
+) -> list[Reply]:
+    """A chronology spreadsheet (CSV) sent by a lead in 1:1: its rows added to their return."""
+    now, today = app.now(), london_date(app.now())
+    async with app.db.session() as session, session.begin():
+        member = await _member(app, session, person)
+        agencies = agencies_led_by(app, member) if member is not None else set()
+        if member is None or not agencies:
+            raise Refused(
+                "Only an agency's safeguarding lead can send me a chronology.",
+                action="return.upload",
+            )
+        rows = await session.execute(
+            select(InformationRequest, Case)
+            .join(Case, Case.id == InformationRequest.case_id)
+            .where(
+                Case.partnership_id == app.partnership_id,
+                Case.status.in_(OPEN_CASE_STATUSES),
+                InformationRequest.agency.in_(agencies),
+            )
+            .order_by(InformationRequest.id)
+        )
+        open_requests = [
+            (r, c) for r, c in rows.all() if not await returns_locked(app, session, c, now)
+        ]
+        named = [(r, c) for r, c in open_requests if c.reference.lower() in hint.lower()]
+        candidates = named or open_requests
+        if not candidates:
+            return ["You have no information request open that a chronology could go with."]
+        if len(candidates) > 1:
+            references = ", ".join(sorted({c.reference for _, c in candidates}))
+            return [
+                f"You have more than one return open ({references}). Send the file again with "
+                "the case reference typed in the same message."
+            ]
+        request, case = candidates[0]
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1252", errors="replace")
+        parsed, problems = parse_chronology_csv(text, today=today)
+        if problems:
+            listed = "; ".join(
+                f"row {n}: {why}" if n else why for n, why in sorted(problems.items())[:10]
+            )
+            return [
+                f"I could not add {name or 'that file'}: {listed}. Nothing was added; correct "
+                "the spreadsheet and send it again."
+            ]
+        room = MAX_CHRONOLOGY_ROWS - len(request.chronology or [])
+        if len(parsed) > room:
+            return [
+                f"That file has {len(parsed)} rows and the return has room for {room} more. "
+                "Nothing was added."
+            ]
+        for row in parsed:
+            after_repo.add_chronology_row(request, row_to_stored(row), now=now)
+        await _audit(
+            app,
+            session,
+            person,
+            "return.upload",
+            case,
+            {"agency": request.agency, "rows": len(parsed)},
+        )
+        await session.flush()
+        card = await _return_card(app, session, case, request, part=len(RETURN_PARTS), errors={})
+        return [
+            f"Added {len(parsed)} chronology rows to the return from "
+            f"{_agency_name(app, request.agency)} for {case.reference}.",
+            card,
+        ]
+
+
+@refusals_audited
+async def circulate_papers(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """A manager records that the papers went out: the returns are final from now on."""
+    now = app.now()
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "papers.circulated")
+        member = await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="papers.circulated",
+            case=case,
+            reason="Only a partnership manager can record that the papers were circulated.",
+        )
+        await _rapid_review_decision(session, case, "papers.circulated")
+        meeting = await after_repo.meeting_of(session, case.id)
+        if meeting is None:
+            return f"Book the meeting for {case.reference} first."
+        if meeting.papers_circulated_at is None:
+            meeting.papers_circulated_at = now
+        if _has_milestone(app, "papers_circulated"):
+            await _complete_milestone(session, case, "papers_circulated", now, member.id)
+        await replan_case(app, session, case)
+        await _audit(app, session, person, "papers.circulated", case)
+    return (
+        f"Recorded: the papers for {case.reference} were circulated. Agency returns can no "
+        "longer be changed."
+    )
+
+
+# --- the meeting ----------------------------------------------------------------------------
+
+
+def _window(app: AppContext, decision: Decision) -> tuple[date, date]:
+    return meeting_window(
+        london_date(decision.decided_at), calendar=app.calendar, profile=app.profile
+    )
+
+
+@refusals_audited
+async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """The meeting proposal card, for a manager (filled in if a meeting is booked)."""
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "meeting.open")
+        await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="meeting.open",
+            case=case,
+            reason="Only a partnership manager can book the Rapid Review meeting.",
+        )
+        decision = await _rapid_review_decision(session, case, "meeting.open")
+        meeting = await after_repo.meeting_of(session, case.id)
+        values: dict[str, Any] = {}
+        if meeting is not None:
+            local = meeting.starts_at.astimezone(LONDON)
+            values = {
+                "meeting_date": local.date().isoformat(),
+                "meeting_time": f"{local:%H:%M}",
+                "location": meeting.location,
+                "duration_minutes": str(meeting.duration_minutes),
+            }
+        return meeting_proposal_card(
+            reference=case.reference, window=_window(app, decision), error=None, values=values
+        )
+
+
+def _meeting_values(raw: Mapping[str, Any]) -> tuple[dict[str, str], datetime | None, str | None]:
+    """The proposal's answers cleaned, the start (London) and the first problem, if any."""
+    values = {
+        k: clean_text(str(raw.get(k) or "")[:300], multiline=False)
+        for k in ("meeting_date", "meeting_time", "location", "duration_minutes")
+    }
+    day = parse_iso_date(values["meeting_date"])
+    if day is None:
+        return values, None, "Choose the date of the meeting."
+    try:
+        hour, minute = (int(p) for p in values["meeting_time"].split(":"))
+        start_time = time(hour, minute)
+    except ValueError:
+        return values, None, "Choose the start time, for example 10:00."
+    if not values["location"]:
+        return values, None, "Say where the meeting is, or that it is on Teams."
+    if len(values["location"]) > 200:
+        return values, None, "Keep the place under 200 characters."
+    try:
+        minutes = int(values["duration_minutes"] or "90")
+    except ValueError:
+        minutes = -1
+    if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
+        return (
+            values,
+            None,
+            f"The meeting lasts {MIN_DURATION_MINUTES} to {MAX_DURATION_MINUTES} minutes.",
+        )
+    values["duration_minutes"] = str(minutes)
+    return values, datetime.combine(day, start_time, LONDON), None
+
+
+async def attendees(app: AppContext, session: AsyncSession, case: Case) -> list[Member]:
+    """Who is invited: the panel and deputies, the managers and chair, and the leads of the
+    agencies asked for information."""
+    people = await repo.members(session, app.partnership_id)
+    asked = {r.agency for r in await after_repo.requests_of(session, case.id)}
+    chosen = [
+        m
+        for m in people
+        if {"panel", "deputy", "manager", "chair"} & set(m.roles) or agencies_led_by(app, m) & asked
+    ]
+    return chosen
+
+
+@refusals_audited
+async def propose_meeting(
+    app: AppContext, *, reference: str, person: Person, raw: Mapping[str, Any]
+) -> Reply:
+    """Book (or move) the meeting: checked against the window; the thread hears the date, the
+    attendees get an invitation (.ics) in 1:1."""
+    now = app.now()
+    values, start, problem = _meeting_values(raw)
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "meeting.propose")
+        member = await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="meeting.propose",
+            case=case,
+            reason="Only a partnership manager can book the Rapid Review meeting.",
+        )
+        decision = await _rapid_review_decision(session, case, "meeting.propose")
+        window = _window(app, decision)
+        if start is not None:
+            problem = check_meeting_time(
+                start,
+                decided_on=london_date(decision.decided_at),
+                calendar=app.calendar,
+                profile=app.profile,
+                now=now,
+                allow_late=london_date(now) > window[1],
+            )
+        if problem is not None or start is None:
+            return meeting_proposal_card(
+                reference=case.reference, window=window, error=problem, values=values
+            )
+        minutes = int(values["duration_minutes"])
+        meeting = await after_repo.set_meeting(
+            session,
+            case_id=case.id,
+            starts_at=start,
+            duration_minutes=minutes,
+            location=values["location"],
+            member_id=member.id,
+            now=now,
+        )
+        await after_repo.move_event(session, case.id, "rapid_review_meeting", start, member.id)
+        await replan_case(app, session, case)
+        await panel_repo.plan_message(
+            session,
+            case=case,
+            kind="meeting_notice",
+            milestone="meeting",
+            stage=f"m{meeting.sequence}",
+            due_on=london_date(now),
+            send_after=now,
+        )
+        invited = await attendees(app, session, case)
+        ics = meeting_ics(
+            uid=f"{case.reference}-meeting@rapid-review",
+            reference=case.reference,
+            start=start,
+            duration_minutes=minutes,
+            location=values["location"],
+            organiser_email=member.email,
+            attendees=[(m.name, m.email) for m in invited],
+            now=now,
+            sequence=meeting.sequence,
+        )
+        offered = 0
+        for person_invited in invited:
+            if not person_invited.aad_object_id:
+                continue
+            await file_repo.offer_file(
+                session,
+                partnership_id=app.partnership_id,
+                case_id=case.id,
+                recipient_aad_object_id=person_invited.aad_object_id,
+                name=f"{case.reference}-meeting.ics",
+                description=f"Invitation to the Rapid Review meeting for {case.reference}",
+                content_type="text/calendar",
+                content=ics,
+                now=now,
+            )
+            offered += 1
+        await _audit(
+            app,
+            session,
+            person,
+            "meeting.propose",
+            case,
+            {"starts_at": start.isoformat(), "sequence": meeting.sequence, "invited": offered},
+        )
+    local = start.astimezone(LONDON)
+    late = " (after the window: the meeting is late)" if london_date(start) > window[1] else ""
+    return (
+        f"Booked: the Rapid Review meeting for {case.reference} at {local:%H:%M} on "
+        f"{format_date(local.date())}{late}. The case thread has the date, and {offered} "
+        "people get the invitation in a private chat."
+    )
+
+
+# --- the chair's notes and the report ---------------------------------------------------------
+
+
+def _clean_notes(raw: Mapping[str, Any]) -> dict[str, str]:
+    notes = {}
+    for key in CHAIR_FIELDS:
+        if key in raw:
+            value = raw.get(key)
+            text = (
+                clean_text(value[: NOTES_MAX + _KEPT_BEYOND_LIMIT])
+                if isinstance(value, str)
+                else ""
+            )
+            notes[key] = text
+    return notes
+
+
+@refusals_audited
+async def chair_form(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """The chair's notes card (saved notes filled in), for the chair."""
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "chair.view")
+        await _actor(
+            app,
+            session,
+            person,
+            CHAIRS,
+            action="chair.view",
+            case=case,
+            reason="Only the chair can see and write the chair's notes.",
+        )
+        await _rapid_review_decision(session, case, "chair.view")
+        row = await after_repo.chair_note_of(session, case.id)
+        await _audit(app, session, person, "chair.view", case)
+        return chair_notes_card(
+            reference=case.reference, values=dict(row.notes) if row else {}, errors={}, part=1
+        )
+
+
+@refusals_audited
+async def chair_action(
+    app: AppContext, *, person: Person, raw: Mapping[str, Any], action: str
+) -> list[Reply]:
+    """Save the chair's notes, go to a part, or record the conclusion (and make the report)."""
+    now = app.now()
+    reference = str(raw.get("reference", ""))[:40]
+    count = len(CHAIR_PARTS)
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "chair.save")
+        member = await _actor(
+            app,
+            session,
+            person,
+            CHAIRS,
+            action="chair.save",
+            case=case,
+            reason="Only the chair can write the chair's notes. Nothing was saved.",
+        )
+        await _rapid_review_decision(session, case, "chair.save")
+        part = _part(raw.get("part"), count)
+        row = await after_repo.save_chair_note(
+            session, case_id=case.id, notes=_clean_notes(raw), member_id=member.id, now=now
+        )
+        show, errors = part, {}
+        replies: list[Reply] = []
+        if action == "chair.part":
+            show = _part(raw.get("go"), count, part)
+        elif action == "chair.conclude":
+            notes, errors = validate_chair_notes(row.notes)
+            if notes is None:
+                show = _first_part_with(CHAIR_PARTS, errors)
+            else:
+                row.conclusion = notes.conclusion
+                row.concluded_at = now
+                if notes.conclusion == "local_review":
+                    await case_repo.record_event(
+                        session, case.id, "local_review_decided", now, member.id
+                    )
+                await replan_case(app, session, case)
+                offered = await _offer_report(app, session, case, notes, now)
+                await _audit(
+                    app, session, person, "chair.conclude", case, {"conclusion": notes.conclusion}
+                )
+                replies.append(
+                    f"Recorded: {CONCLUSIONS[notes.conclusion]}. The Rapid Review report for "
+                    f"{case.reference} has been generated and offered to {offered} managers and "
+                    "chairs in a private chat (never the channel)."
+                )
+                return replies
+        await _audit(app, session, person, "chair.save", case, {"part": part})
+        replies.append(
+            chair_notes_card(
+                reference=case.reference, values=dict(row.notes), errors=errors, part=show
+            )
+        )
+        return replies
+
+
+def _return_text(request: InformationRequest, field_id: str) -> str:
+    return str((request.answers or {}).get(field_id, "")).strip()
+
+
+async def report_data(
+    app: AppContext, session: AsyncSession, case: Case, notes: ChairNotes, now: datetime
+) -> ReportData:
+    """The report's content from the referral, the decision, the returns and the notes."""
+    form = await case_repo.referral_form(session, case.id)
+    decision = await panel_repo.decision_of(session, case.id)
+    assert decision is not None
+    requests = await after_repo.requests_of(session, case.id)
+    meeting = await after_repo.meeting_of(session, case.id)
+    people = {m.id: m for m in await repo.members(session, app.partnership_id)}
+    timeline = await case_timeline(app, session, case)
+    try:
+        returns_due = timeline.entry("agency_returns").due
+    except KeyError:
+        returns_due = None
+    today = london_date(now)
+    agencies = []
+    for request in requests:
+        status = RETURN_STATUS_WORDS.get(request.status, "awaited")
+        if status == "awaited" and returns_due is not None and returns_due < today:
+            status = "overdue"
+        agencies.append(
+            AgencyReturn(
+                name=_agency_name(app, request.agency),
+                status=status,
+                received_on=london_date(request.returned_at) if request.returned_at else None,
+            )
+        )
+    stored = decision.rationales or {}
+    rationales = stored.get("rationales") if isinstance(stored.get("rationales"), dict) else None
+    if rationales is None:
+        rationales = {"offline": str(stored.get("offline", ""))}
+    bases = stored.get("serious_harm_basis") or {}
+    deciders = []
+    for partner, who in (decision.deciders or {}).items():
+        who = who if isinstance(who, dict) else {}
+        decider = (
+            people.get(who.get("member_id")) if isinstance(who.get("member_id"), int) else None
+        )
+        deciders.append(
+            Decider(
+                partner_label=PARTNER_LABELS.get(partner, "Recorded by"),
+                name=str(who.get("name", "")),
+                agency=_agency_name(app, decider.agency) if decider else "",
+            )
+        )
+
+    def joined(field_id: str) -> str:
+        parts = [
+            f"{_agency_name(app, r.agency)}: {_return_text(r, field_id)}"
+            for r in requests
+            if r.status == "returned" and _return_text(r, field_id)
+        ]
+        return "\n\n".join(parts)
+
+    chairs = [m.name for m in people.values() if "chair" in m.roles]
+    return ReportData(
+        reference=case.reference,
+        partnership_name=app.profile.partnership.name,
+        report_date=today,
+        immediate_safeguarding=joined("actions_identified"),
+        event_date=case.event_date,
+        pathway_sought=PATHWAYS[case.pathway_sought].label,
+        decision=PanelDecision(
+            outcome_label=OUTCOMES[decision.outcome].label,
+            decided_on=london_date(decision.decided_at),
+            rationales=tuple(
+                (PARTNER_LABELS.get(p, "Recorded off-line"), str(text))
+                for p, text in rationales.items()
+            ),
+            serious_harm_basis=tuple(
+                (PARTNER_LABELS.get(p, p), str(text)) for p, text in bases.items() if text
+            ),
+        ),
+        chair_notes=notes,
+        immediate_learning=notes.q4_1,
+        dissemination="\n".join(
+            f"{a.action} — {a.owner}" + (f", by {format_date(a.due)}" if a.due else "")
+            for a in notes.actions
+        ),
+        further_learning=joined("issues_for_panel"),
+        agencies=tuple(agencies),
+        deciders=tuple(deciders),
+        child=child_details(form.get("child") or {}),
+        referral_received=london_date(case.received_at),
+        meeting_date=london_date(meeting.starts_at) if meeting else None,
+        meeting_chair=", ".join(chairs),
+    )
+
+
+async def _offer_report(
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    notes: ChairNotes,
+    now: datetime,
+    only: Member | None = None,
+) -> int:
+    """Generate the report and offer it (Word and Markdown) to the managers and the chair in
+    1:1, with the card to record the date it is sent; the number of people back."""
+    data = await report_data(app, session, case, notes, now)
+    docx = report_docx(data)
+    markdown = report_markdown(data).encode("utf-8")
+    people = (
+        [only]
+        if only
+        else [
+            m
+            for m in await repo.members(session, app.partnership_id)
+            if REPORT_ROLES & set(m.roles)
+        ]
+    )
+    offered = 0
+    for member in people:
+        if not member.aad_object_id:
+            continue
+        for name, content_type, content in (
+            (f"{case.reference} Rapid Review report.docx", DOCX, docx),
+            (f"{case.reference} Rapid Review report.md", "text/markdown", markdown),
+        ):
+            await file_repo.offer_file(
+                session,
+                partnership_id=app.partnership_id,
+                case_id=case.id,
+                recipient_aad_object_id=member.aad_object_id,
+                name=name,
+                description=f"The Rapid Review report for {case.reference}. Confidential.",
+                content_type=content_type,
+                content=content,
+                now=now,
+            )
+        await panel_repo.plan_message(
+            session,
+            case=case,
+            kind="report_ready",
+            milestone="report",
+            stage=f"{member.id}-{int(now.timestamp())}"[:32],
+            due_on=london_date(now),
+            send_after=now,
+        )
+        offered += 1
+    return offered
+
+
+@refusals_audited
+async def report_again(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """The report generated afresh (returns may have changed) and offered to the asker."""
+    now = app.now()
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "report.view")
+        member = await _actor(
+            app,
+            session,
+            person,
+            REPORT_ROLES,
+            action="report.view",
+            case=case,
+            reason="Only the managers and the chair can have the Rapid Review report.",
+        )
+        await _rapid_review_decision(session, case, "report.view")
+        row = await after_repo.chair_note_of(session, case.id)
+        notes, _ = validate_chair_notes(row.notes) if row and row.conclusion else (None, {})
+        if notes is None:
+            return (
+                f"The report for {case.reference} is made from the chair's notes: the chair "
+                "records the conclusion first."
+            )
+        await _offer_report(app, session, case, notes, now, only=member)
+        await _audit(app, session, person, "report.view", case)
+    return f"The Rapid Review report for {case.reference} is on its way to you in this chat."
+
+
+@refusals_audited
+async def record_report_sent(
+    app: AppContext, *, reference: str, person: Person, raw: Mapping[str, Any]
+) -> list[Reply]:
+    """A manager records the date the report went to the National Panel."""
+    now = app.now()
+    today = london_date(now)
+    day = parse_iso_date(raw.get("sent_on"))
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "report.sent")
+        member = await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="report.sent",
+            case=case,
+            reason="Only a partnership manager can record when the report was sent.",
+        )
+        decision = await _rapid_review_decision(session, case, "report.sent")
+        if day is None:
+            return ["Choose the date the report was sent. Nothing was recorded."]
+        if day > today:
+            return [f"{format_date(day)} is in the future. Nothing was recorded."]
+        if day < london_date(decision.decided_at):
+            return [f"{format_date(day)} is before the panel's decision. Nothing was recorded."]
+        at = datetime.combine(day, time(12, 0), LONDON)
+        await after_repo.move_event(session, case.id, "rapid_review_report_sent", at, member.id)
+        await replan_case(app, session, case)
+        await _audit(app, session, person, "report.sent", case, {"sent_on": day.isoformat()})
+    return [
+        f"Recorded: the Rapid Review report for {case.reference} was sent to the National "
+        f"Panel on {format_date(day)}.",
+        report_ready_card(reference=case.reference, sent_recorded=day),
+    ]
+
+
+# --- after the report -------------------------------------------------------------------------
+
+EVENT_COMMANDS = {
+    "published": ("publication", "the publication date"),
+    "complaint": ("complaint_received", "a complaint"),
+}
+
+
+@refusals_audited
+async def record_case_event(
+    app: AppContext, *, reference: str, person: Person, command: str, day: date | None
+) -> Reply:
+    """`published REF DATE` / `complaint REF [DATE]`: a manager records an anchor event."""
+    event, words = EVENT_COMMANDS[command]
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, f"event.{event}")
+        member = await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action=f"event.{event}",
+            case=case,
+            reason="Only a partnership manager can record that.",
+        )
+        if not any(m.anchor == event for m in app.profile.milestones):
+            return f"This partnership's process has no deadline counted from {words}."
+        if day is None:
+            return "Give the date as YYYY-MM-DD, for example 2027-05-03."
+        at = datetime.combine(day, time(12, 0), LONDON)
+        await after_repo.move_event(session, case.id, event, at, member.id)
+        await replan_case(app, session, case)
+        await _audit(app, session, person, f"event.{event}", case, {"on": day.isoformat()})
+    return f"Recorded {words} for {case.reference}: {format_date(day)}. Its deadlines are set."
+
+
+@refusals_audited
+async def close_case(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """A manager closes a case: its reminders stop; the retention period starts."""
+    async with app.db.session() as session, session.begin():
+        case = await _case(session, app, reference, "case.close")
+        await _actor(
+            app,
+            session,
+            person,
+            MANAGERS,
+            action="case.close",
+            case=case,
+            reason="Only a partnership manager can close a case.",
+        )
+        if case.status == "closed":
+            return f"{case.reference} is already closed."
+        case.status = "closed"
+        case.closed_at = app.now()
+        await replan_case(app, session, case)
+        await _audit(app, session, person, "case.close", case)
+    return f"{case.reference} is closed. Its reminders have stopped."
+
+
+def parse_day(text: str) -> date | None:
+    """A YYYY-MM-DD date typed in a command."""
+    return parse_iso_date(text.strip())

@@ -1,0 +1,772 @@
+"""After the decision, over real HTTP on both profiles: the information requests and returns,
+the meeting and its invitation, the chair's notes, the report (opened with python-docx) and
+the date sent — and no child identifier in any channel post along the way."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import docx
+import icalendar
+import pytest
+from sqlalchemy import select
+from test_panel_http import Clock, open_case, press, settle, vote_data
+
+from bot.roster import import_roster
+from bot.settings import FILE_HOSTS
+from helpers.activities import message
+from helpers.app import RunningApp, app_settings, running_app
+from helpers.cards import check_cards
+from helpers.connector import FakeConnector
+from helpers.people import PEOPLE, VOTERS
+from helpers.referral import FORM
+from review.report import REPORT_SECTIONS
+from storage.db import Database
+from storage.models import AuditEvent, CaseEvent, InformationRequest, Milestone
+
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+CHANNEL = "19:fictional-rapid-review@thread.tacv2"
+# Markers in every answer of a return and of the chair's notes: none may reach the channel.
+RETURN = {
+    "involved": "yes",
+    "records_secured": "true",
+    "author_name": "Robin Referrer",
+    "author_role": "Named Nurse",
+    "practitioners": "RET-MARKER-PRACTITIONERS health visitor",
+    "family_members": "RET-MARKER-FAMILY mother and partner",
+    "involvement_child": "RET-MARKER-CHILD weight checks",
+    "involvement_parental_capacity": "RET-MARKER-CAPACITY missed appointments",
+    "involvement_family_environment": "RET-MARKER-ENV housing",
+    "involvement_multi_agency": "RET-MARKER-MULTI referral to social care",
+    "actions_identified": "RET-MARKER-ACTIONS safety plan in place",
+    "issues_for_panel": "RET-MARKER-ISSUES supervision of health visitors",
+    "views_of_child_family": "RET-MARKER-VIEWS not known",
+    "other_information": "",
+}
+CHAIR = {
+    "overview": "CHAIR-MARKER-OVERVIEW summary",
+    **{f"q4_{n}": f"CHAIR-MARKER-Q{n} notes" for n in range(1, 8)},
+    "conclusion": "local_review",
+    "conclusion_reasons": "CHAIR-MARKER-REASONS learning for two agencies",
+    "action_1": "CHAIR-MARKER-ACTION brief the health visitors",
+    "owner_1": "Designated nurse",
+    "due_1": "2026-12-18",
+}
+CHILD_IDENTIFIERS = ("MARKER-", "2019-03-14", "14 Mar 2019", "RET-MARKER", "CHAIR-MARKER")
+
+STOCKPORT_ROSTER = """
+partnership = "stockport"
+[[members]]
+name = "Robin Referrer"
+email = "robin.referrer@example.org"
+agency = "stockport_nhs_ft"
+roles = ["agency_lead"]
+aad_object_id = "00000000-0000-4000-8000-000000000001"
+[[members]]
+name = "Lee Authority"
+email = "lee.authority@example.org"
+agency = "{la}"
+roles = ["panel"]
+aad_object_id = "00000000-0000-4000-8000-000000000002"
+[[members]]
+name = "Pat Constable"
+email = "pat.constable@example.org"
+agency = "{police}"
+roles = ["panel"]
+aad_object_id = "00000000-0000-4000-8000-000000000003"
+[[members]]
+name = "Hana Health"
+email = "hana.health@example.org"
+agency = "{health}"
+roles = ["panel"]
+aad_object_id = "00000000-0000-4000-8000-000000000004"
+[[members]]
+name = "Morgan Manager"
+email = "morgan.manager@example.org"
+agency = "{la}"
+roles = ["manager", "chair"]
+aad_object_id = "00000000-0000-4000-8000-000000000005"
+[[members]]
+name = "Alex Lead"
+email = "alex.lead@example.org"
+agency = "{police}"
+roles = ["agency_lead"]
+aad_object_id = "00000000-0000-4000-8000-000000000010"
+"""
+PROFILES = {
+    "stockport": {
+        "la": "stockport_council",
+        "police": "gmp",
+        "health": "stockport_ccg",
+        "referrer_agency": "stockport_nhs_ft",
+        "prefix": "SSCP",
+    },
+    "halton": {
+        "la": "halton_council",
+        "police": "cheshire_police",
+        "health": "cm_icb",
+        "referrer_agency": "bridgewater_nhs",
+        "prefix": "HCYPSP",
+    },
+}
+ALEX = {
+    "id": "29:1alex-lead-fictional",
+    "name": "Alex Lead",
+    "aadObjectId": "00000000-0000-4000-8000-000000000010",
+    "email": "alex.lead@example.org",
+}
+
+
+def roster_text(profile: str) -> str:
+    names = PROFILES[profile]
+    text = STOCKPORT_ROSTER.replace('"stockport_nhs_ft"', f'"{names["referrer_agency"]}"')
+    text = text.replace('partnership = "stockport"', f'partnership = "{profile}"')
+    return text.format(la=names["la"], police=names["police"], health=names["health"])
+
+
+@contextmanager
+def referral_from(agency: str) -> Iterator[None]:
+    saved = FORM["referrer"]["agency"]
+    FORM["referrer"]["agency"] = agency
+    try:
+        yield
+    finally:
+        FORM["referrer"]["agency"] = saved
+
+
+def as_person(who: str, text: str, connector: FakeConnector, value: Any = None) -> dict[str, Any]:
+    """A 1:1 message (or Action.Submit) from a demo person, in their own chat."""
+    person = ALEX if who == "alex" else PEOPLE[who]
+    sender = {"id": person["id"], "name": person["name"], "aadObjectId": person["aadObjectId"]}
+    activity = message(text, service_url=connector.url, value=value)
+    activity["from"] = sender
+    activity["conversation"]["id"] = f"a:1{who}-personal-fictional"
+    return activity
+
+
+async def send(app: RunningApp, activity: dict[str, Any]) -> None:
+    resp = await app.post_activity(activity)
+    assert resp.status in (200, 201), await resp.text()
+    await settle(app)
+
+
+def sent_to(connector: FakeConnector, conversation_prefix: str) -> list[dict[str, Any]]:
+    return [
+        c.body
+        for c in connector.sent()
+        if c.conversation_id.startswith(conversation_prefix) and isinstance(c.body, dict)
+    ]
+
+
+def cards_in(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        a["content"]
+        for b in bodies
+        for a in b.get("attachments") or []
+        if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+    ]
+
+
+def consents_in(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        a
+        for b in bodies
+        for a in b.get("attachments") or []
+        if a.get("contentType") == FILE_CONSENT
+    ]
+
+
+def tokens_in(card: dict[str, Any]) -> set[str]:
+    found = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("token"), str):
+                found.add(data["token"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+async def accept(
+    app: RunningApp, connector: FakeConnector, who: str, consent: dict[str, Any]
+) -> bytes:
+    """The person accepts a file consent card; the bytes the bot uploaded come back."""
+    person = ALEX if who == "alex" else PEOPLE[who]
+    name = consent["name"].replace(" ", "_")
+    activity = as_person(who, "", connector)
+    activity.update(
+        type="invoke",
+        name="fileConsent/invoke",
+        value={
+            "type": "fileUpload",
+            "action": "accept",
+            "context": consent["content"]["acceptContext"],
+            "uploadInfo": {
+                "name": consent["name"],
+                "uploadUrl": connector.upload_url(name),
+                "contentUrl": f"https://contoso.sharepoint.com/personal/{name}",
+                "uniqueId": f"unique-{name}",
+                "fileType": name.rsplit(".", 1)[-1],
+            },
+        },
+    )
+    activity.pop("text", None)
+    before = len(connector.uploads)
+    resp = await app.post_activity(activity)
+    assert resp.status == 200, await resp.text()
+    assert len(connector.uploads) == before + 1, person["name"]
+    body = connector.uploads[-1].body
+    assert isinstance(body, bytes)
+    return body
+
+
+def channel_text(connector: FakeConnector) -> str:
+    return json.dumps(sent_to(connector, CHANNEL))
+
+
+async def rows(db_url: str, model: type, *where: Any) -> list[Any]:
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            stmt = select(model)
+            for clause in where:
+                stmt = stmt.where(clause)
+            return list((await s.scalars(stmt)).all())
+    finally:
+        await db.dispose()
+
+
+async def decided_app_settings(db_url: str, tmp_path: Path, profile: str) -> Any:
+    """Settings for `profile` with its fictional roster (plus Alex, a police lead) loaded."""
+    roster = tmp_path / "roster.toml"
+    roster.write_text(roster_text(profile))
+    settings = app_settings(
+        db_url, partnership_profile=profile, file_hosts=(*FILE_HOSTS, "127.0.0.1")
+    )
+    await import_roster(settings, roster)
+    return settings
+
+
+async def decide(app: RunningApp, connector: FakeConnector, clock: Clock, profile: str) -> str:
+    """Robin refers; the three partners vote for a Rapid Review on Monday; the reference."""
+    names = PROFILES[profile]
+    connector.members[ALEX["id"]] = dict(ALEX, userPrincipalName=ALEX["email"])
+    ref = f"{names['prefix']}-2026-0001"
+    with referral_from(names["referrer_agency"]):
+        await open_case(app, connector)
+    for i, (partner, who) in enumerate(VOTERS.items()):
+        clock.now = MONDAY.replace(hour=11, minute=10 * i)
+        await press(
+            app,
+            connector,
+            "panel.vote",
+            who,
+            {**vote_data("rapid_review", partner), "reference": ref},
+        )
+    await settle(app)
+    return ref
+
+
+async def ask(app: RunningApp, connector: FakeConnector, ref: str, agencies: str) -> None:
+    """Morgan sends the information request to `agencies` (comma-separated ids)."""
+    value = {"action": "returns.request", "reference": ref, "agencies": agencies}
+    await send(app, as_person("morgan", "", connector, value))
+
+
+@pytest.mark.parametrize("profile", ["stockport", "halton"])
+async def test_the_whole_path_from_referral_to_report(
+    db_url: str, connector: FakeConnector, tmp_path: Path, profile: str
+) -> None:
+    names = PROFILES[profile]
+    settings = await decided_app_settings(db_url, tmp_path, profile)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, profile)
+
+        # The manager's next steps, then the agency picker.
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await send(app, as_person("morgan", f"case {ref}", connector))
+        morgan = cards_in(sent_to(connector, "a:1morgan"))
+        assert "Ask agencies for information" in json.dumps(morgan[-1])
+        await send(
+            app, as_person("morgan", "", connector, {"action": "returns.pick", "reference": ref})
+        )
+        picker = cards_in(sent_to(connector, "a:1morgan"))[-1]
+        assert "Alex Lead" in json.dumps(picker)
+
+        # An agency without a lead on the roster: nothing is sent, the manager is told.
+        lonely = "pennine_care" if profile == "stockport" else "crc"
+        await send(
+            app,
+            as_person(
+                "morgan",
+                "",
+                connector,
+                {"action": "returns.request", "reference": ref, "agencies": lonely},
+            ),
+        )
+        assert "no safeguarding lead on the roster" in json.dumps(
+            cards_in(sent_to(connector, "a:1morgan"))[-1]
+        )
+        assert not await rows(db_url, InformationRequest)
+
+        ask = f"{names['referrer_agency']},{names['police']}"
+        await send(
+            app,
+            as_person(
+                "morgan",
+                "",
+                connector,
+                {"action": "returns.request", "reference": ref, "agencies": ask},
+            ),
+        )
+        assert any(
+            "Sent the information request" in (b.get("text") or "")
+            for b in sent_to(connector, "a:1morgan")
+        )
+        requests = await rows(db_url, InformationRequest)
+        assert sorted(r.agency for r in requests) == sorted(ask.split(","))
+        # Robin's 1:1 is known (the referral); Alex's chat is created proactively.
+        robin_cards = cards_in(sent_to(connector, "a:1robin"))
+        robin_token = next(t for c in robin_cards for t in tokens_in(c) if "." not in t)
+        alex_bodies = [
+            c.body
+            for c in connector.sent()
+            if c.conversation_id.startswith("a:conv-") and isinstance(c.body, dict)
+        ]
+        alex_token = next(t for c in cards_in(alex_bodies) for t in tokens_in(c))
+        assert robin_token != alex_token
+        assert any(c.path == "/v3/conversations" for c in connector.calls)
+
+        # Someone else cannot open Robin's return with its token.
+        await send(
+            app,
+            as_person(
+                "pat",
+                "",
+                connector,
+                {"action": "return.save", "token": robin_token, "part": 1, "practitioners": "x"},
+            ),
+        )
+        assert any(
+            "Only the safeguarding lead" in (b.get("text") or "")
+            for b in sent_to(connector, "a:1pat")
+        )
+
+        # Robin submits too early: the card comes back with the errors, nothing is returned.
+        await send(
+            app,
+            as_person(
+                "robin",
+                "",
+                connector,
+                {"action": "return.submit", "token": robin_token, "part": 1, "involved": "yes"},
+            ),
+        )
+        assert (await rows(db_url, InformationRequest, InformationRequest.token == robin_token))[
+            0
+        ].status == "draft"
+        # Then fills it in part by part, adds a chronology row and submits.
+        await send(
+            app,
+            as_person(
+                "robin",
+                "",
+                connector,
+                {"action": "return.save", "token": robin_token, "part": 1, **RETURN},
+            ),
+        )
+        await send(
+            app,
+            as_person(
+                "robin",
+                "",
+                connector,
+                {
+                    "action": "return.add_row",
+                    "token": robin_token,
+                    "part": 4,
+                    "chrono_date_from": "2026-10-02",
+                    "chrono_involvement_with": "Mother",
+                    "chrono_event_outcome": "RET-MARKER-ROW missed clinic",
+                    "chrono_child_seen": "no",
+                },
+            ),
+        )
+        await send(
+            app,
+            as_person(
+                "robin", "", connector, {"action": "return.submit", "token": robin_token, "part": 4}
+            ),
+        )
+        assert any(
+            "is with the business unit" in (b.get("text") or "")
+            for b in sent_to(connector, "a:1robin")
+        )
+        robin_request = (
+            await rows(db_url, InformationRequest, InformationRequest.token == robin_token)
+        )[0]
+        assert robin_request.status == "returned"
+        assert robin_request.chronology[0]["event_and_outcome"] == "RET-MARKER-ROW missed clinic"
+
+        # Alex's agency was not involved.
+        await send(
+            app,
+            as_person(
+                "alex",
+                "",
+                connector,
+                {
+                    "action": "return.submit",
+                    "token": alex_token,
+                    "part": 1,
+                    "involved": "no",
+                    "records_secured": "true",
+                    "author_name": "Alex Lead",
+                    "author_role": "Detective Sergeant",
+                },
+            ),
+        )
+        statuses = sorted(r.status for r in await rows(db_url, InformationRequest))
+        assert statuses == ["not_involved", "returned"]
+        done = await rows(db_url, Milestone, Milestone.milestone == "agency_returns")
+        assert done[0].done_at is not None
+        assert "Received" in channel_text(connector) and "Not involved" in channel_text(connector)
+
+        # The meeting: a weekend is refused with the reason; a working day in the window is
+        # booked, posted in the thread and sent as an invitation.
+        await send(
+            app, as_person("morgan", "", connector, {"action": "meeting.open", "reference": ref})
+        )
+        saturday = {
+            "action": "meeting.propose",
+            "reference": ref,
+            "meeting_date": "2026-12-05",
+            "meeting_time": "10:00",
+            "location": "Teams",
+            "duration_minutes": "90",
+        }
+        await send(app, as_person("morgan", "", connector, saturday))
+        assert "is not a working day" in json.dumps(cards_in(sent_to(connector, "a:1morgan"))[-1])
+        meeting_day = "2026-12-04"  # 9 working days after the decision of Mon 23 Nov
+        await send(
+            app, as_person("morgan", "", connector, {**saturday, "meeting_date": meeting_day})
+        )
+        assert any("Booked" in (b.get("text") or "") for b in sent_to(connector, "a:1morgan"))
+        assert "Rapid Review meeting booked" in channel_text(connector)
+        invitation = next(
+            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".ics")
+        )
+        ics = icalendar.Calendar.from_ical(await accept(app, connector, "morgan", invitation))
+        event = next(iter(ics.walk("VEVENT")))
+        assert event.decoded("dtstart").date() == date(2026, 12, 4)
+        assert str(event.get("summary")) == f"Rapid Review meeting — {ref}"
+        assert "alex.lead@example.org" in str(ics.to_ical())
+
+        # Papers circulated: the returns are final.
+        await send(app, as_person("morgan", f"papers {ref}", connector))
+        await send(
+            app,
+            as_person(
+                "robin",
+                "",
+                connector,
+                {
+                    "action": "return.save",
+                    "token": robin_token,
+                    "part": 1,
+                    "practitioners": "changed",
+                },
+            ),
+        )
+        assert any(
+            "can no longer be changed" in (b.get("text") or "")
+            for b in sent_to(connector, "a:1robin")
+        )
+        robin_request = (
+            await rows(db_url, InformationRequest, InformationRequest.token == robin_token)
+        )[0]
+        assert robin_request.answers["practitioners"] == RETURN["practitioners"]
+
+        # The chair's notes: the conclusion records local_review_decided and makes the report.
+        clock.now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+        await send(
+            app, as_person("morgan", "", connector, {"action": "chair.open", "reference": ref})
+        )
+        await send(
+            app,
+            as_person(
+                "morgan",
+                "",
+                connector,
+                {
+                    "action": "chair.conclude",
+                    "reference": ref,
+                    "part": 1,
+                    "overview": CHAIR["overview"],
+                },
+            ),
+        )
+        assert not await rows(db_url, CaseEvent, CaseEvent.event == "local_review_decided")
+        await send(
+            app,
+            as_person(
+                "morgan",
+                "",
+                connector,
+                {"action": "chair.conclude", "reference": ref, "part": 1, **CHAIR},
+            ),
+        )
+        assert await rows(db_url, CaseEvent, CaseEvent.event == "local_review_decided")
+        local = await rows(db_url, Milestone, Milestone.milestone == "local_review_report")
+        assert local[0].due_on == date(2027, 6, 4)
+        report = next(
+            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".docx")
+        )
+        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+        headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
+        assert headings == list(REPORT_SECTIONS)
+        text = "\n".join(p.text for p in document.paragraphs) + json.dumps(
+            [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+        )
+        assert "RET-MARKER-ACTIONS safety plan in place" in text  # immediate safeguarding
+        assert "RATIONALE-la" in text and "Female" in text
+        assert "CHAIR-MARKER-REASONS" in text
+
+        # The date sent completes the report milestone and starts the desk-top reviews.
+        await send(
+            app,
+            as_person(
+                "morgan",
+                "",
+                connector,
+                {"action": "report.sent", "reference": ref, "sent_on": "2026-12-04"},
+            ),
+        )
+        sent = await rows(db_url, CaseEvent, CaseEvent.event == "rapid_review_report_sent")
+        assert sent
+        if profile == "stockport":
+            desk = await rows(db_url, Milestone, Milestone.milestone == "desktop_review_6m")
+            assert desk[0].due_on is not None and desk[0].due_on >= date(2027, 6, 4)
+
+    # Nothing identifying ever reached the channel; every step was audited.
+    posted = channel_text(connector)
+    for marker in CHILD_IDENTIFIERS:
+        assert marker not in posted, marker
+    actions = {a.action for a in await rows(db_url, AuditEvent)}
+    assert {
+        "returns.request",
+        "return.save",
+        "return.submit",
+        "meeting.propose",
+        "papers.circulated",
+        "chair.conclude",
+        "report.sent",
+    } <= actions
+    check_cards(cards_in(sent_to(connector, "")))
+
+
+def file_message(
+    connector: FakeConnector, who: str, name: str, file_type: str, text: str = ""
+) -> dict[str, Any]:
+    """A 1:1 message carrying a file the person uploaded (Teams' download info)."""
+    activity = as_person(who, text, connector)
+    activity["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "content": {
+                "downloadUrl": connector.download_url(name),
+                "uniqueId": f"unique-{name}",
+                "fileType": file_type,
+            },
+        }
+    ]
+    return activity
+
+
+CSV = (
+    "Date from,Date to,Time,Involvement with,Event and outcome,Child seen,Analysis\n"
+    "02/10/2026,,10:30,Mother,RET-MARKER-CSV missed clinic,No,Not followed up\n"
+    "14/10/2026,15/10/2026,,Child,Home visit,Yes,\n"
+)
+
+
+async def test_a_chronology_spreadsheet_joins_the_leads_return(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, "stockport")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "stockport")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await ask(app, connector, ref, "stockport_nhs_ft")
+        # A spreadsheet saved as .xlsx: asked for CSV, nothing fetched or added.
+        connector.files["chronology.xlsx"] = b"PK\x03\x04"
+        await send(app, file_message(connector, "robin", "chronology.xlsx", "xlsx"))
+        assert "save the spreadsheet as CSV" in sent_to(connector, "a:1robin")[-1]["text"]
+        assert not connector.downloads
+        # A CSV with a bad date: every row is refused, with the row named.
+        connector.files["bad.csv"] = CSV.replace("14/10/2026", "31/02/2026").encode()
+        await send(app, file_message(connector, "robin", "bad.csv", "csv"))
+        assert "Nothing was added" in sent_to(connector, "a:1robin")[-1]["text"]
+        assert (await rows(db_url, InformationRequest))[0].chronology == []
+        # The good file: both rows join the return, and the chronology part comes back.
+        connector.files["good.csv"] = CSV.encode()
+        await send(app, file_message(connector, "robin", "good.csv", "csv"))
+        texts = [b.get("text") or "" for b in sent_to(connector, "a:1robin")]
+        assert any("Added 2 chronology rows" in t for t in texts)
+        stored = (await rows(db_url, InformationRequest))[0].chronology
+        assert [r["date_from"] for r in stored] == ["2026-10-02", "2026-10-14"]
+        assert stored[0]["event_and_outcome"] == "RET-MARKER-CSV missed clinic"
+        # Someone who is no agency's lead cannot add a chronology to anything.
+        connector.files["pat.csv"] = CSV.encode()
+        await send(app, file_message(connector, "pat", "pat.csv", "csv"))
+        assert "safeguarding lead" in sent_to(connector, "a:1pat")[-1]["text"]
+    audits = await rows(db_url, AuditEvent, AuditEvent.action == "return.upload")
+    assert [a.outcome for a in audits] == ["ok", "refused"]
+
+
+async def test_the_returns_reminder_names_only_the_agencies_that_have_not_replied(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    from bot.keys import REMINDERS
+
+    settings = await decided_app_settings(db_url, tmp_path, "halton")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "halton")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await ask(app, connector, ref, "bridgewater_nhs,cheshire_police")
+        token = next(
+            t
+            for c in cards_in(sent_to(connector, "a:1robin"))
+            for t in tokens_in(c)
+            if "." not in t
+        )
+        value = {"action": "return.submit", "token": token, "part": 1, **RETURN}
+        await send(app, as_person("robin", "", connector, value))
+        # Halton: returns are due 9 working days after the referral (Fri 4 Dec 2026).
+        clock.now = datetime(2026, 12, 4, 9, 5, tzinfo=UTC)
+        before = len(sent_to(connector, CHANNEL))
+        await app.client.app[REMINDERS].sweep()
+        await settle(app)
+        nudges = [
+            json.dumps(b)
+            for b in sent_to(connector, CHANNEL)[before:]
+            if "Agencies return the Rapid Review form" in json.dumps(b)
+        ]
+        assert len(nudges) == 1
+        assert "Cheshire Constabulary" in nudges[0] and "Alex Lead" in nudges[0]
+        assert "Bridgewater NHS" not in nudges[0] and "Robin Referrer" not in nudges[0]
+        # Once the police have replied too, no returns reminder is posted at all.
+        alex_token = next(
+            t
+            for c in cards_in(
+                [b.body for b in connector.sent() if b.conversation_id.startswith("a:conv-")]
+            )
+            for t in tokens_in(c)
+        )
+        value = {
+            "action": "return.submit",
+            "token": alex_token,
+            "part": 1,
+            "involved": "no",
+            "records_secured": "true",
+            "author_name": "Alex Lead",
+            "author_role": "Detective Sergeant",
+        }
+        await send(app, as_person("alex", "", connector, value))
+        clock.now = datetime(2026, 12, 7, 9, 5, tzinfo=UTC)
+        before = len(sent_to(connector, CHANNEL))
+        await app.client.app[REMINDERS].sweep()
+        await settle(app)
+        later = json.dumps(sent_to(connector, CHANNEL)[before:])
+        assert "Agencies return the Rapid Review form" not in later
+
+
+async def test_only_managers_and_the_chair_act_after_the_decision(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, "stockport")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "stockport")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        for action, extra in (
+            ("returns.request", {"agencies": "gmp"}),
+            ("meeting.propose", {"meeting_date": "2026-12-04", "meeting_time": "10:00"}),
+            ("chair.conclude", CHAIR),
+            ("report.sent", {"sent_on": "2026-11-24"}),
+        ):
+            value = {"action": action, "reference": ref, "part": 3, **extra}
+            await send(app, as_person("pat", "", connector, value))
+            assert "Only" in sent_to(connector, "a:1pat")[-1]["text"], action
+        # A guessed reference is refused like any other.
+        value = {"action": "meeting.open", "reference": "SSCP-2026-0099"}
+        await send(app, as_person("morgan", "", connector, value))
+        assert "does not exist" in sent_to(connector, "a:1morgan")[-1]["text"]
+        # The date sent cannot be in the future.
+        value = {"action": "report.sent", "reference": ref, "sent_on": "2026-12-25"}
+        await send(app, as_person("morgan", "", connector, value))
+        assert "in the future" in sent_to(connector, "a:1morgan")[-1]["text"]
+        # Nothing was recorded by any of it.
+        assert not await rows(db_url, InformationRequest)
+        assert not await rows(db_url, CaseEvent, CaseEvent.event == "rapid_review_report_sent")
+    refused = await rows(db_url, AuditEvent, AuditEvent.outcome == "refused")
+    assert {"returns.request", "meeting.propose", "chair.save", "report.sent", "meeting.open"} <= {
+        a.action for a in refused
+    }
+
+
+@pytest.mark.parametrize("profile", ["stockport", "halton"])
+async def test_after_the_report_each_clock_is_set_by_its_event_and_a_closed_case_goes_quiet(
+    db_url: str, connector: FakeConnector, tmp_path: Path, profile: str
+) -> None:
+    from storage.models import Case, OutboundMessage
+
+    settings = await decided_app_settings(db_url, tmp_path, profile)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, profile)
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await send(app, as_person("morgan", f"published {ref} 2027-06-01", connector))
+        await send(app, as_person("morgan", f"complaint {ref} 2026-11-24", connector))
+        said = [b.get("text") or "" for b in sent_to(connector, "a:1morgan")]
+        notice = await rows(db_url, Milestone, Milestone.milestone == "publication_notice")
+        complaint = await rows(db_url, Milestone, Milestone.milestone == "complaint_response")
+        if profile == "halton":
+            # Seven working days before publication on Tue 1 Jun 2027 (31 May is a bank
+            # holiday): Thu 20 May 2027.
+            assert notice[0].due_on == date(2027, 5, 20)
+            assert any("no deadline counted from a complaint" in t for t in said)
+        else:
+            assert complaint[0].due_on == date(2026, 12, 22)  # 28 calendar days
+            assert any("no deadline counted from the publication date" in t for t in said)
+        # Only a manager records these; a panel member is refused.
+        await send(app, as_person("pat", f"close {ref}", connector))
+        assert "Only a partnership manager" in sent_to(connector, "a:1pat")[-1]["text"]
+        await send(app, as_person("morgan", f"close {ref}", connector))
+        case = (await rows(db_url, Case))[0]
+        assert case.status == "closed" and case.closed_at is not None
+        pending = await rows(
+            db_url,
+            OutboundMessage,
+            OutboundMessage.kind == "nudge",
+            OutboundMessage.status == "pending",
+        )
+        assert pending == []
