@@ -40,6 +40,12 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("continue", "Pick up a referral you started but have not sent."),
     ("my referrals", "See the referrals you have sent and where each one is."),
     ("cases", "See the open cases you can act on and their statutory deadlines."),
+    ("case REF", "A case's timeline, and your next steps on it (managers and the chair)."),
+    ("done REF MILESTONE", "Record a milestone as done."),
+    ("papers REF", "Managers: the papers are circulated; agency returns become final."),
+    ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
+    ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),
+    ("close REF", "Managers: close a case; its reminders stop."),
     ("help", "Show this list."),
 )
 """The chat commands the bot understands, as (command, what it does)."""

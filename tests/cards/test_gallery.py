@@ -107,7 +107,19 @@ def test_team_welcome_card_lets_a_manager_register_the_channel() -> None:
 def test_help_card_lists_every_command() -> None:
     card = help_card("Northdale Partnership")
     commands = [command for command, _ in HELP_COMMANDS]
-    assert commands == ["refer", "continue", "my referrals", "cases", "help"]
+    assert commands == [
+        "refer",
+        "continue",
+        "my referrals",
+        "cases",
+        "case REF",
+        "done REF MILESTONE",
+        "papers REF",
+        "published REF YYYY-MM-DD",
+        "complaint REF YYYY-MM-DD",
+        "close REF",
+        "help",
+    ]
     facts = next(element for element in card["body"] if element["type"] == "FactSet")["facts"]
     assert [fact["title"] for fact in facts] == commands
 
