@@ -1057,15 +1057,24 @@ def _ref(value: Mapping[str, Any]) -> str:
 
 
 AfterAction = Callable[[Any, Person, dict[str, Any]], Awaitable[Any]]
+
+
+def _form_step(use_case: Callable[..., Awaitable[Any]], action: str) -> AfterAction:
+    """A button of a form in parts (return, chair's notes): the use case, told which button."""
+
+    async def step(app: Any, person: Person, value: dict[str, Any]) -> Any:
+        return await use_case(app, person=person, raw=value, action=action)
+
+    return step
+
+
 AFTER_ACTIONS: dict[str, AfterAction] = {
     "returns.pick": lambda app, p, v: after_uc.request_picker(app, reference=_ref(v), person=p),
     "returns.request": lambda app, p, v: after_uc.send_requests(
         app, reference=_ref(v), person=p, raw=v
     ),
     **{
-        action: (
-            lambda a: lambda app, p, v: after_uc.return_action(app, person=p, raw=v, action=a)
-        )(action)
+        action: _form_step(after_uc.return_action, action)
         for action in ("return.save", "return.part", "return.add_row", "return.submit")
     },
     "meeting.open": lambda app, p, v: after_uc.meeting_form(app, reference=_ref(v), person=p),
@@ -1074,9 +1083,7 @@ AFTER_ACTIONS: dict[str, AfterAction] = {
     ),
     "chair.open": lambda app, p, v: after_uc.chair_form(app, reference=_ref(v), person=p),
     **{
-        action: (
-            lambda a: lambda app, p, v: after_uc.chair_action(app, person=p, raw=v, action=a)
-        )(action)
+        action: _form_step(after_uc.chair_action, action)
         for action in ("chair.save", "chair.part", "chair.conclude")
     },
     "report.open": lambda app, p, v: after_uc.report_again(app, reference=_ref(v), person=p),
