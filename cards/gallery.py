@@ -62,6 +62,15 @@ from cards.referral import (
     referral_step_card,
     referral_summary_card,
 )
+from cards.requests import (
+    ACTION_CHAIR_OPEN,
+    ACTION_MEETING_OPEN,
+    ACTION_REPORT_OPEN,
+    ACTION_RETURNS_PICK,
+    AgencyChoice,
+    agency_picker_card,
+    next_steps_card,
+)
 from cards.welcome import help_card, team_welcome_card, welcome_card
 
 __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
@@ -323,6 +332,25 @@ GALLERY: dict[str, Callable[[], Card]] = {
         papers_by=date(2026, 12, 9),
     ),
     "report_ready": lambda: report_ready_card(reference="NSCP-2026-0001", sent_recorded=None),
+    "agency_picker": lambda: agency_picker_card(
+        reference="NSCP-2026-0001",
+        agencies=(
+            AgencyChoice("northdale_council", "Northdale Council", ("Lee Authority",), None),
+            AgencyChoice("northdale_police", "Northdale Police", ("Pat Constable",), "Received"),
+            AgencyChoice("northdale_health", "Northdale Community Health", (), None),
+        ),
+        error=None,
+    ),
+    "next_steps": lambda: next_steps_card(
+        reference="NSCP-2026-0001",
+        status_label="Rapid Review",
+        steps={
+            ACTION_RETURNS_PICK: "Ask agencies for information",
+            ACTION_MEETING_OPEN: "Book the Rapid Review meeting",
+            ACTION_CHAIR_OPEN: "Chair's notes",
+            ACTION_REPORT_OPEN: "The Rapid Review report",
+        },
+    ),
     **{
         f"information_request_part{n}": partial(_demo_information_request, part=n)
         for n in range(1, len(RETURN_PARTS) + 1)
