@@ -770,3 +770,52 @@ async def test_after_the_report_each_clock_is_set_by_its_event_and_a_closed_case
             OutboundMessage.status == "pending",
         )
         assert pending == []
+
+
+async def test_hostile_answers_on_every_form_after_the_decision_break_nothing(
+    db_url: str, connector: FakeConnector, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import random
+
+    from hostile.test_fuzz_and_refusals import ACTIONS, AFTER_FIELDS, WEIRD
+
+    rng = random.Random(20261122)
+    settings = await decided_app_settings(db_url, tmp_path, "stockport")
+    clock = Clock(MONDAY)
+    caplog.set_level(logging.ERROR)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "stockport")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await ask(app, connector, ref, "stockport_nhs_ft")
+        token = next(
+            t
+            for c in cards_in(sent_to(connector, "a:1robin"))
+            for t in tokens_in(c)
+            if "." not in t
+        )
+        fields = (*AFTER_FIELDS, *RETURN, *CHAIR, "chrono_event_outcome", "chrono_child_seen")
+        for _ in range(300):
+            value: dict[str, Any] = {
+                "action": rng.choice([a for a in ACTIONS if "." in a and a[0] in "rmc"]),
+                "reference": ref if rng.random() < 0.8 else rng.choice(WEIRD),
+                "token": token if rng.random() < 0.8 else rng.choice(WEIRD),
+            }
+            value.update(
+                {f: rng.choice(WEIRD) for f in fields if f != "reference" and rng.random() < 0.4}
+            )
+            resp = await app.post_activity(
+                as_person(rng.choice(["morgan", "robin", "pat"]), "", connector, value)
+            )
+            assert resp.status < 500, await resp.text()
+        await settle(app)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    cards = cards_in(sent_to(connector, ""))
+    check_cards(cards)
+    posted = channel_text(connector)
+    for weird in WEIRD:
+        if isinstance(weird, str) and len(weird) > 12 and weird != "SSCP-2026-0001":
+            assert json.dumps(weird)[1:-1] not in posted, weird
+    # The hostile answers reached the forms' code, not only the refusals.
+    reached = {a.action for a in await rows(db_url, AuditEvent, AuditEvent.outcome == "ok")}
+    assert {"return.save", "chair.save"} <= reached

@@ -30,12 +30,16 @@ from storage.db import Database
 from storage.models import (
     AuditEvent,
     Case,
+    ChairNote,
     ConversationRef,
     Decision,
+    InformationRequest,
+    Meeting,
     Member,
     OutboundMessage,
     PanelVote,
     Referral,
+    SharedFile,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +60,10 @@ async def counts(db_url: str) -> dict[str, int]:
                 Member,
                 ConversationRef,
                 OutboundMessage,
+                InformationRequest,
+                Meeting,
+                ChairNote,
+                SharedFile,
             ):
                 result[model.__tablename__] = int(
                     await s.scalar(select(func.count()).select_from(model)) or 0
@@ -110,7 +118,36 @@ ACTIONS = [
     "channel.register",
     "help",
     "bogus",
+    # After the decision (issue 9): every form button and every step.
+    "returns.pick",
+    "returns.request",
+    "return.save",
+    "return.part",
+    "return.add_row",
+    "return.submit",
+    "meeting.open",
+    "meeting.propose",
+    "chair.open",
+    "chair.save",
+    "chair.part",
+    "chair.conclude",
+    "report.open",
+    "report.sent",
 ]
+AFTER_FIELDS = (
+    "reference",
+    "agencies",
+    "part",
+    "go",
+    "involved",
+    "records_secured",
+    "chrono_date_from",
+    "meeting_date",
+    "meeting_time",
+    "duration_minutes",
+    "conclusion",
+    "sent_on",
+)
 
 
 def mutate(activity: dict[str, Any], rng: random.Random, depth: int = 0) -> dict[str, Any]:
@@ -151,6 +188,7 @@ def fuzzed(service_url: str, rng: random.Random) -> dict[str, Any]:
                     "composeExtension/query",
                     "signin/verifyState",
                     "adaptiveCard/action",
+                    "fileConsent/invoke",
                     "x" * 300,
                 ]
             )
@@ -167,6 +205,10 @@ def fuzzed(service_url: str, rng: random.Random) -> dict[str, Any]:
                     "my referrals",
                     "use this channel",
                     "help",
+                    "papers SSCP-2026-0001",
+                    "published SSCP-2026-0001 2027-01-01",
+                    "complaint x y",
+                    "close SSCP-2026-0001",
                     "",
                 ]
             ),
@@ -176,8 +218,24 @@ def fuzzed(service_url: str, rng: random.Random) -> dict[str, Any]:
                 "token": rng.choice(WEIRD),
                 "section": rng.choice(["pathway", "child", "zzz", None]),
                 **{f: rng.choice(WEIRD) for f in ("pathway", "date_of_birth", "answer")},
+                **{f: rng.choice(WEIRD) for f in AFTER_FIELDS if rng.random() < 0.3},
             },
         )
+        if rng.random() < 0.1:
+            # A file sent in the chat (a chronology upload), its every field hostile.
+            base["attachments"] = [
+                {
+                    "contentType": "application/vnd.microsoft.teams.file.download.info",
+                    "name": rng.choice(WEIRD),
+                    "content": rng.choice(
+                        [
+                            rng.choice(WEIRD),
+                            {"downloadUrl": rng.choice(WEIRD), "fileType": rng.choice(WEIRD)},
+                            {"downloadUrl": "http://169.254.169.254/latest", "fileType": "csv"},
+                        ]
+                    ),
+                }
+            ]
     elif kind < 0.85:
         base = recorded("channel_message", service_url=service_url)
     else:
