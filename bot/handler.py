@@ -27,7 +27,7 @@ from bot.casework import case_timeline
 from bot.context import AppContext
 from bot.files import FileRefused, download_attachment
 from bot.outbox import Courier
-from bot.people import member_of, person_of, teams_email, tenant_of
+from bot.people import is_aad_object_id, member_of, person_of, teams_email, tenant_of
 from bot.referrals import Person, Submitted, referrals_of, submit_referral
 from bot.renderers import (
     CHANNEL_KEY,
@@ -252,7 +252,10 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         conversation_id = activity.conversation.id if activity.conversation else None
-        if not isinstance(aad, str) or not aad or not conversation_id:
+        if not is_aad_object_id(aad) or not isinstance(aad, str) or not conversation_id:
+            # An Entra object id is a GUID; anything else is not a person we can write to.
+            return
+        if len(conversation_id) > 500 or len(activity.service_url or "") > 500:
             return
         if (aad, conversation_id) in self._known_chats:
             return
@@ -456,9 +459,10 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                 channel_data = (
                     activity.channel_data if isinstance(activity.channel_data, dict) else {}
                 )
-                channel_id = (channel_data.get("channel") or {}).get("id") or (
-                    activity.conversation.id.split(";", 1)[0]
-                )
+                channel = channel_data.get("channel")
+                channel_id = channel.get("id") if isinstance(channel, dict) else None
+                if not isinstance(channel_id, str) or not 0 < len(channel_id) <= 500:
+                    channel_id = activity.conversation.id.split(";", 1)[0]
                 reference = TurnContext.get_conversation_reference(activity)
                 reference.conversation.id = channel_id
                 reference.activity_id = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -13,6 +14,13 @@ from storage import repositories as repo
 from storage.models import Member
 
 log = logging.getLogger(__name__)
+
+_AAD_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def is_aad_object_id(value: object) -> bool:
+    """True for an Entra (AAD) object id: a GUID. Anything else names nobody we know."""
+    return isinstance(value, str) and _AAD_OBJECT_ID.fullmatch(value) is not None
 
 
 async def teams_email(context: TurnContext) -> str | None:
@@ -35,11 +43,12 @@ async def person_of(context: TurnContext, *, look_up_email: bool = False) -> Per
     aad = getattr(sender, "aad_object_id", None) if sender else None
     name = getattr(sender, "name", None) if sender else None
     email = await teams_email(context) if look_up_email else None
+    teams_id = getattr(sender, "id", None) if sender else None
     return Person(
-        aad_object_id=aad if isinstance(aad, str) and aad else None,
-        name=name if isinstance(name, str) else "",
+        aad_object_id=aad if is_aad_object_id(aad) else None,
+        name=name[:200] if isinstance(name, str) else "",
         email=email,
-        teams_user_id=getattr(sender, "id", None) if sender else None,
+        teams_user_id=teams_id if isinstance(teams_id, str) and len(teams_id) <= 200 else None,
     )
 
 
