@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +69,16 @@ async def load(
     statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
     counter = 0
+    # Distinct from every other run's ids too: the warm-up run and the measured run share a
+    # server, and a repeated id is (rightly) answered as a redelivery, not a vote.
+    run_id = uuid.uuid4().hex[:12]
 
     async def worker(session: aiohttp.ClientSession, n: int) -> None:
         nonlocal errors, counter
         while time.perf_counter() < deadline:
             counter += 1
             payload = copy.deepcopy(body)
-            payload["id"] = f"bench-{n}-{counter}"
+            payload["id"] = f"bench-{run_id}-{n}-{counter}"
             began = time.perf_counter()
             try:
                 async with session.post(url, json=payload) as resp:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.outbox import prefetched
 from review.calendar import london_date
 from review.reminders import plan_reminders
 from review.timeline import Timeline, compute_timeline
@@ -26,22 +27,46 @@ def timeline_for(
     events: Mapping[str, datetime],
     completed: Mapping[str, datetime] | None = None,
 ) -> Timeline:
-    """The case's timeline on the partnership's clock (the only place dates are computed)."""
-    return compute_timeline(
-        app.profile,
-        app.calendar,
-        events,
-        case.pathway or case.pathway_sought,
-        completed=completed,
+    """The case's timeline on the partnership's clock (the only place dates are computed).
+
+    `compute_timeline` is a pure function and a Timeline is immutable, so the latest few
+    are kept: a panel card asks for the same case's timeline twice, a vote after a vote
+    asks again for the same one.
+    """
+    pathway = case.pathway or case.pathway_sought
+    key = (
+        id(app.profile),
+        id(app.calendar),
+        pathway,
+        tuple(events.items()),
+        tuple(completed.items()) if completed else None,
     )
+    hit = _timelines.get(key)
+    if hit is not None and hit[0] is app.profile and hit[1] is app.calendar:
+        return hit[2]
+    timeline = compute_timeline(app.profile, app.calendar, events, pathway, completed=completed)
+    if len(_timelines) >= _TIMELINES_KEPT:
+        _timelines.pop(next(iter(_timelines)))
+    _timelines[key] = (app.profile, app.calendar, timeline)
+    return timeline
+
+
+_TIMELINES_KEPT = 256
+_timelines: dict[tuple[object, ...], tuple[object, object, Timeline]] = {}
 
 
 async def case_timeline(app: AppContext, session: AsyncSession, case: Case) -> Timeline:
     """The case's timeline from what is stored: its events and the milestones marked done."""
-    events = await case_repo.case_events(session, case.id)
+    # Inside an outbox delivery run these may have been read for a batch of cases at once.
+    events = prefetched(("case_events", case.id))
+    if events is None:
+        events = await case_repo.case_events(session, case.id)
+    stored = prefetched(("case_milestones", case.id))
+    if stored is None:
+        stored = await case_repo.milestones(session, case.id)
     done = {
         m.milestone: m.done_at
-        for m in await case_repo.milestones(session, case.id)
+        for m in stored
         if m.done_at is not None and app.profile.milestone(m.milestone).completed_by is None
     }
     return timeline_for(app, case, events, done)

@@ -82,7 +82,24 @@ Handler = Callable[[TurnContext], Awaitable[None]]
 Verb = Callable[[TurnContext, Person, dict[str, Any]], Awaitable[dict[str, Any]]]
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 LEDGER_KEY = "rapid_review.ledger_key"
+# Set by a use case that wrote the ledger entry inside its own transaction.
+LEDGER_CLAIMED = "rapid_review.ledger_claimed"
+# Invoke verbs whose use case checks and claims the ledger inside its own transaction, so
+# the turn reads and writes it nowhere else (a vote is one transaction, not three).
+SELF_LEDGERED_VERBS = frozenset({"panel.vote"})
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+
+
+class _SentBody(dict[str, Any]):
+    """An invoke response body, built fresh for one reply and never changed afterwards.
+
+    The SDK deep-copies every activity it sends, the invoke response included, and copying
+    a whole card dict cost as much as drawing it. Nothing changes this dict once built, so
+    the copy may share it.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SentBody:
+        return self
 
 
 def command_text(context: TurnContext) -> str:
@@ -196,8 +213,10 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         key = self._ledger_key(turn_context)
         if key is not None:
             turn_context.turn_state[LEDGER_KEY] = key
-            async with self.app.db.session() as session:
-                seen = await repo.activity_seen(session, key)
+            seen = False
+            if not self._ledgered_by_use_case(turn_context):
+                async with self.app.db.session() as session:
+                    seen = await repo.activity_seen(session, key)
             if seen:
                 log.info("redelivered activity ignored")
                 if turn_context.activity.type == "invoke":
@@ -218,7 +237,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                     "That arrived at the same moment as another change in this chat, so it was "
                     "not saved. Type **continue** to see where you are, and try again."
                 )
-        if key is not None:
+        if key is not None and not turn_context.turn_state.get(LEDGER_CLAIMED):
             async with self.app.db.session() as session, session.begin():
                 await repo.claim_activity(session, key)
 
@@ -273,6 +292,17 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                 reference=reference.serialize(),
             )
         self._known_chats.add((aad, conversation_id))
+
+    @staticmethod
+    def _ledgered_by_use_case(context: TurnContext) -> bool:
+        """True for an invoke whose use case checks the ledger in its own transaction."""
+        activity = context.activity
+        if activity.type != "invoke" or activity.name != "adaptiveCard/action":
+            return False
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = action.get("verb")
+        return isinstance(verb, str) and verb in SELF_LEDGERED_VERBS
 
     @staticmethod
     def _ledger_key(context: TurnContext) -> str | None:
@@ -547,7 +577,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
     @staticmethod
     def _card_response(card: dict[str, Any]) -> InvokeResponse:
         return InvokeResponse(
-            status=200, body={"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+            status=200, body=_SentBody({"statusCode": 200, "type": ADAPTIVE_CARD, "value": card})
         )
 
     async def _invoke_reply(
@@ -575,17 +605,20 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         self, reference: str, viewer_partner: str | None
     ) -> dict[str, Any]:
         async with self.app.db.session() as session:
-            try:
-                case = await case_repo.get_case(session, self.app.partnership_id, reference)
-            except repo.NotFound:
-                return vote_refused_card(
-                    reference="", reason="That case does not exist in this partnership.", panel=None
-                )
-            if case.status not in ("panel", "queries", "decided"):
-                return await shared_card(self.app, session, case)
-            return panel_card(
-                await panel_view(self.app, session, case, viewer_partner=viewer_partner)
+            return await self._current_panel_card_in(session, reference, viewer_partner)
+
+    async def _current_panel_card_in(
+        self, session: Any, reference: str, viewer_partner: str | None
+    ) -> dict[str, Any]:
+        try:
+            case = await case_repo.get_case(session, self.app.partnership_id, reference)
+        except repo.NotFound:
+            return vote_refused_card(
+                reference="", reason="That case does not exist in this partnership.", panel=None
             )
+        if case.status not in ("panel", "queries", "decided"):
+            return await shared_card(self.app, session, case)
+        return panel_card(await panel_view(self.app, session, case, viewer_partner=viewer_partner))
 
     async def _refusal_card(self, refused: panel_uc.Refused) -> dict[str, Any]:
         view = None
@@ -645,9 +678,13 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         *,
         errors: Mapping[str, str],
         values: Mapping[str, Any] | None,
+        state: Any = None,
+        people: Any = None,
     ) -> VotingView:
-        state = await panel_uc.current_state(session, case)
-        view = await panel_view(self.app, session, case, state, viewer_partner=partner)
+        state = state or await panel_uc.current_state(session, case)
+        view = await panel_view(
+            self.app, session, case, state, viewer_partner=partner, people=people
+        )
         own = state.positions.get(partner)
         current: VoteFields | None = vote_values(values) if values is not None else own
         hide = self.app.profile.partnership.hide_positions_until_all_voted
@@ -672,11 +709,41 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
     ) -> dict[str, Any]:
         """Cast a vote; the member's view of the panel back, the shared card redrawn."""
         reference = str(data.get("reference", ""))[:40]
-        member, partner = await self._viewer(person)
 
-        async def respond(session: Any, case: Case, state: Any) -> dict[str, Any]:
-            view = await panel_view(self.app, session, case, state, viewer_partner=partner)
+        async def recorded(
+            session: Any, case: Case, state: Any, partner: str, people: Any
+        ) -> dict[str, Any]:
+            view = await panel_view(
+                self.app, session, case, state, viewer_partner=partner, people=people
+            )
             return panel_card(view)
+
+        async def invalid(
+            session: Any,
+            case: Case,
+            state: Any,
+            member: Any,
+            partner: str,
+            people: Any,
+            errors: Mapping[str, str],
+            values: Mapping[str, Any],
+        ) -> dict[str, Any]:
+            view = await self._voting_view(
+                session,
+                case,
+                member,
+                partner,
+                errors=errors,
+                values=values,
+                state=state,
+                people=people,
+            )
+            return voting_card(view)
+
+        async def redelivered(session: Any) -> dict[str, Any]:
+            # As for any redelivered invoke: the panel as it is now (see on_turn).
+            log.info("redelivered activity ignored")
+            return await self._current_panel_card_in(session, reference, None)
 
         activity_id = turn_context.activity.id
         result = await panel_uc.cast_vote(
@@ -686,18 +753,14 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             raw=data,
             round_seen=data.get("round"),
             activity_id=activity_id if isinstance(activity_id, str) else None,
-            respond=respond,
+            replies=panel_uc.VoteReplies(recorded, invalid, redelivered),
             ledger_key=turn_context.turn_state.get(LEDGER_KEY),
         )
-        if not result.recorded:
-            async with self.app.db.session() as session:
-                case = await session.get(Case, result.case.id)
-                view = await self._voting_view(
-                    session, case, member, partner or "", errors=result.errors, values=result.values
-                )
-            return voting_card(view)
-        self.courier.kick(self.app.settings.card_update_seconds)
-        assert result.card is not None
+        if result.ledger_claimed:
+            turn_context.turn_state[LEDGER_CLAIMED] = True
+        if result.recorded:
+            # The shared card is redrawn off the request path, at most once a second.
+            self.courier.kick(self.app.settings.card_update_seconds)
         return result.card
 
     async def case_view(

@@ -21,17 +21,22 @@ from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.messenger import Address, Messenger, SendError
+from storage import cases as case_repo
 from storage import outbox
-from storage.models import OutboundMessage
+from storage.models import Case, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({412, 429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 8
+# Rows rendered per read of the database, and how long a rendering may wait to be sent.
+RENDER_BATCH = 100
+RENDER_FRESH_S = 1.0
 
 
 class NotReady(Exception):
@@ -40,6 +45,13 @@ class NotReady(Exception):
 
 class Skip(Exception):
     """The message is no longer wanted (e.g. the milestone was done): cancel it."""
+
+
+@dataclass(frozen=True)
+class _RenderFailed:
+    """A renderer's unexpected error, kept until that row's turn to be sent."""
+
+    error: Exception
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Rendered:
     replaces: str | None = None
 
 
+Outcome = Rendered | NotReady | Skip | _RenderFailed
 Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
 
 # What renderers may share within one delivery run (the channel's address, the roster):
@@ -77,6 +90,35 @@ async def per_run(key: str, load: Callable[[], Awaitable[Any]]) -> Any:
     if key not in cache:
         cache[key] = await load()
     return cache[key]
+
+
+_PREFETCH = "prefetch"
+
+
+def prefetched(key: Any) -> Any | None:
+    """What `prefetch_cases` read for the batch being rendered, or None (read it yourself)."""
+    cache = _run_cache.get()
+    batch = None if cache is None else cache.get(_PREFETCH)
+    return None if batch is None else batch.get(key)
+
+
+async def prefetch_cases(session: AsyncSession, case_ids: Sequence[int]) -> None:
+    """Load a batch's cases into the session, and their events and milestones for the batch,
+    one query each (renderers read them from there, not once per message). Whatever an
+    earlier batch read is dropped."""
+    cache = _run_cache.get()
+    if cache is None:
+        return
+    batch: dict[Any, Any] = {}
+    cache[_PREFETCH] = batch
+    ids = sorted(set(case_ids))
+    if not ids:
+        return
+    await session.scalars(select(Case).where(Case.id.in_(ids)))
+    for case_id, events in (await case_repo.events_of_cases(session, ids)).items():
+        batch[("case_events", case_id)] = events
+    for case_id, rows in (await case_repo.milestones_of_cases(session, ids)).items():
+        batch[("case_milestones", case_id)] = rows
 
 
 def card_message(card: dict[str, Any], text: str | None = None) -> Activity:
@@ -173,7 +215,14 @@ class Courier:
             await asyncio.shield(self._running)
 
     async def deliver(self, ids: Sequence[int] | None = None, limit: int = 100) -> int:
-        """Claim and send what is due now (or just `ids`); how many were sent."""
+        """Claim and send what is due now (or just `ids`); how many were sent.
+
+        The claimed rows are read and rendered a batch at a time (the rows, their cases and
+        the cases' events and milestones in one query each), in one short session closed
+        before anything is sent. A batch is read afresh once `RENDER_FRESH_S` has passed, so
+        what is sent is never older than that plus the send itself. Each message is still
+        marked in its own transaction right after its own send, as before.
+        """
         now = self.app.now()
         async with self.app.db.session() as session, session.begin():
             await outbox.release_stale_claims(session, now)
@@ -184,33 +233,61 @@ class Courier:
         token = _run_cache.set({})
         messenger_token = run_messenger.set(self.messenger)
         try:
-            for message_id in claimed:
-                sent += await self._send_one(message_id)
+            loop = asyncio.get_running_loop()
+            while claimed:
+                batch = await self._render(claimed[:RENDER_BATCH])
+                rendered_at = loop.time()
+                done = 0
+                for message_id, attempts, rendered in batch:
+                    if done and loop.time() - rendered_at > RENDER_FRESH_S:
+                        break  # render the rest again from the database as it is now
+                    sent += await self._send_one(message_id, attempts, rendered)
+                    done += 1
+                    if isinstance(rendered, Rendered) and rendered.on_sent is not None:
+                        break  # the send changed what the rest render from (a case's thread)
+                claimed = claimed[done:]
         finally:
             run_messenger.reset(messenger_token)
             _run_cache.reset(token)
         return sent
 
-    async def _send_one(self, message_id: int) -> int:
-        # Render in one short session and close it before marking anything: a second
-        # session inside the first would wait on the first's lock (SQLite has one writer).
-        refusal: NotReady | Skip | None = None
+    async def _render(self, message_ids: Sequence[int]) -> list[tuple[int, int, Outcome]]:
+        """Render these rows in one short session (closed before anything is sent: a second
+        session inside it would wait on its lock, SQLite having one writer)."""
+        out: list[tuple[int, int, Outcome]] = []
         async with self.app.db.session() as session:
-            row = await session.get(OutboundMessage, message_id)
-            assert row is not None
-            attempts = row.attempts
-            renderer = self.renderers.get(row.kind)
-            try:
-                if renderer is None:
-                    raise NotReady(f"no renderer for {row.kind!r}")
-                rendered = await renderer(self.app, session, row)
-            except (NotReady, Skip) as why:
-                refusal = why
-        if isinstance(refusal, NotReady):
-            await self._retry_later(message_id, str(refusal), attempts, None, hold=True)
+            rows = await outbox.rows_by_id(session, message_ids)
+            await prefetch_cases(session, [r.case_id for r in rows.values() if r.case_id])
+            for message_id in message_ids:
+                row = rows.get(message_id)
+                attempts = row.attempts if row is not None else 0
+                try:
+                    if row is None:
+                        raise LookupError(f"outbox row {message_id} is gone")
+                    renderer = self.renderers.get(row.kind)
+                    if renderer is None:
+                        raise NotReady(f"no renderer for {row.kind!r}")
+                    out.append((message_id, attempts, await renderer(self.app, session, row)))
+                except (NotReady, Skip) as why:
+                    out.append((message_id, attempts, why))
+                except Exception as exc:
+                    # Raised when this row's turn to be sent comes, as when rendering was
+                    # done one row at a time: the rows before it still go out.
+                    out.append((message_id, attempts, _RenderFailed(exc)))
+                    break
+        cache = _run_cache.get()
+        if cache is not None:
+            cache.pop(_PREFETCH, None)  # only for this batch's rendering
+        return out
+
+    async def _send_one(self, message_id: int, attempts: int, rendered: Outcome) -> int:
+        if isinstance(rendered, _RenderFailed):
+            raise rendered.error
+        if isinstance(rendered, NotReady):
+            await self._retry_later(message_id, str(rendered), attempts, None, hold=True)
             return 0
-        if isinstance(refusal, Skip):
-            await self._mark(message_id, str(refusal), outbox.CANCELLED, None)
+        if isinstance(rendered, Skip):
+            await self._mark(message_id, str(rendered), outbox.CANCELLED, None)
             return 0
         await self.pacer.wait(rendered.address.conversation_id)
         try:

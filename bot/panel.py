@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from bot.referrals import Person
 from review.calendar import london_date
 from review.panel import (
     OUTCOMES,
+    PARTNERS,
     PanelState,
     Vote,
     combined_queries,
@@ -80,18 +81,36 @@ async def audit_refusal(app: AppContext, person: Person, refused: Refused) -> No
 
 @dataclass(frozen=True)
 class VoteResult:
-    """What a vote did: recorded (and the panel's state now), or the errors to show."""
+    """What a vote did, and the voter's reply card (drawn inside the vote's transaction)."""
 
-    case: Case
-    state: PanelState | None = None
-    errors: Mapping[str, str] = field(default_factory=dict)
-    values: Mapping[str, Any] = field(default_factory=dict)
-    card: dict[str, Any] | None = None
+    card: dict[str, Any]
+    recorded: bool = False
+    # The invoke's id is in the processed-activity ledger, written in the vote's own
+    # transaction (a recorded vote, an invalid one, or one already seen).
+    ledger_claimed: bool = False
 
-    @property
-    def recorded(self) -> bool:
-        """True when the vote was stored."""
-        return not self.errors
+
+Members = Sequence[Member]
+RecordedReply = Callable[[AsyncSession, Case, PanelState, str, Members], Awaitable[dict[str, Any]]]
+InvalidReply = Callable[
+    [AsyncSession, Case, PanelState, Member, str, Members, Mapping[str, str], Mapping[str, Any]],
+    Awaitable[dict[str, Any]],
+]
+RedeliveredReply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class VoteReplies:
+    """How the voter's reply is drawn, from what the vote's transaction has in hand.
+
+    `recorded(session, case, state, partner, active_members)`; `invalid(session, case, state,
+    member, partner, active_members, errors, values)`; `redelivered(session)` for an invoke
+    already processed (the panel as it is now).
+    """
+
+    recorded: RecordedReply
+    invalid: InvalidReply
+    redelivered: RedeliveredReply
 
 
 def partner_of(app: AppContext, member: Member) -> str | None:
@@ -129,7 +148,7 @@ def as_votes(rows: Sequence[PanelVote], members: Mapping[int, Member]) -> list[V
 
 async def counted_votes(session: AsyncSession, case: Case) -> list[Vote]:
     """The votes that count in the case's current round (each partner's latest)."""
-    rows = await panel_repo.latest_votes(session, case.id, case.panel_round)
+    rows = await panel_repo.latest_votes(session, case.id, case.panel_round, PARTNERS)
     members = await panel_repo.voters(session, [r.member_id for r in rows])
     return as_votes(rows, members)
 
@@ -226,22 +245,24 @@ async def cast_vote(
     raw: Mapping[str, Any],
     round_seen: object,
     activity_id: str | None,
-    respond: Responder | None = None,
+    replies: VoteReplies,
     ledger_key: str | None = None,
 ) -> VoteResult:
     """Record one member's vote for their agency; seal the decision when all three agree.
 
-    `respond` builds the voter's reply inside the same transaction (no second read).
+    One transaction: the invoke's ledger entry, the case lock, the vote, its audit, the
+    shared card's update request and the voter's reply card all commit together (the reply
+    is drawn from what is in hand, not read again). A redelivered invoke changes nothing.
     """
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case = await _lock(session, app, reference, "vote")
         if ledger_key is not None and not await repo.claim_activity(session, ledger_key):
             # The same invoke again (Teams redelivers): nothing changes; the panel as it is.
-            state = await current_state(session, case)
-            card = await respond(session, case, state) if respond is not None else None
-            return VoteResult(case=case, state=state, card=card)
-        member = await _member(app, session, person)
+            card = await replies.redelivered(session)
+            return VoteResult(card=card, ledger_claimed=True)
+        case = await _lock(session, app, reference, "vote")
+        people = await repo.whole_roster(session, app.partnership_id)
+        member = repo.pick_member(people, aad_object_id=person.aad_object_id, email=person.email)
         partner = can_vote(app, member)
         if partner is None or member is None:
             raise Refused(
@@ -263,11 +284,17 @@ async def cast_vote(
                 reason="Voting has moved on since you opened this card. Here is the panel now; "
                 "please vote again.",
             )
+        active = [m for m in people if m.active]
+        by_id = {m.id: m for m in people}
+        rows = await panel_repo.latest_votes(session, case.id, case.panel_round, PARTNERS)
+        counted = as_votes(rows, by_id)
+        before = panel_state(counted, round=case.panel_round)
         vote, errors = validate_vote(raw)
         if vote is None:
-            return VoteResult(case=case, errors=errors, values=dict(raw))
-        counted = await counted_votes(session, case)
-        before = panel_state(counted, round=case.panel_round)
+            card = await replies.invalid(
+                session, case, before, member, partner, active, errors, dict(raw)
+            )
+            return VoteResult(card=card, ledger_claimed=ledger_key is not None)
         row = PanelVote(
             case_id=case.id,
             member_id=member.id,
@@ -281,7 +308,6 @@ async def cast_vote(
             cast_at=now,
         )
         session.add(row)
-        await session.flush()
         # The case is locked, so the new vote is the latest: the state needs no re-read.
         state = panel_state(
             [*counted, *as_votes([row], {member.id: member})], round=case.panel_round
@@ -297,8 +323,8 @@ async def cast_vote(
         )
         await _after_vote(app, session, case, before, state)
         await panel_repo.plan_card_update(session, case=case, now=now)
-        card = await respond(session, case, state) if respond is not None else None
-        return VoteResult(case=case, state=state, card=card)
+        card = await replies.recorded(session, case, state, partner, active)
+        return VoteResult(card=card, recorded=True, ledger_claimed=ledger_key is not None)
 
 
 async def _after_vote(

@@ -166,8 +166,12 @@ async def panel_view(
     state: PanelState | None = None,
     *,
     viewer_partner: str | None = None,
+    people: Sequence[Member] | None = None,
 ) -> PanelView:
-    """The panel card's view model: what `viewer_partner` (None: everyone) may see."""
+    """The panel card's view model: what `viewer_partner` (None: everyone) may see.
+
+    `people` are the active members (`repo.members`) when the caller has them already.
+    """
     state = state or await current_state(session, case)
     decision = await panel_repo.decision_of(session, case.id)
     hide = app.profile.partnership.hide_positions_until_all_voted
@@ -185,7 +189,8 @@ async def panel_view(
                 voter_name=visible.member_name if visible else None,
             )
         )
-    people = await repo.members(session, app.partnership_id)
+    if people is None:
+        people = await repo.members(session, app.partnership_id)
     voters = [m for m in people if {"panel", "deputy"} & set(m.roles)]
     managers = [m for m in people if "manager" in m.roles]
     events = await case_repo.case_events(session, case.id)

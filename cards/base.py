@@ -28,6 +28,7 @@ braces. Bare URLs may still be made clickable by Teams itself; no escaping can p
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -111,6 +112,19 @@ def neutralise_text_functions(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Escape ``text`` so that a markdown TextBlock or Fact shows it literally."""
+    if type(text) is str:
+        return _escape_markdown_cached(text)
+    return _escape_markdown(text)
+
+
+# A pure function of an immutable string: the labels, names and dates every card repeats are
+# escaped once (the character-by-character scan was a good share of building a card).
+@functools.lru_cache(maxsize=4096)
+def _escape_markdown_cached(text: str) -> str:
+    return _escape_markdown(text)
+
+
+def _escape_markdown(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Markdown drops leading blanks of a line anyway, unless there are enough for a code block.
     text = _LEADING_BLANKS.sub("", text)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,10 +165,13 @@ async def cases_referred_by(
 
 async def case_events(session: AsyncSession, case_id: int) -> dict[str, datetime]:
     """The clock's anchor events recorded for a case."""
-    rows = await session.execute(
-        select(CaseEvent.event, CaseEvent.occurred_at).where(CaseEvent.case_id == case_id)
-    )
+    rows = await session.execute(_CASE_EVENTS, {"case_id": case_id})
     return {event: at for event, at in rows}
+
+
+_CASE_EVENTS = select(CaseEvent.event, CaseEvent.occurred_at).where(
+    CaseEvent.case_id == bindparam("case_id")
+)
 
 
 async def record_event(
@@ -207,6 +210,36 @@ async def milestones(session: AsyncSession, case_id: int) -> Sequence[Milestone]
         select(Milestone).where(Milestone.case_id == case_id).order_by(Milestone.id)
     )
     return rows.all()
+
+
+async def events_of_cases(
+    session: AsyncSession, case_ids: Collection[int]
+) -> dict[int, dict[str, datetime]]:
+    """`case_events` for many cases in one query (a case with none maps to {})."""
+    found: dict[int, dict[str, datetime]] = {case_id: {} for case_id in case_ids}
+    if found:
+        rows = await session.execute(
+            select(CaseEvent.case_id, CaseEvent.event, CaseEvent.occurred_at).where(
+                CaseEvent.case_id.in_(list(found))
+            )
+        )
+        for case_id, event, at in rows:
+            found[case_id][event] = at
+    return found
+
+
+async def milestones_of_cases(
+    session: AsyncSession, case_ids: Collection[int]
+) -> dict[int, list[Milestone]]:
+    """`milestones` for many cases in one query (a case with none maps to [])."""
+    found: dict[int, list[Milestone]] = {case_id: [] for case_id in case_ids}
+    if found:
+        rows = await session.scalars(
+            select(Milestone).where(Milestone.case_id.in_(list(found))).order_by(Milestone.id)
+        )
+        for row in rows:
+            found[row.case_id].append(row)
+    return found
 
 
 async def open_cases(session: AsyncSession, partnership_id: int) -> Sequence[Case]:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_inline import InlineConnection
 from storage.urls import is_sqlite, normalise_database_url
+
+SQLITE_LOCK_WAIT_S = 10.0
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -28,7 +31,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # No busy timeout here: InlineConnection waits for another process's lock (10 s, as
+    # before) on a worker thread, never asleep on the event loop.
     cursor.close()
 
 
@@ -47,6 +51,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        database = make_url(url).database or ""
+        if database and "?" not in url:
+            # Statements run on the event loop, not one aiosqlite thread hop per driver
+            # call (see storage/sqlite_inline.py): the database file is the same.
+            kwargs.setdefault(
+                "async_creator",
+                lambda: InlineConnection.connect(database, lock_wait=SQLITE_LOCK_WAIT_S),
+            )
         # SQLite has one writer and every transaction here begins IMMEDIATE: one pooled
         # connection makes sessions queue in the pool (first come, first served) instead of
         # in SQLite's busy handler, which sleeps and retries.

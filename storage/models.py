@@ -134,7 +134,10 @@ class PanelVote(Base):
     """One vote by a panel member; a changed vote is a new row (history is kept)."""
 
     __tablename__ = "panel_vote"
-    __table_args__ = (Index("ix_panel_vote_case_agency", "case_id", "agency"),)
+    __table_args__ = (
+        # Each partner's latest vote in a round is the last entry of its range.
+        Index("ix_panel_vote_latest", "case_id", "round", "agency", "cast_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage
+from storage.types import UTCDateTime
 
 PENDING, SENDING, SENT, FAILED, UNCERTAIN, CANCELLED = (
     "pending",
@@ -72,25 +73,40 @@ async def claim_due(
     return sorted(int(i) for i in result.scalars())
 
 
+async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboundMessage]:
+    """The outbox rows with these ids, in one query."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(list(ids))))
+    return {row.id: row for row in rows}
+
+
+# Built once: a sweep marks up to a thousand rows, one short transaction each.
+_OUTBOX = Table("outbound_message", OutboundMessage.metadata)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("b_id"),
+        _OUTBOX.c.status == SENDING,
+        _OUTBOX.c.claimed_by == bindparam("b_worker"),
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("b_now", type_=UTCDateTime()),
+        sent_activity_id=bindparam("b_activity_id"),
+        attempts=_OUTBOX.c.attempts + 1,
+        last_error=None,
+    )
+)
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, *, worker: str, activity_id: str, now: datetime
 ) -> bool:
     """Record a successful send (only by the worker holding the claim)."""
     result = await session.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id == message_id,
-            OutboundMessage.status == SENDING,
-            OutboundMessage.claimed_by == worker,
-        )
-        .values(
-            status=SENT,
-            sent_at=now,
-            sent_activity_id=activity_id,
-            attempts=OutboundMessage.attempts + 1,
-            last_error=None,
-        )
-        .execution_options(synchronize_session=False)
+        _MARK_SENT,
+        {"b_id": message_id, "b_worker": worker, "b_activity_id": activity_id, "b_now": now},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

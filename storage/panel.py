@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Decision, Member, OutboundMessage, PanelQuery, PanelVote
-from storage.repositories import NotFound, _insert
+from storage.repositories import NotFound, _insert, _insert_for
+from storage.types import UTCDateTime
+
+_LOCK_CASE = (
+    update(Case)
+    .where(
+        Case.partnership_id == bindparam("b_partnership_id"),
+        Case.reference == bindparam("b_reference"),
+    )
+    .values(panel_round=Case.panel_round)
+    .returning(Case)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 async def lock_case(session: AsyncSession, partnership_id: int, reference: str) -> Case:
     """Lock the partnership's case for this transaction (votes on one case queue up).
 
     A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before
-    anything is read, so the votes read afterwards include every committed vote.
+    anything is read, so the votes read afterwards include every committed vote. Its
+    RETURNING clause brings the case back as it is once locked (one statement, not two).
     """
-    case_id = await session.scalar(
-        update(Case)
-        .where(Case.partnership_id == partnership_id, Case.reference == reference)
-        .values(panel_round=Case.panel_round)
-        .returning(Case.id)
-        .execution_options(synchronize_session=False)
+    case = await session.scalar(
+        _LOCK_CASE, {"b_partnership_id": partnership_id, "b_reference": reference}
     )
-    if case_id is None:
+    if case is None:
         raise NotFound(f"no case {reference}")
-    case = await session.get(Case, case_id, populate_existing=True)
-    assert case is not None
     return case
 
 
@@ -43,27 +51,39 @@ async def votes_of(session: AsyncSession, case_id: int) -> Sequence[PanelVote]:
     return rows.all()
 
 
-async def latest_votes(session: AsyncSession, case_id: int, round: int) -> Sequence[PanelVote]:
-    """Each agency's latest vote in a round (what counts; the history stays in the table)."""
-    ranked = (
-        select(
-            PanelVote.id,
-            func.row_number()
-            .over(
-                partition_by=PanelVote.agency,
-                order_by=(PanelVote.cast_at.desc(), PanelVote.id.desc()),
-            )
-            .label("rank"),
+@functools.lru_cache(maxsize=8)
+def _latest_votes_stmt(agencies: int) -> Select[PanelVote]:
+    """Each of `agencies` agencies' latest vote: one index probe per agency (bound params)."""
+    latest = [
+        select(PanelVote.id)
+        .where(
+            PanelVote.case_id == bindparam("case_id"),
+            PanelVote.round == bindparam("round"),
+            PanelVote.agency == bindparam(f"agency_{n}"),
         )
-        .where(PanelVote.case_id == case_id, PanelVote.round == round)
-        .subquery()
+        .order_by(PanelVote.cast_at.desc(), PanelVote.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        for n in range(agencies)
+    ]
+    return (
+        select(PanelVote).where(PanelVote.id.in_(latest)).order_by(PanelVote.cast_at, PanelVote.id)
     )
-    rows = await session.scalars(
-        select(PanelVote)
-        .join(ranked, ranked.c.id == PanelVote.id)
-        .where(ranked.c.rank == 1)
-        .order_by(PanelVote.cast_at, PanelVote.id)
-    )
+
+
+async def latest_votes(
+    session: AsyncSession, case_id: int, round: int, agencies: Sequence[str]
+) -> Sequence[PanelVote]:
+    """Each agency's latest vote in a round (what counts; the history stays in the table).
+
+    One probe of `ix_panel_vote_latest` per agency: the cost does not grow with the number
+    of votes cast (a changed vote is a new row).
+    """
+    if not agencies:
+        return []
+    params: dict[str, Any] = {"case_id": case_id, "round": round}
+    params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
+    rows = await session.scalars(_latest_votes_stmt(len(agencies)), params)
     return rows.all()
 
 
@@ -77,7 +97,10 @@ async def voters(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, 
 
 async def decision_of(session: AsyncSession, case_id: int) -> Decision | None:
     """The sealed decision of a case, if any."""
-    return await session.scalar(select(Decision).where(Decision.case_id == case_id))
+    return await session.scalar(_DECISION_OF, {"case_id": case_id})
+
+
+_DECISION_OF = select(Decision).where(Decision.case_id == bindparam("case_id"))
 
 
 async def open_query(session: AsyncSession, case_id: int, round: int) -> PanelQuery | None:
@@ -132,26 +155,33 @@ async def plan_card_update(session: AsyncSession, *, case: Case, now: datetime) 
     One row per case and day: a newer ask puts it back to pending even while it is being
     sent (the send then fails to mark it sent, and the next delivery draws the newer state).
     """
-    insert = _insert(session)
-    stmt = insert(OutboundMessage).values(
-        case_id=case.id,
-        partnership_id=case.partnership_id,
+    await session.execute(
+        _card_update_stmt(session.get_bind().dialect.name),
+        {
+            "b_case_id": case.id,
+            "b_partnership_id": case.partnership_id,
+            "b_due_on": now.date(),
+            "b_now": now,
+        },
+    )
+
+
+@functools.cache
+def _card_update_stmt(dialect: str) -> Any:
+    now = bindparam("b_now", type_=UTCDateTime())
+    stmt = _insert_for(dialect)(OutboundMessage.__table__).values(
+        case_id=bindparam("b_case_id"),
+        partnership_id=bindparam("b_partnership_id"),
         kind="case_card_update",
         milestone="case_card",
         stage="update",
-        due_on=now.date(),
+        due_on=bindparam("b_due_on", type_=Date()),
         send_after=now,
         status="pending",
         attempts=0,
         created_at=now,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[
-            OutboundMessage.case_id,
-            OutboundMessage.milestone,
-            OutboundMessage.stage,
-            OutboundMessage.due_on,
-        ],
+    return stmt.on_conflict_do_update(
+        index_elements=["case_id", "milestone", "stage", "due_on"],
         set_={"status": "pending", "send_after": now, "attempts": 0, "claimed_by": None},
     )
-    await session.execute(stmt)

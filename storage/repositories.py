@@ -6,11 +6,12 @@ composes several of them atomically (`async with db.session() as s, s.begin(): .
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,7 @@ from storage.models import (
     Partnership,
     ProcessedActivity,
 )
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 
 class NotFound(LookupError):
@@ -29,8 +30,19 @@ class NotFound(LookupError):
 
 
 def _insert(session: AsyncSession) -> Any:
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
+    return _insert_for(_dialect(session))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert_for(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+# Statements on hot paths are built once (per dialect) with bound parameters: building one
+# costs more than running it on SQLite, and a reused statement keeps its cache key.
 
 
 # --- partnerships and the roster -------------------------------------------------------
@@ -92,6 +104,42 @@ async def find_member(
                 Member.active.is_(True),
             )
         )
+        if found is not None and (
+            found.aad_object_id in (None, aad_object_id) or not aad_object_id
+        ):
+            return found
+    return None
+
+
+async def whole_roster(session: AsyncSession, partnership_id: int) -> Sequence[Member]:
+    """Every member of a partnership, active or not, by agency then name (one query).
+
+    For a use case that needs several views of the roster at once: `pick_member` finds the
+    sender in it as `find_member` would, and the active ones are `members()`, in its order.
+    """
+    rows = await session.scalars(_WHOLE_ROSTER, {"partnership_id": partnership_id})
+    return rows.all()
+
+
+_WHOLE_ROSTER = (
+    select(Member)
+    .where(Member.partnership_id == bindparam("partnership_id"))
+    .order_by(Member.agency, Member.name)
+)
+
+
+def pick_member(
+    people: Sequence[Member], *, aad_object_id: str | None, email: str | None
+) -> Member | None:
+    """`find_member`'s rule applied to a roster already loaded (`whole_roster`)."""
+    active = [m for m in people if m.active]
+    if aad_object_id:
+        found = next((m for m in active if m.aad_object_id == aad_object_id), None)
+        if found is not None:
+            return found
+    if email:
+        wanted = email.strip().lower()
+        found = next((m for m in active if m.email == wanted), None)
         if found is not None and (
             found.aad_object_id in (None, aad_object_id) or not aad_object_id
         ):
@@ -170,14 +218,28 @@ async def audit_trail(
 # --- the processed-activity ledger ---------------------------------------------------
 
 
+_ACTIVITY_SEEN = select(ProcessedActivity.activity_key).where(
+    ProcessedActivity.activity_key == bindparam("key")
+)
+
+
 async def activity_seen(session: AsyncSession, activity_key: str) -> bool:
     """True when this activity was already processed (a redelivery)."""
-    found = await session.scalar(
-        select(ProcessedActivity.activity_key).where(
-            ProcessedActivity.activity_key == activity_key[:600]
-        )
-    )
+    found = await session.scalar(_ACTIVITY_SEEN, {"key": activity_key[:600]})
     return found is not None
+
+
+@functools.cache
+def _claim_activity_stmt(dialect: str) -> Any:
+    return (
+        _insert_for(dialect)(ProcessedActivity.__table__)
+        .values(
+            activity_key=bindparam("key"),
+            processed_at=bindparam("at", type_=UTCDateTime()),
+            outcome=bindparam("b_outcome"),
+        )
+        .on_conflict_do_nothing(index_elements=["activity_key"])
+    )
 
 
 async def claim_activity(session: AsyncSession, activity_key: str, outcome: str = "") -> bool:
@@ -186,13 +248,10 @@ async def claim_activity(session: AsyncSession, activity_key: str, outcome: str 
     Atomic on both SQLite and PostgreSQL (INSERT … ON CONFLICT DO NOTHING), and part of the
     caller's transaction: if the use case rolls back, so does the claim.
     """
-    insert = _insert(session)
-    stmt = (
-        insert(ProcessedActivity)
-        .values(activity_key=activity_key[:600], processed_at=utcnow(), outcome=outcome[:64])
-        .on_conflict_do_nothing(index_elements=[ProcessedActivity.activity_key])
+    result = await session.execute(
+        _claim_activity_stmt(_dialect(session)),
+        {"key": activity_key[:600], "at": utcnow(), "b_outcome": outcome[:64]},
     )
-    result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
