@@ -234,6 +234,31 @@ async def accept(
     return body
 
 
+def report_sections(document: Any) -> dict[str, str]:
+    """The report's text under each level-1 heading, paragraphs and tables in order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    sections: dict[str, str] = {}
+    current: str | None = None
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            paragraph = Paragraph(child, document)
+            if paragraph.style.name == "Heading 1":
+                current = paragraph.text
+                sections[current] = ""
+                continue
+            text = paragraph.text
+        elif child.tag.endswith("}tbl"):
+            table = Table(child, document)
+            text = "\n".join(" | ".join(c.text for c in row.cells) for row in table.rows)
+        else:
+            continue
+        if current is not None:
+            sections[current] += text + "\n"
+    return sections
+
+
 def channel_text(connector: FakeConnector) -> str:
     return json.dumps(sent_to(connector, CHANNEL))
 
@@ -538,14 +563,38 @@ async def test_the_whole_path_from_referral_to_report(
             c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".docx")
         )
         document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
-        headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading 1")]
-        assert headings == list(REPORT_SECTIONS)
-        text = "\n".join(p.text for p in document.paragraphs) + json.dumps(
-            [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+        sections = report_sections(document)
+        assert list(sections) == list(REPORT_SECTIONS)
+        (
+            criteria,
+            safeguarding,
+            facts,
+            decision,
+            national,
+            learning,
+            further,
+            agencies,
+            who,
+            child,
+        ) = sections.values()
+        assert "Working Together" in criteria and "CHAIR-MARKER-Q4 notes" in criteria
+        assert "RET-MARKER-ACTIONS safety plan in place" in safeguarding
+        assert "CHAIR-MARKER-OVERVIEW" in facts and "4 Dec 2026" in facts  # the meeting
+        assert "RATIONALE-la" in decision and "BASIS-police" in decision
+        assert "CHAIR-MARKER-REASONS" in decision
+        assert "not recommended" in national.lower() or "no national review" in national.lower()
+        assert "CHAIR-MARKER-Q1" in learning and "CHAIR-MARKER-ACTION" in learning
+        assert "RET-MARKER-ISSUES" in further
+        assert "Received" in agencies and "Not involved" in agencies
+        assert "Lee Authority" in who and "Pat Constable" in who and "Hana Health" in who
+        assert "Female" in child and "14 Mar 2019" in child
+        # The Markdown has the same sections in the same order.
+        markdown = next(
+            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".md")
         )
-        assert "RET-MARKER-ACTIONS safety plan in place" in text  # immediate safeguarding
-        assert "RATIONALE-la" in text and "Female" in text
-        assert "CHAIR-MARKER-REASONS" in text
+        text = (await accept(app, connector, "morgan", markdown)).decode()
+        positions = [text.index(heading) for heading in REPORT_SECTIONS]
+        assert positions == sorted(positions)
 
         # The date sent completes the report milestone and starts the desk-top reviews.
         await send(
