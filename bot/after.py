@@ -509,6 +509,51 @@ async def _after_return(
     await replan_case(app, session, case)
 
 
+async def _uninvite(
+    app: AppContext, session: AsyncSession, case: Case, agency: str, now: datetime
+) -> None:
+    """An agency not involved is taken off a meeting already booked: its leads (unless
+    invited for another reason) get a cancellation for their calendars."""
+    meeting = await after_repo.meeting_of(session, case.id)
+    if meeting is None or meeting.starts_at <= now:
+        return
+    still = {m.id for m in await attendees(app, session, case)}
+    people = await repo.members(session, app.partnership_id)
+    leaving = [m for m in leads_for(app, people, agency) if m.id not in still and m.aad_object_id]
+    if not leaving:
+        return
+    organiser = next((m for m in people if m.id == meeting.proposed_by_member_id), None)
+    meeting.sequence += 1
+    ics = meeting_ics(
+        uid=f"{case.reference}-meeting@rapid-review",
+        reference=case.reference,
+        start=meeting.starts_at,
+        duration_minutes=meeting.duration_minutes,
+        location=meeting.location,
+        organiser_email=organiser.email if organiser else leaving[0].email,
+        attendees=[(m.name, m.email) for m in leaving],
+        now=now,
+        sequence=meeting.sequence,
+        cancel=True,
+    )
+    for member in leaving:
+        assert member.aad_object_id is not None
+        await file_repo.offer_file(
+            session,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            recipient_aad_object_id=member.aad_object_id,
+            name=f"{case.reference}-meeting-cancelled.ics",
+            description=(
+                f"Your agency is not involved in {case.reference}: the Rapid Review meeting "
+                "is taken out of your calendar."
+            ),
+            content_type="text/calendar",
+            content=ics,
+            now=now,
+        )
+
+
 @refusals_audited
 async def return_action(
     app: AppContext, *, person: Person, raw: Mapping[str, Any], action: str
@@ -557,6 +602,8 @@ async def return_action(
                 )
                 await session.flush()
                 await _after_return(app, session, case, request, now)
+                if not data.involved:
+                    await _uninvite(app, session, case, request.agency, now)
                 await _audit(
                     app,
                     session,
@@ -765,7 +812,12 @@ async def attendees(app: AppContext, session: AsyncSession, case: Case) -> list[
     """Who is invited: the panel and deputies, the managers and chair, and the leads of the
     agencies asked for information."""
     people = await repo.members(session, app.partnership_id)
-    asked = {r.agency for r in await after_repo.requests_of(session, case.id)}
+    # Halton: "If agencies are not involved, they will then be uninvited."
+    asked = {
+        r.agency
+        for r in await after_repo.requests_of(session, case.id)
+        if r.status != "not_involved"
+    }
     chosen = [
         m
         for m in people

@@ -179,10 +179,13 @@ def meeting_ics(
     attendees: Sequence[tuple[str, str]],
     now: datetime,
     sequence: int = 0,
+    cancel: bool = False,
 ) -> bytes:
     """An iCalendar invitation (METHOD:REQUEST) to the meeting; attendees are (name, email).
 
     A rebooked meeting keeps its ``uid`` and raises ``sequence``, so calendars replace it.
+    ``cancel`` makes it a cancellation (METHOD:CANCEL) for ``attendees``: the way to take
+    people off the meeting, e.g. the lead of an agency that turned out not to be involved.
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("start must be a timezone-aware datetime")
@@ -202,7 +205,7 @@ def meeting_ics(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "REQUEST")
+    cal.add("method", "CANCEL" if cancel else "REQUEST")
     cal.add_component(
         Timezone.from_tzid(
             "Europe/London",
@@ -225,7 +228,7 @@ def meeting_ics(
     )
     event.add("location", _line(location, 200))
     event.add("class", "CONFIDENTIAL")
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("sequence", max(0, int(sequence)))
     event.add("organizer", _address(organiser_email, None))

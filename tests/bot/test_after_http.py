@@ -500,7 +500,9 @@ async def test_the_whole_path_from_referral_to_report(
         event = next(iter(ics.walk("VEVENT")))
         assert event.decoded("dtstart").date() == date(2026, 12, 4)
         assert str(event.get("summary")) == f"Rapid Review meeting — {ref}"
-        assert "alex.lead@example.org" in str(ics.to_ical())
+        # Robin's agency is involved and invited; Alex's said it was not, so is not invited.
+        assert "robin.referrer@example.org" in str(ics.to_ical())
+        assert "alex.lead@example.org" not in str(ics.to_ical())
 
         # Papers circulated: the returns are final.
         await send(app, as_person("morgan", f"papers {ref}", connector))
@@ -868,3 +870,50 @@ async def test_hostile_answers_on_every_form_after_the_decision_break_nothing(
     # The hostile answers reached the forms' code, not only the refusals.
     reached = {a.action for a in await rows(db_url, AuditEvent, AuditEvent.outcome == "ok")}
     assert {"return.save", "chair.save"} <= reached
+
+
+async def test_an_agency_not_involved_is_taken_off_the_meeting_already_booked(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, "halton")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "halton")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await ask(app, connector, ref, "bridgewater_nhs,cheshire_police")
+        booking = {
+            "action": "meeting.propose",
+            "reference": ref,
+            "meeting_date": "2026-12-04",
+            "meeting_time": "10:00",
+            "location": "Teams",
+            "duration_minutes": "90",
+        }
+        await send(app, as_person("morgan", "", connector, booking))
+        # Alex never wrote to the bot: the chat it opened for him.
+        alex_chat = sent_to(connector, connector.personal_chats[ALEX["aadObjectId"]])
+        invitation = next(c for c in consents_in(alex_chat) if c["name"].endswith(".ics"))
+        first = icalendar.Calendar.from_ical(await accept(app, connector, "alex", invitation))
+        assert str(first["METHOD"]) == "REQUEST"
+        alex_token = next(t for c in cards_in(alex_chat) for t in tokens_in(c))
+        value = {
+            "action": "return.submit",
+            "token": alex_token,
+            "part": 1,
+            "involved": "no",
+            "records_secured": "true",
+            "author_name": "Alex Lead",
+            "author_role": "Detective Sergeant",
+        }
+        await send(app, as_person("alex", "", connector, value))
+        # Having written, his own 1:1 is the one on record now.
+        alex_chat = sent_to(connector, "a:1alex")
+        cancellation = next(c for c in consents_in(alex_chat) if "cancelled" in c["name"])
+        cancelled = icalendar.Calendar.from_ical(await accept(app, connector, "alex", cancellation))
+        assert str(cancelled["METHOD"]) == "CANCEL"
+        event = next(iter(cancelled.walk("VEVENT")))
+        assert str(event["UID"]) == str(next(iter(first.walk("VEVENT")))["UID"])
+        assert int(event["SEQUENCE"]) == 1
+        assert "alex.lead@example.org" in str(event["ATTENDEE"])
+        # Robin (involved) is told nothing of the kind.
+        assert not [c for c in consents_in(sent_to(connector, "a:1robin")) if "cancel" in c["name"]]

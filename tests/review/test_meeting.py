@@ -193,6 +193,17 @@ def test_invitation_fields() -> None:
     assert all(a.params["RSVP"] == "TRUE" for a in attendees)
 
 
+def test_a_rebooking_raises_the_sequence_and_a_cancellation_keeps_the_uid() -> None:
+    first = Calendar.from_ical(_ics()).walk("VEVENT")[0]
+    moved = Calendar.from_ical(_ics(sequence=2)).walk("VEVENT")[0]
+    assert int(first["SEQUENCE"]) == 0 and int(moved["SEQUENCE"]) == 2
+    cancelled = Calendar.from_ical(_ics(sequence=3, cancel=True, attendees=ATTENDEES[:1]))
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    event = cancelled.walk("VEVENT")[0]
+    assert str(event["STATUS"]) == "CANCELLED" and str(event["UID"]) == str(first["UID"])
+    assert [str(a) for a in [event["ATTENDEE"]]] == ["mailto:pat.constable@northdale.example"]
+
+
 def test_invitation_has_the_london_time_zone_in_summer_too() -> None:
     text = _ics(start=datetime(2026, 7, 2, 9, 0, tzinfo=UTC))
     cal = Calendar.from_ical(text)
