@@ -92,6 +92,11 @@ Reply = str | dict[str, Any]
 MANAGERS = frozenset({"manager"})
 CHAIRS = frozenset({"chair"})
 REPORT_ROLES = frozenset({"manager", "chair"})
+_WHO = {
+    MANAGERS: "a partnership manager",
+    CHAIRS: "the chair",
+    REPORT_ROLES: "the managers and the chair",
+}
 RAPID_REVIEW = "rapid_review"
 RETURN_STATUS_WORDS = {
     "requested": "awaited",
@@ -137,6 +142,23 @@ async def _actor(
     if member is None or not roles & set(member.roles):
         raise Refused(reason, action=action, case=case)
     return member
+
+
+async def _case_and_actor(
+    app: AppContext,
+    session: AsyncSession,
+    person: Person,
+    reference: str,
+    roles: frozenset[str],
+    action: str,
+    what: str,
+) -> tuple[Case, Member]:
+    """The case, locked, and the person acting on it, who must hold one of `roles` (else
+    refused: "Only <who> can <what>")."""
+    case = await _case(session, app, reference, action)
+    reason = f"Only {_WHO[roles]} can {what}"
+    member = await _actor(app, session, person, roles, action=action, case=case, reason=reason)
+    return case, member
 
 
 async def _rapid_review_decision(session: AsyncSession, case: Case, action: str) -> Decision:
@@ -273,15 +295,8 @@ async def _picker(
 async def request_picker(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The agencies a manager may ask for information on a Rapid Review case."""
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "returns.pick")
-        await _actor(
-            app,
-            session,
-            person,
-            MANAGERS,
-            action="returns.pick",
-            case=case,
-            reason="Only a partnership manager can send information requests.",
+        case, _ = await _case_and_actor(
+            app, session, person, reference, MANAGERS, "returns.pick", "send information requests."
         )
         await _rapid_review_decision(session, case, "returns.pick")
         return await _picker(app, session, case, None)
@@ -301,15 +316,14 @@ async def send_requests(
     )
     known = {a.id for a in app.profile.agencies}
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "returns.request")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             MANAGERS,
-            action="returns.request",
-            case=case,
-            reason="Only a partnership manager can send information requests.",
+            "returns.request",
+            "send information requests.",
         )
         await _rapid_review_decision(session, case, "returns.request")
         if not chosen:
@@ -711,15 +725,14 @@ async def circulate_papers(app: AppContext, *, reference: str, person: Person) -
     """A manager records that the papers went out: the returns are final from now on."""
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "papers.circulated")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             MANAGERS,
-            action="papers.circulated",
-            case=case,
-            reason="Only a partnership manager can record that the papers were circulated.",
+            "papers.circulated",
+            "record that the papers were circulated.",
         )
         await _rapid_review_decision(session, case, "papers.circulated")
         meeting = await after_repo.meeting_of(session, case.id)
@@ -750,15 +763,14 @@ def _window(app: AppContext, decision: Decision) -> tuple[date, date]:
 async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The meeting proposal card, for a manager (filled in if a meeting is booked)."""
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "meeting.open")
-        await _actor(
+        case, _ = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             MANAGERS,
-            action="meeting.open",
-            case=case,
-            reason="Only a partnership manager can book the Rapid Review meeting.",
+            "meeting.open",
+            "book the Rapid Review meeting.",
         )
         decision = await _rapid_review_decision(session, case, "meeting.open")
         meeting = await after_repo.meeting_of(session, case.id)
@@ -835,15 +847,14 @@ async def propose_meeting(
     now = app.now()
     values, start, problem = _meeting_values(raw)
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "meeting.propose")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             MANAGERS,
-            action="meeting.propose",
-            case=case,
-            reason="Only a partnership manager can book the Rapid Review meeting.",
+            "meeting.propose",
+            "book the Rapid Review meeting.",
         )
         decision = await _rapid_review_decision(session, case, "meeting.propose")
         window = _window(app, decision)
@@ -947,15 +958,14 @@ def _clean_notes(raw: Mapping[str, Any]) -> dict[str, str]:
 async def chair_form(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The chair's notes card (saved notes filled in), for the chair."""
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "chair.view")
-        await _actor(
+        case, _ = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             CHAIRS,
-            action="chair.view",
-            case=case,
-            reason="Only the chair can see and write the chair's notes.",
+            "chair.view",
+            "see and write the chair's notes.",
         )
         await _rapid_review_decision(session, case, "chair.view")
         row = await after_repo.chair_note_of(session, case.id)
@@ -974,15 +984,14 @@ async def chair_action(
     reference = str(raw.get("reference", ""))[:40]
     count = len(CHAIR_PARTS)
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "chair.save")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             CHAIRS,
-            action="chair.save",
-            case=case,
-            reason="Only the chair can write the chair's notes. Nothing was saved.",
+            "chair.save",
+            "write the chair's notes. Nothing was saved.",
         )
         await _rapid_review_decision(session, case, "chair.save")
         part = _part(raw.get("part"), count)
@@ -1177,15 +1186,14 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
     """The report generated afresh (returns may have changed) and offered to the asker."""
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "report.view")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             REPORT_ROLES,
-            action="report.view",
-            case=case,
-            reason="Only the managers and the chair can have the Rapid Review report.",
+            "report.view",
+            "have the Rapid Review report.",
         )
         await _rapid_review_decision(session, case, "report.view")
         row = await after_repo.chair_note_of(session, case.id)
@@ -1209,15 +1217,14 @@ async def record_report_sent(
     today = london_date(now)
     day = parse_iso_date(raw.get("sent_on"))
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "report.sent")
-        member = await _actor(
+        case, member = await _case_and_actor(
             app,
             session,
             person,
+            reference,
             MANAGERS,
-            action="report.sent",
-            case=case,
-            reason="Only a partnership manager can record when the report was sent.",
+            "report.sent",
+            "record when the report was sent.",
         )
         decision = await _rapid_review_decision(session, case, "report.sent")
         if day is None:
@@ -1252,15 +1259,8 @@ async def record_case_event(
     """`published REF DATE` / `complaint REF [DATE]`: a manager records an anchor event."""
     event, words = EVENT_COMMANDS[command]
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, f"event.{event}")
-        member = await _actor(
-            app,
-            session,
-            person,
-            MANAGERS,
-            action=f"event.{event}",
-            case=case,
-            reason="Only a partnership manager can record that.",
+        case, member = await _case_and_actor(
+            app, session, person, reference, MANAGERS, f"event.{event}", "record that."
         )
         if not any(m.anchor == event for m in app.profile.milestones):
             return f"This partnership's process has no deadline counted from {words}."
@@ -1277,15 +1277,8 @@ async def record_case_event(
 async def close_case(app: AppContext, *, reference: str, person: Person) -> Reply:
     """A manager closes a case: its reminders stop; the retention period starts."""
     async with app.db.session() as session, session.begin():
-        case = await _case(session, app, reference, "case.close")
-        await _actor(
-            app,
-            session,
-            person,
-            MANAGERS,
-            action="case.close",
-            case=case,
-            reason="Only a partnership manager can close a case.",
+        case, _ = await _case_and_actor(
+            app, session, person, reference, MANAGERS, "case.close", "close a case."
         )
         if case.status == "closed":
             return f"{case.reference} is already closed."
