@@ -41,6 +41,7 @@ from cards.requests import (
     ACTION_MEETING_OPEN,
     ACTION_REPORT_OPEN,
     ACTION_RETURNS_PICK,
+    ACTION_RETURNS_VIEW,
     AgencyChoice,
     agency_picker_card,
     next_steps_card,
@@ -55,6 +56,7 @@ from review.meeting import (
     meeting_window,
 )
 from review.panel import OUTCOMES, PARTNER_LABELS
+from review.papers import AgencyPapers, papers_docx
 from review.referral import PATHWAYS, format_date, parse_iso_date
 from review.report import (
     CHAIR_FIELDS,
@@ -92,10 +94,12 @@ Reply = str | dict[str, Any]
 MANAGERS = frozenset({"manager"})
 CHAIRS = frozenset({"chair"})
 REPORT_ROLES = frozenset({"manager", "chair"})
+PAPERS_ROLES = frozenset({"panel", "deputy", "manager", "chair"})
 _WHO = {
     MANAGERS: "a partnership manager",
     CHAIRS: "the chair",
     REPORT_ROLES: "the managers and the chair",
+    PAPERS_ROLES: "the panel, the managers and the chair",
 }
 RAPID_REVIEW = "rapid_review"
 RETURN_STATUS_WORDS = {
@@ -259,6 +263,8 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
         steps[ACTION_MEETING_OPEN] = "Book the Rapid Review meeting"
     if "chair" in roles:
         steps[ACTION_CHAIR_OPEN] = "Chair's notes"
+    if roles & PAPERS_ROLES:
+        steps[ACTION_RETURNS_VIEW] = "The agency returns so far"
     if roles & REPORT_ROLES:
         steps[ACTION_REPORT_OPEN] = "The Rapid Review report"
     if not steps:
@@ -743,11 +749,94 @@ async def circulate_papers(app: AppContext, *, reference: str, person: Person) -
         if _has_milestone(app, "papers_circulated"):
             await _complete_milestone(session, case, "papers_circulated", now, member.id)
         await replan_case(app, session, case)
-        await _audit(app, session, person, "papers.circulated", case)
+        people = [
+            m
+            for m in await repo.members(session, app.partnership_id)
+            if PAPERS_ROLES & set(m.roles)
+        ]
+        offered = await _offer_papers(app, session, case, people, now)
+        await _audit(app, session, person, "papers.circulated", case, {"offered": offered})
     return (
-        f"Recorded: the papers for {case.reference} were circulated. Agency returns can no "
-        "longer be changed."
+        f"Recorded: the papers for {case.reference} were circulated to {offered} people (the "
+        "panel, the managers and the chair) in private chats. Agency returns can no longer be "
+        "changed."
     )
+
+
+async def _papers(app: AppContext, session: AsyncSession, case: Case, now: datetime) -> bytes:
+    """Every agency's return and chronology as they stand, in one Word document."""
+    rows = await returns_rows_for(app, session, case, now)
+    return papers_docx(
+        reference=case.reference,
+        partnership_name=app.profile.partnership.name,
+        day=london_date(now),
+        agencies=rows,
+    )
+
+
+async def returns_rows_for(
+    app: AppContext, session: AsyncSession, case: Case, now: datetime
+) -> list[AgencyPapers]:
+    """Each agency asked, with its return (answers and chronology) as it stands."""
+    timeline = await case_timeline(app, session, case)
+    try:
+        due = timeline.entry("agency_returns").due
+    except KeyError:
+        due = None
+    papers = []
+    for request in await after_repo.requests_of(session, case.id):
+        status = RETURN_STATUS_WORDS.get(request.status, "awaited")
+        if status == "awaited" and due is not None and due < london_date(now):
+            status = "overdue"
+        submitted = request.status in after_repo.REPLIED
+        papers.append(
+            AgencyPapers(
+                name=_agency_name(app, request.agency),
+                status=status.capitalize(),
+                returned_on=london_date(request.returned_at) if request.returned_at else None,
+                # A draft is the lead's until submitted: only submitted answers circulate.
+                answers=dict(request.answers or {}) if submitted else {},
+                chronology=stored_rows(request) if submitted else (),
+            )
+        )
+    return papers
+
+
+async def _offer_papers(
+    app: AppContext, session: AsyncSession, case: Case, people: Sequence[Member], now: datetime
+) -> int:
+    content = await _papers(app, session, case, now)
+    offered = 0
+    for member in people:
+        if not member.aad_object_id:
+            continue
+        await file_repo.offer_file(
+            session,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            recipient_aad_object_id=member.aad_object_id,
+            name=f"{case.reference} meeting papers.docx",
+            description=f"The agency returns for {case.reference}. Confidential.",
+            content_type=DOCX,
+            content=content,
+            now=now,
+        )
+        offered += 1
+    return offered
+
+
+@refusals_audited
+async def view_returns(app: AppContext, *, reference: str, person: Person) -> Reply:
+    """The returns as they stand, as a Word document to the asker (panel, managers, chair)."""
+    now = app.now()
+    async with app.db.session() as session, session.begin():
+        case, member = await _case_and_actor(
+            app, session, person, reference, PAPERS_ROLES, "returns.view", "see the returns."
+        )
+        await _rapid_review_decision(session, case, "returns.view")
+        await _offer_papers(app, session, case, [member], now)
+        await _audit(app, session, person, "returns.view", case)
+    return f"The agency returns for {case.reference} are on their way to you in this chat."
 
 
 # --- the meeting ----------------------------------------------------------------------------

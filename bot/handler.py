@@ -1144,6 +1144,7 @@ AFTER_ACTIONS: dict[str, AfterAction] = {
         action: _form_step(after_uc.return_action, action)
         for action in ("return.save", "return.part", "return.add_row", "return.submit")
     },
+    "returns.view": lambda app, p, v: after_uc.view_returns(app, reference=_ref(v), person=p),
     "meeting.open": lambda app, p, v: after_uc.meeting_form(app, reference=_ref(v), person=p),
     "meeting.propose": lambda app, p, v: after_uc.propose_meeting(
         app, reference=_ref(v), person=p, raw=v

@@ -24,6 +24,7 @@ from cards.base import (
 __all__ = [
     "ACTION_RETURNS_PICK",
     "ACTION_RETURNS_REQUEST",
+    "ACTION_RETURNS_VIEW",
     "ACTION_MEETING_OPEN",
     "ACTION_CHAIR_OPEN",
     "ACTION_REPORT_OPEN",
@@ -34,6 +35,7 @@ __all__ = [
 
 ACTION_RETURNS_PICK = "returns.pick"
 ACTION_RETURNS_REQUEST = "returns.request"
+ACTION_RETURNS_VIEW = "returns.view"
 ACTION_MEETING_OPEN = "meeting.open"
 ACTION_CHAIR_OPEN = "chair.open"
 ACTION_REPORT_OPEN = "report.open"

@@ -59,6 +59,7 @@ __all__ = [
     "report_docx",
     "report_markdown",
     "validate_chair_notes",
+    "xml_safe",
 ]
 
 CONFIDENTIAL = "CONFIDENTIAL WHEN COMPLETED"
@@ -716,7 +717,7 @@ def report_markdown(data: ReportData) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _xml_safe(text: str) -> str:
+def xml_safe(text: str) -> str:
     """Text Word can hold: no characters XML 1.0 forbids."""
     return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
@@ -730,7 +731,7 @@ def _add_table(doc: DocxDocument, table: _Table) -> None:
     for row in table.rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = _xml_safe(value)
+            cell.text = xml_safe(value)
 
 
 def report_docx(data: ReportData) -> bytes:
@@ -746,23 +747,23 @@ def report_docx(data: ReportData) -> bytes:
     first.add_run(CONFIDENTIAL).bold = True
     for block in _blocks(data):
         if isinstance(block, _Heading):
-            doc.add_heading(_xml_safe(block.text), level=block.level)
+            doc.add_heading(xml_safe(block.text), level=block.level)
         elif isinstance(block, _Para):
             paragraph = doc.add_paragraph()
             if block.bold_label:
-                paragraph.add_run(_xml_safe(block.bold_label)).bold = True
+                paragraph.add_run(xml_safe(block.bold_label)).bold = True
             text = clean_text(block.text) if block.typed else block.text
-            paragraph.add_run(_xml_safe(text))
+            paragraph.add_run(xml_safe(text))
         elif isinstance(block, _Bullets):
             for item in block.items:
-                doc.add_paragraph(_xml_safe(clean_text(item)), style="List Bullet")
+                doc.add_paragraph(xml_safe(clean_text(item)), style="List Bullet")
         else:
             _add_table(doc, block)
     props = doc.core_properties
-    props.title = _xml_safe(f"Rapid Review report — {data.reference}")
+    props.title = xml_safe(f"Rapid Review report — {data.reference}")
     props.subject = "Rapid Review report to the National Panel"
-    props.author = _xml_safe(data.partnership_name)
-    props.last_modified_by = _xml_safe(data.partnership_name)
+    props.author = xml_safe(data.partnership_name)
+    props.last_modified_by = xml_safe(data.partnership_name)
     props.keywords = CONFIDENTIAL
     props.comments = ""
     props.revision = 1

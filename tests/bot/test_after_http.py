@@ -528,6 +528,30 @@ async def test_the_whole_path_from_referral_to_report(
             await rows(db_url, InformationRequest, InformationRequest.token == robin_token)
         )[0]
         assert robin_request.answers["practitioners"] == RETURN["practitioners"]
+        # The papers went to the panel, the managers and the chair in 1:1: every return.
+        papers = next(
+            c
+            for c in consents_in(sent_to(connector, "a:1morgan"))
+            if c["name"].endswith("meeting papers.docx")
+        )
+        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", papers)))
+        text = "\n".join(p.text for p in document.paragraphs) + json.dumps(
+            [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+        )
+        assert "RET-MARKER-CAPACITY missed appointments" in text
+        assert "RET-MARKER-ROW missed clinic" in text and "Not involved" in text
+        lee_chat = connector.personal_chats.get(PEOPLE["lee"]["aadObjectId"], "a:1lee")
+        assert any(
+            c["name"].endswith("meeting papers.docx")
+            for c in consents_in(sent_to(connector, lee_chat))
+        )
+        # A lead is not sent the other agencies' returns, and cannot ask for them.
+        assert not [c for c in consents_in(sent_to(connector, "a:1robin")) if "papers" in c["name"]]
+        await send(
+            app,
+            as_person("robin", "", connector, {"action": "returns.view", "reference": ref}),
+        )
+        assert "Only" in sent_to(connector, "a:1robin")[-1]["text"]
 
         # The chair's notes: the conclusion records local_review_decided and makes the report.
         clock.now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
@@ -562,7 +586,7 @@ async def test_the_whole_path_from_referral_to_report(
         local = await rows(db_url, Milestone, Milestone.milestone == "local_review_report")
         assert local[0].due_on == date(2027, 6, 4)
         report = next(
-            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".docx")
+            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith("report.docx")
         )
         document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
         sections = report_sections(document)
@@ -625,6 +649,7 @@ async def test_the_whole_path_from_referral_to_report(
         "return.submit",
         "meeting.propose",
         "papers.circulated",
+        "returns.view",
         "chair.conclude",
         "report.sent",
     } <= actions
