@@ -1374,6 +1374,7 @@ async def close_case(app: AppContext, *, reference: str, person: Person) -> Repl
         case.status = "closed"
         case.closed_at = app.now()
         await replan_case(app, session, case)
+        await panel_repo.plan_card_update(session, case=case, now=app.now())
         await _audit(app, session, person, "case.close", case)
     return f"{case.reference} is closed. Its reminders have stopped."
 

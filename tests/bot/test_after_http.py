@@ -839,6 +839,9 @@ async def test_after_the_report_each_clock_is_set_by_its_event_and_a_closed_case
         await send(app, as_person("morgan", f"close {ref}", connector))
         case = (await rows(db_url, Case))[0]
         assert case.status == "closed" and case.closed_at is not None
+        # The case card in the channel is redrawn as closed.
+        assert connector.sent()[-1].activity_id == case.channel_activity_id
+        assert "Closed" in json.dumps(connector.sent()[-1].body)
         pending = await rows(
             db_url,
             OutboundMessage,
