@@ -80,6 +80,7 @@ from review.returns import (
     validate_chronology_row,
     validate_return,
 )
+from review.spreadsheet import SpreadsheetError, xlsx_as_csv
 from storage import after as after_repo
 from storage import cases as case_repo
 from storage import files as file_repo
@@ -688,10 +689,16 @@ async def upload_chronology(
                 "the case reference typed in the same message."
             ]
         request, case = candidates[0]
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("cp1252", errors="replace")
+        if name.lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04":
+            try:
+                text = xlsx_as_csv(content)
+            except SpreadsheetError as why:
+                return [f"{why} Nothing was added."]
+        else:
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252", errors="replace")
         parsed, problems = parse_chronology_csv(text, today=today)
         if problems:
             listed = "; ".join(

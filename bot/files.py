@@ -37,7 +37,7 @@ FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO_CARD = "application/vnd.microsoft.teams.card.file.info"
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024
-READABLE_TYPES = frozenset({"csv", "txt"})
+READABLE_TYPES = frozenset({"csv", "txt", "xlsx"})
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 MAX_REDIRECTS = 3
@@ -257,8 +257,8 @@ async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) ->
     file_type = _text(content.get("fileType"), 20).lower()
     if file_type not in READABLE_TYPES:
         raise FileRefused(
-            "I can only read a chronology as a CSV file: save the spreadsheet as CSV "
-            "(in Excel: File, Save As, CSV) and send me that file."
+            "I can only read a chronology from an Excel workbook (.xlsx) or a CSV file: save "
+            "it as one of those (in Excel: File, Save As) and send me that file."
         )
     url = _allowed_url(app, content.get("downloadUrl"))
     if url is None:

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -586,7 +586,9 @@ async def test_the_whole_path_from_referral_to_report(
         local = await rows(db_url, Milestone, Milestone.milestone == "local_review_report")
         assert local[0].due_on == date(2027, 6, 4)
         report = next(
-            c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith("report.docx")
+            c
+            for c in consents_in(sent_to(connector, "a:1morgan"))
+            if c["name"].endswith("report.docx")
         )
         document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
         sections = report_sections(document)
@@ -675,6 +677,29 @@ def file_message(
     return activity
 
 
+def workbook(rows: list[list[Any]]) -> bytes:
+    """An .xlsx workbook (fictional data) with one worksheet holding `rows`."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A small zip whose one part unpacks to 50 MB of zeros."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\0" * 50_000_000)
+    return out.getvalue()
+
+
 CSV = (
     "Date from,Date to,Time,Involvement with,Event and outcome,Child seen,Analysis\n"
     "02/10/2026,,10:30,Mother,RET-MARKER-CSV missed clinic,No,Not followed up\n"
@@ -691,10 +716,10 @@ async def test_a_chronology_spreadsheet_joins_the_leads_return(
         ref = await decide(app, connector, clock, "stockport")
         clock.now = MONDAY.replace(day=24, hour=9)
         await ask(app, connector, ref, "stockport_nhs_ft")
-        # A spreadsheet saved as .xlsx: asked for CSV, nothing fetched or added.
-        connector.files["chronology.xlsx"] = b"PK\x03\x04"
-        await send(app, file_message(connector, "robin", "chronology.xlsx", "xlsx"))
-        assert "save the spreadsheet as CSV" in sent_to(connector, "a:1robin")[-1]["text"]
+        # A PDF: asked for a workbook or CSV, nothing fetched or added.
+        connector.files["chronology.pdf"] = b"%PDF-1.7"
+        await send(app, file_message(connector, "robin", "chronology.pdf", "pdf"))
+        assert "Excel workbook (.xlsx) or a CSV" in sent_to(connector, "a:1robin")[-1]["text"]
         assert not connector.downloads
         # A CSV with a bad date: every row is refused, with the row named.
         connector.files["bad.csv"] = CSV.replace("14/10/2026", "31/02/2026").encode()
@@ -709,12 +734,47 @@ async def test_a_chronology_spreadsheet_joins_the_leads_return(
         stored = (await rows(db_url, InformationRequest))[0].chronology
         assert [r["date_from"] for r in stored] == ["2026-10-02", "2026-10-14"]
         assert stored[0]["event_and_outcome"] == "RET-MARKER-CSV missed clinic"
+        # Halton's Excel template comes back as a workbook: its rows join the return too.
+        connector.files["template.xlsx"] = workbook(
+            [
+                [
+                    "Agency",
+                    "Date from",
+                    "Date to",
+                    "Time",
+                    "Involvement with",
+                    "Description of significant event and outcome",
+                    "Child seen",
+                    "Analysis",
+                ],
+                [
+                    "Health",
+                    date(2026, 11, 2),
+                    None,
+                    time(9, 15),
+                    "Child",
+                    "RET-MARKER-XLSX weighed",
+                    "Yes",
+                    "",
+                ],
+                [None] * 8,
+            ]
+        )
+        await send(app, file_message(connector, "robin", "template.xlsx", "xlsx"))
+        stored = (await rows(db_url, InformationRequest))[0].chronology
+        assert stored[-1]["date_from"] == "2026-11-02" and stored[-1]["time_from"] == "09:15"
+        assert stored[-1]["event_and_outcome"] == "RET-MARKER-XLSX weighed"
+        # A workbook that unpacks to far more than it weighs is refused before parsing.
+        connector.files["bomb.xlsx"] = zip_bomb()
+        await send(app, file_message(connector, "robin", "bomb.xlsx", "xlsx"))
+        assert "too large once unpacked" in sent_to(connector, "a:1robin")[-1]["text"]
+        assert len((await rows(db_url, InformationRequest))[0].chronology) == 3
         # Someone who is no agency's lead cannot add a chronology to anything.
         connector.files["pat.csv"] = CSV.encode()
         await send(app, file_message(connector, "pat", "pat.csv", "csv"))
         assert "safeguarding lead" in sent_to(connector, "a:1pat")[-1]["text"]
     audits = await rows(db_url, AuditEvent, AuditEvent.action == "return.upload")
-    assert [a.outcome for a in audits] == ["ok", "refused"]
+    assert [a.outcome for a in audits] == ["ok", "ok", "refused"]
 
 
 async def test_the_returns_reminder_names_only_the_agencies_that_have_not_replied(

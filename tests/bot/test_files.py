@@ -420,12 +420,12 @@ async def test_files_that_are_not_csv_or_off_the_hosts_are_refused_unfetched(
     roster_db: str, connector: FakeConnector
 ) -> None:
     connector.files["chronology.csv"] = CHRONOLOGY
-    connector.files["chronology.xlsx"] = b"PK\x03\x04"
+    connector.files["chronology.pdf"] = b"%PDF-1.7"
     async with running_app(settings(roster_db), clock=lambda: NOW) as app:
         context = app.client.app[CONTEXT]
-        xlsx = sent_file(connector.download_url("chronology.xlsx"), "chronology.xlsx", "xlsx")
-        with pytest.raises(FileRefused, match="save the spreadsheet as CSV"):
-            await download_attachment(context, xlsx)
+        pdf = sent_file(connector.download_url("chronology.pdf"), "chronology.pdf", "pdf")
+        with pytest.raises(FileRefused, match=r"Excel workbook \(.xlsx\) or a CSV file"):
+            await download_attachment(context, pdf)
         off_list = sent_file(connector.download_url("chronology.csv", host="localhost"))
         with pytest.raises(FileRefused, match="not stored where Teams keeps chat files"):
             await download_attachment(context, off_list)
