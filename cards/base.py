@@ -51,6 +51,7 @@ __all__ = [
     "execute_action",
     "fact_set",
     "heading",
+    "mentions",
     "neutralise_text_functions",
     "rich_text",
     "submit_action",
@@ -482,3 +483,25 @@ def adaptive_card(
     if full_width:
         card["msteams"] = {"width": "Full"}
     return card
+
+
+def mentions(
+    people: Sequence[tuple[str, str]], *, unnamed: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """(``<at>`` text, Teams mention entity) for each (user id, name) once, in order.
+
+    Names are folded to one line without ``<``/``>`` (which could end the ``<at>`` tag early);
+    a person with no name is shown as ``unnamed``.
+    """
+    found: list[tuple[str, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for user_id, name in people:
+        if not user_id or user_id in seen:
+            continue
+        seen.add(user_id)
+        display = " ".join(name.replace("<", " ").replace(">", " ").split()) or unnamed
+        at = f"<at>{escape_markdown(display)}</at>"
+        found.append(
+            (at, {"type": "mention", "text": at, "mentioned": {"id": user_id, "name": display}})
+        )
+    return found

@@ -45,6 +45,7 @@ from cards.base import (
     execute_action,
     fact_set,
     heading,
+    mentions,
     rich_text,
     text_block,
     text_run,
@@ -204,20 +205,8 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def _mentions(people: Sequence[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
-    """(``<at>`` text, mention entity) for each person once: names on one line, no ``<>``."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    seen: set[str] = set()
-    for user_id, name in people:
-        if not user_id or user_id in seen:
-            continue
-        seen.add(user_id)
-        # Angle brackets could end the <at> tag early in Teams; a name never needs them.
-        display = " ".join(name.replace("<", " ").replace(">", " ").split()) or "Colleague"
-        at = f"<at>{escape_markdown(display)}</at>"
-        found.append(
-            (at, {"type": "mention", "text": at, "mentioned": {"id": user_id, "name": display}})
-        )
-    return found
+    """Each person once as an ``<at>`` mention (unnamed: "Colleague")."""
+    return mentions(people, unnamed="Colleague")
 
 
 def _case_data(reference: str, milestone_id: str | None = None) -> dict[str, str]:

@@ -39,6 +39,7 @@ from cards.base import (
     execute_action,
     fact_set,
     heading,
+    mentions,
     rich_text,
     submit_action,
     text_block,
@@ -324,20 +325,8 @@ def _rows(rows: Sequence[PartnerRow]) -> list[Element]:
 
 
 def _mentions(people: Sequence[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
-    """(``<at>`` text, mention entity) for each person once: names on one line, no ``<>``."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    seen: set[str] = set()
-    for user_id, name in people:
-        if not user_id or user_id in seen:
-            continue
-        seen.add(user_id)
-        # Angle brackets could end the <at> tag early in Teams; a name never needs them.
-        display = " ".join(name.replace("<", " ").replace(">", " ").split()) or "Manager"
-        at = f"<at>{escape_markdown(display)}</at>"
-        found.append(
-            (at, {"type": "mention", "text": at, "mentioned": {"id": user_id, "name": display}})
-        )
-    return found
+    """Each person once as an ``<at>`` mention (unnamed: "Manager")."""
+    return mentions(people, unnamed="Manager")
 
 
 def _with_mentions(card: Card, entities: Sequence[dict[str, Any]]) -> Card:
