@@ -246,17 +246,8 @@ def _part(value: object, count: int, default: int = 1) -> int:
 # --- the next steps menu --------------------------------------------------------------------
 
 
-async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict[str, Any] | None:
-    """The buttons a manager or the chair has on a Rapid Review case (None: not theirs)."""
-    async with app.db.session() as session:
-        try:
-            case = await case_repo.get_case(session, app.partnership_id, reference)
-        except repo.NotFound:
-            return None
-        member = await _member(app, session, person)
-        decision = await panel_repo.decision_of(session, case.id)
-    if member is None or decision is None or decision.outcome != RAPID_REVIEW:
-        return None
+def steps_card(case: Case, member: Member, decided_on: date) -> dict[str, Any] | None:
+    """The buttons this member has on a Rapid Review case (None: none are theirs)."""
     roles = set(member.roles)
     steps: dict[str, str] = {}
     if "manager" in roles:
@@ -270,7 +261,25 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
         steps[ACTION_REPORT_OPEN] = "The Rapid Review report"
     if not steps:
         return None
-    return next_steps_card(reference=case.reference, status_label="Rapid Review", steps=steps)
+    return next_steps_card(
+        reference=case.reference,
+        status_label=f"The virtual panel decided on a Rapid Review on {format_date(decided_on)}.",
+        steps=steps,
+    )
+
+
+async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict[str, Any] | None:
+    """The buttons a person has on a Rapid Review case (None: not theirs, or no such case)."""
+    async with app.db.session() as session:
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except repo.NotFound:
+            return None
+        member = await _member(app, session, person)
+        decision = await panel_repo.decision_of(session, case.id)
+    if member is None or decision is None or decision.outcome != RAPID_REVIEW:
+        return None
+    return steps_card(case, member, london_date(decision.decided_at))
 
 
 # --- information requests -------------------------------------------------------------------

@@ -234,6 +234,19 @@ async def _seal(
         due_on=london_date(decided_at),
         send_after=now,
     )
+    if outcome == "rapid_review":
+        # The business unit's next steps (ask the agencies, book the meeting) in 1:1.
+        for member in await repo.members(session, app.partnership_id):
+            if "manager" in member.roles:
+                await panel_repo.plan_message(
+                    session,
+                    case=case,
+                    kind="next_steps",
+                    milestone="panel_decision",
+                    stage=f"manager-{member.id}",
+                    due_on=london_date(decided_at),
+                    send_after=now,
+                )
 
 
 @refusals_audited

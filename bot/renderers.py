@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.after import steps_card
 from bot.casework import OPEN_CASE_STATUSES, case_timeline
 from bot.context import AppContext
 from bot.files import render_file_offer
@@ -616,3 +617,23 @@ RENDERERS["information_request"] = render_information_request
 RENDERERS["returns_status"] = render_returns_status
 RENDERERS["meeting_notice"] = render_meeting_notice
 RENDERERS["report_ready"] = render_report_ready
+
+
+async def render_next_steps(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """To a manager in 1:1 when the panel decides on a Rapid Review: the buttons for what
+    comes next (ask the agencies, book the meeting)."""
+    case = await _case(session, row)
+    member = await session.get(Member, int(row.stage.rsplit("-", 1)[1]))
+    decision = await panel_repo.decision_of(session, case.id)
+    if member is None or not member.aad_object_id or decision is None:
+        raise Skip("no one to tell, or no decision")
+    card = steps_card(case, member, london_date(decision.decided_at))
+    if card is None:
+        raise Skip("nothing for that person to do")
+    address = await personal_address(app, session, member.aad_object_id)
+    return Rendered(address, card_message(card))
+
+
+RENDERERS["next_steps"] = render_next_steps

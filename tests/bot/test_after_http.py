@@ -322,7 +322,13 @@ async def test_the_whole_path_from_referral_to_report(
     async with running_app(settings, clock=clock) as app:
         ref = await decide(app, connector, clock, profile)
 
-        # The manager's next steps, then the agency picker.
+        # The decision brought the manager their next steps in 1:1, unasked.
+        steps = cards_in(
+            sent_to(connector, connector.personal_chats[PEOPLE["morgan"]["aadObjectId"]])
+        )
+        assert "Ask agencies for information" in json.dumps(steps)
+        assert "decided on a Rapid Review on Mon 23 Nov 2026" in json.dumps(steps)
+        # The manager's next steps again from the case, then the agency picker.
         clock.now = MONDAY.replace(day=24, hour=9)
         await send(app, as_person("morgan", f"case {ref}", connector))
         morgan = cards_in(sent_to(connector, "a:1morgan"))
