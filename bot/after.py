@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import OPEN_CASE_STATUSES, case_timeline, replan_case
 from bot.context import AppContext
-from bot.panel import Refused, refusals_audited
+from bot.panel import Refused, lock_or_refuse, member_for, refusals_audited
 from bot.referrals import Person
 from cards.after import (
     CHAIR_PARTS,
@@ -116,39 +116,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # --- shared steps ---------------------------------------------------------------------------
 
 
-async def _case(session: AsyncSession, app: AppContext, reference: str, action: str) -> Case:
-    try:
-        return await panel_repo.lock_case(session, app.partnership_id, reference)
-    except repo.NotFound:
-        raise Refused(
-            "That case does not exist in this partnership. Nothing was changed.",
-            action=action,
-            detail={"reference": reference[:40]},
-        ) from None
-
-
-async def _member(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
-    return await repo.find_member(
-        session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
-    )
-
-
-async def _actor(
-    app: AppContext,
-    session: AsyncSession,
-    person: Person,
-    roles: frozenset[str],
-    *,
-    action: str,
-    case: Case | None,
-    reason: str,
-) -> Member:
-    member = await _member(app, session, person)
-    if member is None or not roles & set(member.roles):
-        raise Refused(reason, action=action, case=case)
-    return member
-
-
 async def _case_and_actor(
     app: AppContext,
     session: AsyncSession,
@@ -160,10 +127,25 @@ async def _case_and_actor(
 ) -> tuple[Case, Member]:
     """The case, locked, and the person acting on it, who must hold one of `roles` (else
     refused: "Only <who> can <what>")."""
-    case = await _case(session, app, reference, action)
-    reason = f"Only {_WHO[roles]} can {what}"
-    member = await _actor(app, session, person, roles, action=action, case=case, reason=reason)
+    case = await lock_or_refuse(session, app, reference, action)
+    member = await member_for(app, session, person)
+    if member is None or not roles & set(member.roles):
+        raise Refused(f"Only {_WHO[roles]} can {what}", action=action, case=case)
     return case, member
+
+
+async def _decided_case(
+    app: AppContext,
+    session: AsyncSession,
+    person: Person,
+    reference: str,
+    roles: frozenset[str],
+    action: str,
+    what: str,
+) -> tuple[Case, Member, Decision]:
+    """As `_case_and_actor`, for a case the panel decided should have a Rapid Review."""
+    case, member = await _case_and_actor(app, session, person, reference, roles, action, what)
+    return case, member, await _rapid_review_decision(session, case, action)
 
 
 async def _rapid_review_decision(session: AsyncSession, case: Case, action: str) -> Decision:
@@ -216,21 +198,6 @@ def _agency_name(app: AppContext, agency_id: str) -> str:
     return next((a.name for a in app.profile.agencies if a.id == agency_id), agency_id)
 
 
-async def _complete_milestone(
-    session: AsyncSession, case: Case, milestone_id: str, now: datetime, member_id: int | None
-) -> None:
-    row = await session.scalar(
-        select(Milestone).where(Milestone.case_id == case.id, Milestone.milestone == milestone_id)
-    )
-    if row is None:
-        row = Milestone(case_id=case.id, milestone=milestone_id)
-        session.add(row)
-    if row.done_at is None:
-        row.done_at = now
-        row.done_by_member_id = member_id
-    await session.flush()
-
-
 def _has_milestone(app: AppContext, milestone_id: str) -> bool:
     return any(m.id == milestone_id for m in app.profile.milestones)
 
@@ -275,7 +242,7 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
             case = await case_repo.get_case(session, app.partnership_id, reference)
         except repo.NotFound:
             return None
-        member = await _member(app, session, person)
+        member = await member_for(app, session, person)
         decision = await panel_repo.decision_of(session, case.id)
     if member is None or decision is None or decision.outcome != RAPID_REVIEW:
         return None
@@ -311,10 +278,9 @@ async def _picker(
 async def request_picker(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The agencies a manager may ask for information on a Rapid Review case."""
     async with app.db.session() as session, session.begin():
-        case, _ = await _case_and_actor(
+        case, _, _ = await _decided_case(
             app, session, person, reference, MANAGERS, "returns.pick", "send information requests."
         )
-        await _rapid_review_decision(session, case, "returns.pick")
         return await _picker(app, session, case, None)
 
 
@@ -332,7 +298,7 @@ async def send_requests(
     )
     known = {a.id for a in app.profile.agencies}
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, _ = await _decided_case(
             app,
             session,
             person,
@@ -341,7 +307,6 @@ async def send_requests(
             "returns.request",
             "send information requests.",
         )
-        await _rapid_review_decision(session, case, "returns.request")
         if not chosen:
             return await _picker(app, session, case, "Choose at least one agency.")
         if not set(chosen) <= known:
@@ -452,13 +417,25 @@ async def returns_locked(app: AppContext, session: AsyncSession, case: Case, now
     return False
 
 
-async def _returns_due(app: AppContext, session: AsyncSession, case: Case) -> date:
+async def returns_due(app: AppContext, session: AsyncSession, case: Case) -> date | None:
+    """When the agencies' returns are due on this case's clock (None: not dated yet)."""
     timeline = await case_timeline(app, session, case)
     try:
-        due = timeline.entry("agency_returns").due
+        return timeline.entry("agency_returns").due
     except KeyError:
-        due = None
-    return due or london_date(app.now())
+        return None
+
+
+def return_status(request: InformationRequest, due: date | None, today: date) -> str:
+    """Where an agency's return stands: received, not involved, awaited or overdue."""
+    status = RETURN_STATUS_WORDS.get(request.status, "awaited")
+    if status == "awaited" and due is not None and due < today:
+        return "overdue"
+    return status
+
+
+async def _returns_due(app: AppContext, session: AsyncSession, case: Case) -> date:
+    return await returns_due(app, session, case) or london_date(app.now())
 
 
 def _first_part_with(
@@ -481,7 +458,7 @@ async def _request_for(
             action=action,
             detail={"token_length": len(token)},
         )
-    member = await _member(app, session, person)
+    member = await member_for(app, session, person)
     if member is None or request.agency not in agencies_led_by(app, member):
         raise Refused(
             f"Only the safeguarding lead of {_agency_name(app, request.agency)} on the "
@@ -533,10 +510,40 @@ async def _after_return(
     )
     requests = await after_repo.requests_of(session, case.id)
     if requests and all(r.status in after_repo.REPLIED for r in requests):
-        await _complete_milestone(
-            session, case, "agency_returns", now, request.returned_by_member_id
+        await case_repo.mark_milestone_done(
+            session, case.id, "agency_returns", now, request.returned_by_member_id
         )
     await replan_case(app, session, case)
+
+
+async def _offer(
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    people: Sequence[Member],
+    now: datetime,
+    *,
+    name: str,
+    description: str,
+    content_type: str,
+    content: bytes,
+) -> list[Member]:
+    """Offer one file to each of `people` in 1:1 (file consent); those it was offered to."""
+    offered = [m for m in people if m.aad_object_id]
+    for member in offered:
+        assert member.aad_object_id is not None
+        await file_repo.offer_file(
+            session,
+            partnership_id=app.partnership_id,
+            case_id=case.id,
+            recipient_aad_object_id=member.aad_object_id,
+            name=name,
+            description=description,
+            content_type=content_type,
+            content=content,
+            now=now,
+        )
+    return offered
 
 
 async def _uninvite(
@@ -566,22 +573,20 @@ async def _uninvite(
         sequence=meeting.sequence,
         cancel=True,
     )
-    for member in leaving:
-        assert member.aad_object_id is not None
-        await file_repo.offer_file(
-            session,
-            partnership_id=app.partnership_id,
-            case_id=case.id,
-            recipient_aad_object_id=member.aad_object_id,
-            name=f"{case.reference}-meeting-cancelled.ics",
-            description=(
-                f"Your agency is not involved in {case.reference}: the Rapid Review meeting "
-                "is taken out of your calendar."
-            ),
-            content_type="text/calendar",
-            content=ics,
-            now=now,
-        )
+    await _offer(
+        app,
+        session,
+        case,
+        leaving,
+        now,
+        name=f"{case.reference}-meeting-cancelled.ics",
+        description=(
+            f"Your agency is not involved in {case.reference}: the Rapid Review meeting "
+            "is taken out of your calendar."
+        ),
+        content_type="text/calendar",
+        content=ics,
+    )
 
 
 @refusals_audited
@@ -667,7 +672,7 @@ async def upload_chronology(
     """A chronology spreadsheet (CSV) sent by a lead in 1:1: its rows added to their return."""
     now, today = app.now(), london_date(app.now())
     async with app.db.session() as session, session.begin():
-        member = await _member(app, session, person)
+        member = await member_for(app, session, person)
         agencies = agencies_led_by(app, member) if member is not None else set()
         if member is None or not agencies:
             raise Refused(
@@ -747,7 +752,7 @@ async def circulate_papers(app: AppContext, *, reference: str, person: Person) -
     """A manager records that the papers went out: the returns are final from now on."""
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, _ = await _decided_case(
             app,
             session,
             person,
@@ -756,14 +761,15 @@ async def circulate_papers(app: AppContext, *, reference: str, person: Person) -
             "papers.circulated",
             "record that the papers were circulated.",
         )
-        await _rapid_review_decision(session, case, "papers.circulated")
         meeting = await after_repo.meeting_of(session, case.id)
         if meeting is None:
             return f"Book the meeting for {case.reference} first."
         if meeting.papers_circulated_at is None:
             meeting.papers_circulated_at = now
         if _has_milestone(app, "papers_circulated"):
-            await _complete_milestone(session, case, "papers_circulated", now, member.id)
+            await case_repo.mark_milestone_done(
+                session, case.id, "papers_circulated", now, member.id
+            )
         await replan_case(app, session, case)
         people = [
             m
@@ -794,16 +800,10 @@ async def returns_rows_for(
     app: AppContext, session: AsyncSession, case: Case, now: datetime
 ) -> list[AgencyPapers]:
     """Each agency asked, with its return (answers and chronology) as it stands."""
-    timeline = await case_timeline(app, session, case)
-    try:
-        due = timeline.entry("agency_returns").due
-    except KeyError:
-        due = None
+    due = await returns_due(app, session, case)
     papers = []
     for request in await after_repo.requests_of(session, case.id):
-        status = RETURN_STATUS_WORDS.get(request.status, "awaited")
-        if status == "awaited" and due is not None and due < london_date(now):
-            status = "overdue"
+        status = return_status(request, due, london_date(now))
         submitted = request.status in after_repo.REPLIED
         papers.append(
             AgencyPapers(
@@ -821,24 +821,18 @@ async def returns_rows_for(
 async def _offer_papers(
     app: AppContext, session: AsyncSession, case: Case, people: Sequence[Member], now: datetime
 ) -> int:
-    content = await _papers(app, session, case, now)
-    offered = 0
-    for member in people:
-        if not member.aad_object_id:
-            continue
-        await file_repo.offer_file(
-            session,
-            partnership_id=app.partnership_id,
-            case_id=case.id,
-            recipient_aad_object_id=member.aad_object_id,
-            name=f"{case.reference} meeting papers.docx",
-            description=f"The agency returns for {case.reference}. Confidential.",
-            content_type=DOCX,
-            content=content,
-            now=now,
-        )
-        offered += 1
-    return offered
+    offered = await _offer(
+        app,
+        session,
+        case,
+        people,
+        now,
+        name=f"{case.reference} meeting papers.docx",
+        description=f"The agency returns for {case.reference}. Confidential.",
+        content_type=DOCX,
+        content=await _papers(app, session, case, now),
+    )
+    return len(offered)
 
 
 @refusals_audited
@@ -846,10 +840,9 @@ async def view_returns(app: AppContext, *, reference: str, person: Person) -> Re
     """The returns as they stand, as a Word document to the asker (panel, managers, chair)."""
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, _ = await _decided_case(
             app, session, person, reference, PAPERS_ROLES, "returns.view", "see the returns."
         )
-        await _rapid_review_decision(session, case, "returns.view")
         await _offer_papers(app, session, case, [member], now)
         await _audit(app, session, person, "returns.view", case)
     return f"The agency returns for {case.reference} are on their way to you in this chat."
@@ -868,7 +861,7 @@ def _window(app: AppContext, decision: Decision) -> tuple[date, date]:
 async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The meeting proposal card, for a manager (filled in if a meeting is booked)."""
     async with app.db.session() as session, session.begin():
-        case, _ = await _case_and_actor(
+        case, _, decision = await _decided_case(
             app,
             session,
             person,
@@ -877,7 +870,6 @@ async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Re
             "meeting.open",
             "book the Rapid Review meeting.",
         )
-        decision = await _rapid_review_decision(session, case, "meeting.open")
         meeting = await after_repo.meeting_of(session, case.id)
         values: dict[str, Any] = {}
         if meeting is not None:
@@ -952,7 +944,7 @@ async def propose_meeting(
     now = app.now()
     values, start, problem = _meeting_values(raw)
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, decision = await _decided_case(
             app,
             session,
             person,
@@ -961,7 +953,6 @@ async def propose_meeting(
             "meeting.propose",
             "book the Rapid Review meeting.",
         )
-        decision = await _rapid_review_decision(session, case, "meeting.propose")
         window = _window(app, decision)
         if start is not None:
             problem = check_meeting_time(
@@ -1009,35 +1000,30 @@ async def propose_meeting(
             now=now,
             sequence=meeting.sequence,
         )
-        offered = 0
-        for person_invited in invited:
-            if not person_invited.aad_object_id:
-                continue
-            await file_repo.offer_file(
-                session,
-                partnership_id=app.partnership_id,
-                case_id=case.id,
-                recipient_aad_object_id=person_invited.aad_object_id,
-                name=f"{case.reference}-meeting.ics",
-                description=f"Invitation to the Rapid Review meeting for {case.reference}",
-                content_type="text/calendar",
-                content=ics,
-                now=now,
-            )
-            offered += 1
+        sent_to = await _offer(
+            app,
+            session,
+            case,
+            invited,
+            now,
+            name=f"{case.reference}-meeting.ics",
+            description=f"Invitation to the Rapid Review meeting for {case.reference}",
+            content_type="text/calendar",
+            content=ics,
+        )
         await _audit(
             app,
             session,
             person,
             "meeting.propose",
             case,
-            {"starts_at": start.isoformat(), "sequence": meeting.sequence, "invited": offered},
+            {"starts_at": start.isoformat(), "sequence": meeting.sequence, "invited": len(sent_to)},
         )
     local = start.astimezone(LONDON)
     late = " (after the window: the meeting is late)" if london_date(start) > window[1] else ""
     return (
         f"Booked: the Rapid Review meeting for {case.reference} at {local:%H:%M} on "
-        f"{format_date(local.date())}{late}. The case thread has the date, and {offered} "
+        f"{format_date(local.date())}{late}. The case thread has the date, and {len(sent_to)} "
         "people get the invitation in a private chat."
     )
 
@@ -1063,7 +1049,7 @@ def _clean_notes(raw: Mapping[str, Any]) -> dict[str, str]:
 async def chair_form(app: AppContext, *, reference: str, person: Person) -> Reply:
     """The chair's notes card (saved notes filled in), for the chair."""
     async with app.db.session() as session, session.begin():
-        case, _ = await _case_and_actor(
+        case, _, _ = await _decided_case(
             app,
             session,
             person,
@@ -1072,7 +1058,6 @@ async def chair_form(app: AppContext, *, reference: str, person: Person) -> Repl
             "chair.view",
             "see and write the chair's notes.",
         )
-        await _rapid_review_decision(session, case, "chair.view")
         row = await after_repo.chair_note_of(session, case.id)
         await _audit(app, session, person, "chair.view", case)
         return chair_notes_card(
@@ -1089,7 +1074,7 @@ async def chair_action(
     reference = str(raw.get("reference", ""))[:40]
     count = len(CHAIR_PARTS)
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, _ = await _decided_case(
             app,
             session,
             person,
@@ -1098,7 +1083,6 @@ async def chair_action(
             "chair.save",
             "write the chair's notes. Nothing was saved.",
         )
-        await _rapid_review_decision(session, case, "chair.save")
         part = _part(raw.get("part"), count)
         row = await after_repo.save_chair_note(
             session, case_id=case.id, notes=_clean_notes(raw), member_id=member.id, now=now
@@ -1152,21 +1136,14 @@ async def report_data(
     requests = await after_repo.requests_of(session, case.id)
     meeting = await after_repo.meeting_of(session, case.id)
     people = {m.id: m for m in await repo.members(session, app.partnership_id)}
-    timeline = await case_timeline(app, session, case)
-    try:
-        returns_due = timeline.entry("agency_returns").due
-    except KeyError:
-        returns_due = None
+    due = await returns_due(app, session, case)
     today = london_date(now)
     agencies = []
     for request in requests:
-        status = RETURN_STATUS_WORDS.get(request.status, "awaited")
-        if status == "awaited" and returns_due is not None and returns_due < today:
-            status = "overdue"
         agencies.append(
             AgencyReturn(
                 name=_agency_name(app, request.agency),
-                status=status,
+                status=return_status(request, due, today),
                 received_on=london_date(request.returned_at) if request.returned_at else None,
             )
         )
@@ -1243,8 +1220,6 @@ async def _offer_report(
     """Generate the report and offer it (Word and Markdown) to the managers and the chair in
     1:1, with the card to record the date it is sent; the number of people back."""
     data = await report_data(app, session, case, notes, now)
-    docx = report_docx(data)
-    markdown = report_markdown(data).encode("utf-8")
     people = (
         [only]
         if only
@@ -1254,25 +1229,30 @@ async def _offer_report(
             if REPORT_ROLES & set(m.roles)
         ]
     )
-    offered = 0
-    for member in people:
-        if not member.aad_object_id:
-            continue
-        for name, content_type, content in (
-            (f"{case.reference} Rapid Review report.docx", DOCX, docx),
-            (f"{case.reference} Rapid Review report.md", "text/markdown", markdown),
-        ):
-            await file_repo.offer_file(
-                session,
-                partnership_id=app.partnership_id,
-                case_id=case.id,
-                recipient_aad_object_id=member.aad_object_id,
-                name=name,
-                description=f"The Rapid Review report for {case.reference}. Confidential.",
-                content_type=content_type,
-                content=content,
-                now=now,
-            )
+    description = f"The Rapid Review report for {case.reference}. Confidential."
+    offered = await _offer(
+        app,
+        session,
+        case,
+        people,
+        now,
+        name=f"{case.reference} Rapid Review report.docx",
+        description=description,
+        content_type=DOCX,
+        content=report_docx(data),
+    )
+    await _offer(
+        app,
+        session,
+        case,
+        offered,
+        now,
+        name=f"{case.reference} Rapid Review report.md",
+        description=description,
+        content_type="text/markdown",
+        content=report_markdown(data).encode("utf-8"),
+    )
+    for member in offered:
         await panel_repo.plan_message(
             session,
             case=case,
@@ -1282,8 +1262,7 @@ async def _offer_report(
             due_on=london_date(now),
             send_after=now,
         )
-        offered += 1
-    return offered
+    return len(offered)
 
 
 @refusals_audited
@@ -1291,7 +1270,7 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
     """The report generated afresh (returns may have changed) and offered to the asker."""
     now = app.now()
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, _ = await _decided_case(
             app,
             session,
             person,
@@ -1300,7 +1279,6 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
             "report.view",
             "have the Rapid Review report.",
         )
-        await _rapid_review_decision(session, case, "report.view")
         row = await after_repo.chair_note_of(session, case.id)
         notes, _ = validate_chair_notes(row.notes) if row and row.conclusion else (None, {})
         if notes is None:
@@ -1322,7 +1300,7 @@ async def record_report_sent(
     today = london_date(now)
     day = parse_iso_date(raw.get("sent_on"))
     async with app.db.session() as session, session.begin():
-        case, member = await _case_and_actor(
+        case, member, decision = await _decided_case(
             app,
             session,
             person,
@@ -1331,7 +1309,6 @@ async def record_report_sent(
             "report.sent",
             "record when the report was sent.",
         )
-        decision = await _rapid_review_decision(session, case, "report.sent")
         if day is None:
             return ["Choose the date the report was sent. Nothing was recorded."]
         if day > today:

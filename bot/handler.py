@@ -271,7 +271,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         conversation_id = activity.conversation.id if activity.conversation else None
-        if not is_aad_object_id(aad) or not isinstance(aad, str) or not conversation_id:
+        if not is_aad_object_id(aad) or not conversation_id:
             # An Entra object id is a GUID; anything else is not a person we can write to.
             return
         if len(conversation_id) > 500 or len(activity.service_url or "") > 500:

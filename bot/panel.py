@@ -177,7 +177,10 @@ def refusals_audited(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable
     return wrapper
 
 
-async def _lock(session: AsyncSession, app: AppContext, reference: str, action: str) -> Case:
+async def lock_or_refuse(
+    session: AsyncSession, app: AppContext, reference: str, action: str
+) -> Case:
+    """The partnership's case, locked; a missing or guessed reference is refused."""
     try:
         return await panel_repo.lock_case(session, app.partnership_id, reference)
     except NotFound:
@@ -188,7 +191,7 @@ async def _lock(session: AsyncSession, app: AppContext, reference: str, action: 
         ) from None
 
 
-async def _member(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
+async def member_for(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
     return await repo.find_member(
         session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
     )
@@ -273,7 +276,7 @@ async def cast_vote(
             # The same invoke again (Teams redelivers): nothing changes; the panel as it is.
             card = await replies.redelivered(session)
             return VoteResult(card=card, ledger_claimed=True)
-        case = await _lock(session, app, reference, "vote")
+        case = await lock_or_refuse(session, app, reference, "vote")
         people = await repo.whole_roster(session, app.partnership_id)
         member = repo.pick_member(people, aad_object_id=person.aad_object_id, email=person.email)
         partner = can_vote(app, member)
@@ -403,8 +406,8 @@ async def record_offline_decision(
 ) -> Mapping[str, str]:
     """A manager records a decision taken off-line; errors back (empty when recorded)."""
     async with app.db.session() as session, session.begin():
-        case = await _lock(session, app, reference, "decision.offline")
-        member = await _member(app, session, person)
+        case = await lock_or_refuse(session, app, reference, "decision.offline")
+        member = await member_for(app, session, person)
         if member is None or "manager" not in member.roles:
             raise Refused(
                 action="decision.offline",
@@ -460,8 +463,8 @@ async def record_offline_decision(
 async def open_panel(app: AppContext, *, reference: str, person: Person) -> Case:
     """A manager opens the virtual panel on a referral that did not seek a Rapid Review."""
     async with app.db.session() as session, session.begin():
-        case = await _lock(session, app, reference, "panel.open")
-        member = await _member(app, session, person)
+        case = await lock_or_refuse(session, app, reference, "panel.open")
+        member = await member_for(app, session, person)
         if member is None or "manager" not in member.roles:
             raise Refused(
                 action="panel.open",
@@ -497,7 +500,7 @@ async def answer_queries(
     if len(text) > 4000:
         return f"Keep your answer under 4000 characters (it is {len(text)})."
     async with app.db.session() as session, session.begin():
-        case = await _lock(session, app, reference, "queries.answer")
+        case = await lock_or_refuse(session, app, reference, "queries.answer")
         if not person.aad_object_id or case.referrer_aad_object_id != person.aad_object_id:
             raise Refused(
                 action="queries.answer",
@@ -555,7 +558,7 @@ async def view_referral(
                 reason="That case does not exist in this partnership.",
                 detail={"reference": reference[:40]},
             ) from None
-        member = await _member(app, session, person)
+        member = await member_for(app, session, person)
         is_referrer = (
             bool(person.aad_object_id) and person.aad_object_id == case.referrer_aad_object_id
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TypeGuard
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 _AAD_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
-def is_aad_object_id(value: object) -> bool:
+def is_aad_object_id(value: object) -> TypeGuard[str]:
     """True for an Entra (AAD) object id: a GUID. Anything else names nobody we know."""
     return isinstance(value, str) and _AAD_OBJECT_ID.fullmatch(value) is not None
 

@@ -81,18 +81,9 @@ async def mark_done(
             refused = False
             if milestone.completed_by is not None:
                 await case_repo.record_event(session, case.id, milestone.completed_by, now)
-            row = await session.scalar(
-                select(Milestone).where(
-                    Milestone.case_id == case.id, Milestone.milestone == milestone_id
-                )
+            await case_repo.mark_milestone_done(
+                session, case.id, milestone_id, now, getattr(member, "id", None)
             )
-            if row is None:
-                row = Milestone(case_id=case.id, milestone=milestone_id)
-                session.add(row)
-            if row.done_at is None:
-                row.done_at = now
-                row.done_by_member_id = getattr(member, "id", None)
-            await session.flush()
             await replan_case(app, session, case)
             await panel_repo.plan_card_update(session, case=case, now=now)
             await repo.audit(

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.after import steps_card
+from bot.after import agencies_led_by, return_status, returns_due, steps_card
 from bot.casework import OPEN_CASE_STATUSES, case_timeline
 from bot.context import AppContext
 from bot.files import render_file_offer
@@ -397,12 +397,7 @@ async def _outstanding_returns(
     mentions = [
         (m.teams_user_id or m.aad_object_id or "", m.name)
         for m in people
-        if "agency_lead" in m.roles
-        and any(
-            m.agency in (a.id, a.statutory_partner or "\0")
-            for a in app.profile.agencies
-            if a.id in waiting
-        )
+        if agencies_led_by(app, m) & set(waiting)
     ]
     names = ", ".join(agency_name(app, a) for a in waiting)
     return f"Agency leads of {names}", mentions
@@ -520,11 +515,7 @@ async def render_information_request(
     if request is None or lead is None or not lead.aad_object_id:
         raise Skip("the request or its lead is gone")
     address = await personal_address(app, session, lead.aad_object_id)
-    timeline = await case_timeline(app, session, case)
-    try:
-        due = timeline.entry("agency_returns").due
-    except KeyError:
-        due = None
+    due = await returns_due(app, session, case)
     card = information_request_card(
         reference=case.reference,
         agency_name=agency_name(app, request.agency),
@@ -542,24 +533,12 @@ async def returns_rows(
     app: AppContext, session: AsyncSession, case: Case
 ) -> list[tuple[str, str, str | None]]:
     """Each agency asked: its name, where its return stands, and since when (channel-safe)."""
-    timeline = await case_timeline(app, session, case)
-    try:
-        due = timeline.entry("agency_returns").due
-    except KeyError:
-        due = None
+    due = await returns_due(app, session, case)
     today = london_date(app.now())
     rows = []
     for request in await after_repo.requests_of(session, case.id):
-        if request.status == "returned":
-            status = "received"
-        elif request.status == "not_involved":
-            status = "not involved"
-        elif due is not None and due < today:
-            status = "overdue"
-        else:
-            status = "awaited"
         when = format_date(london_date(request.returned_at)) if request.returned_at else None
-        rows.append((agency_name(app, request.agency), status, when))
+        rows.append((agency_name(app, request.agency), return_status(request, due, today), when))
     return rows
 
 

@@ -253,3 +253,19 @@ async def open_cases(session: AsyncSession, partnership_id: int) -> Sequence[Cas
         .order_by(Case.received_at)
     )
     return rows.all()
+
+
+async def mark_milestone_done(
+    session: AsyncSession, case_id: int, milestone: str, at: datetime, member_id: int | None
+) -> None:
+    """Record a milestone as done at `at` (its row made if need be); done once stays done."""
+    row = await session.scalar(
+        select(Milestone).where(Milestone.case_id == case_id, Milestone.milestone == milestone)
+    )
+    if row is None:
+        row = Milestone(case_id=case_id, milestone=milestone)
+        session.add(row)
+    if row.done_at is None:
+        row.done_at = at
+        row.done_by_member_id = member_id
+    await session.flush()

@@ -50,6 +50,13 @@ RETURN = {
     "views_of_child_family": "RET-MARKER-VIEWS not known",
     "other_information": "",
 }
+# The police lead's whole return: the agency had no involvement.
+NOT_INVOLVED = {
+    "involved": "no",
+    "records_secured": "true",
+    "author_name": "Alex Lead",
+    "author_role": "Detective Sergeant",
+}
 CHAIR = {
     "overview": "CHAIR-MARKER-OVERVIEW summary",
     **{f"q4_{n}": f"CHAIR-MARKER-Q{n} notes" for n in range(1, 8)},
@@ -465,10 +472,7 @@ async def test_the_whole_path_from_referral_to_report(
                     "action": "return.submit",
                     "token": alex_token,
                     "part": 1,
-                    "involved": "no",
-                    "records_secured": "true",
-                    "author_name": "Alex Lead",
-                    "author_role": "Detective Sergeant",
+                    **NOT_INVOLVED,
                 },
             ),
         )
@@ -497,7 +501,9 @@ async def test_the_whole_path_from_referral_to_report(
         await send(
             app, as_person("morgan", "", connector, {**saturday, "meeting_date": meeting_day})
         )
-        assert any("Booked" in (b.get("text") or "") for b in sent_to(connector, "a:1morgan"))
+        booked = [b.get("text") or "" for b in sent_to(connector, "a:1morgan")]
+        # The panel (3), Morgan and Robin; Alex's agency is not involved.
+        assert any("Booked" in t and "and 5 people get the invitation" in t for t in booked)
         assert "Rapid Review meeting booked" in channel_text(connector)
         invitation = next(
             c for c in consents_in(sent_to(connector, "a:1morgan")) if c["name"].endswith(".ics")
@@ -827,10 +833,7 @@ async def test_the_returns_reminder_names_only_the_agencies_that_have_not_replie
             "action": "return.submit",
             "token": alex_token,
             "part": 1,
-            "involved": "no",
-            "records_secured": "true",
-            "author_name": "Alex Lead",
-            "author_role": "Detective Sergeant",
+            **NOT_INVOLVED,
         }
         await send(app, as_person("alex", "", connector, value))
         clock.now = datetime(2026, 12, 7, 9, 5, tzinfo=UTC)
@@ -994,10 +997,7 @@ async def test_an_agency_not_involved_is_taken_off_the_meeting_already_booked(
             "action": "return.submit",
             "token": alex_token,
             "part": 1,
-            "involved": "no",
-            "records_secured": "true",
-            "author_name": "Alex Lead",
-            "author_role": "Detective Sergeant",
+            **NOT_INVOLVED,
         }
         await send(app, as_person("alex", "", connector, value))
         # Having written, his own 1:1 is the one on record now.
