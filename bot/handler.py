@@ -711,10 +711,10 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         reference = str(data.get("reference", ""))[:40]
 
         async def recorded(
-            session: Any, case: Case, state: Any, partner: str, people: Any
+            session: Any, case: Case, state: Any, partner: str, people: Any, facts: Any
         ) -> dict[str, Any]:
             view = await panel_view(
-                self.app, session, case, state, viewer_partner=partner, people=people
+                self.app, session, case, state, viewer_partner=partner, people=people, facts=facts
             )
             return panel_card(view)
 

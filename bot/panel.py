@@ -34,8 +34,10 @@ from review.panel import (
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
+from storage import voting as voting_repo
 from storage.models import Case, Decision, Member, PanelQuery, PanelVote
 from storage.repositories import NotFound
+from storage.voting import PanelFacts
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,10 @@ class VoteResult:
 
 
 Members = Sequence[Member]
-RecordedReply = Callable[[AsyncSession, Case, PanelState, str, Members], Awaitable[dict[str, Any]]]
+RecordedReply = Callable[
+    [AsyncSession, Case, PanelState, str, Members, PanelFacts | None],
+    Awaitable[dict[str, Any]],
+]
 InvalidReply = Callable[
     [AsyncSession, Case, PanelState, Member, str, Members, Mapping[str, str], Mapping[str, Any]],
     Awaitable[dict[str, Any]],
@@ -103,7 +108,8 @@ RedeliveredReply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 class VoteReplies:
     """How the voter's reply is drawn, from what the vote's transaction has in hand.
 
-    `recorded(session, case, state, partner, active_members)`; `invalid(session, case, state,
+    `recorded(session, case, state, partner, active_members, facts)` (`facts`: the clock's
+    events and the decision, when the vote's transaction read them); `invalid(session, case, state,
     member, partner, active_members, errors, values)`; `redelivered(session)` for an invoke
     already processed (the panel as it is now).
     """
@@ -269,15 +275,31 @@ async def cast_vote(
     One transaction: the invoke's ledger entry, the case lock, the vote, its audit, the
     shared card's update request and the voter's reply card all commit together (the reply
     is drawn from what is in hand, not read again). A redelivered invoke changes nothing.
+    The reads and writes of an ordinary vote are prepared statements (storage/voting.py);
+    a vote that changes the panel's state (agreed, queries, a new disagreement) goes on
+    through the ORM, as every other use case does.
     """
     now = app.now()
     async with app.db.session() as session, session.begin():
-        if ledger_key is not None and not await repo.claim_activity(session, ledger_key):
+        ground = await voting_repo.vote_ground(
+            session,
+            partnership_id=app.partnership_id,
+            reference=reference,
+            agencies=PARTNERS,
+            ledger_key=ledger_key,
+        )
+        if not ground.claimed:
             # The same invoke again (Teams redelivers): nothing changes; the panel as it is.
             card = await replies.redelivered(session)
             return VoteResult(card=card, ledger_claimed=True)
-        case = await lock_or_refuse(session, app, reference, "vote")
-        people = await repo.whole_roster(session, app.partnership_id)
+        case = ground.case
+        if case is None:
+            raise Refused(
+                "That case does not exist in this partnership. Nothing was changed.",
+                action="vote",
+                detail={"reference": reference[:40]},
+            )
+        people = ground.people
         member = repo.pick_member(people, aad_object_id=person.aad_object_id, email=person.email)
         partner = can_vote(app, member)
         if partner is None or member is None:
@@ -302,8 +324,7 @@ async def cast_vote(
             )
         active = [m for m in people if m.active]
         by_id = {m.id: m for m in people}
-        rows = await panel_repo.latest_votes(session, case.id, case.panel_round, PARTNERS)
-        counted = as_votes(rows, by_id)
+        counted = as_votes(ground.latest, by_id)
         before = panel_state(counted, round=case.panel_round)
         vote, errors = validate_vote(raw)
         if vote is None:
@@ -311,36 +332,49 @@ async def cast_vote(
                 session, case, before, member, partner, active, errors, dict(raw)
             )
             return VoteResult(card=card, ledger_claimed=ledger_key is not None)
-        row = PanelVote(
-            case_id=case.id,
+        cast = Vote(
+            partner=partner,
+            member_id=member.id,
+            member_name=member.name,
+            outcome=vote.outcome,
+            rationale=vote.rationale,
+            serious_harm_basis=vote.serious_harm_basis,
+            queries=vote.queries,
+            cast_at=now,
+            round=case.panel_round,
+        )
+        # The case is locked, so the new vote is the latest: the state needs no re-read.
+        state = panel_state([*counted, cast], round=case.panel_round)
+        changes_state = _changes_state(before, state)
+        facts = await voting_repo.record_vote(
+            session,
+            case=case,
             member_id=member.id,
             agency=partner,
             outcome=vote.outcome,
             rationale=vote.rationale,
             serious_harm_basis=vote.serious_harm_basis,
             queries=vote.queries,
-            round=case.panel_round,
             activity_id=activity_id,
             cast_at=now,
-        )
-        session.add(row)
-        # The case is locked, so the new vote is the latest: the state needs no re-read.
-        state = panel_state(
-            [*counted, *as_votes([row], {member.id: member})], round=case.panel_round
-        )
-        await repo.audit(
-            session,
-            action="vote",
             actor=person.aad_object_id,
-            partnership_id=app.partnership_id,
-            case_id=case.id,
-            activity_id=activity_id,
-            detail={"partner": partner, "outcome": vote.outcome, "round": case.panel_round},
+            audit_detail={"partner": partner, "outcome": vote.outcome, "round": case.panel_round},
+            read_facts=not changes_state,
         )
-        await _after_vote(app, session, case, before, state)
-        await panel_repo.plan_card_update(session, case=case, now=now)
-        card = await replies.recorded(session, case, state, partner, active)
+        if changes_state:
+            stored = await session.get(Case, case.id)
+            assert stored is not None  # locked in this transaction
+            case = stored
+            await _after_vote(app, session, case, before, state)
+        card = await replies.recorded(session, case, state, partner, active, facts)
         return VoteResult(card=card, recorded=True, ledger_claimed=ledger_key is not None)
+
+
+def _changes_state(before: PanelState, state: PanelState) -> bool:
+    """True when a vote moves the panel on: agreed, queries, or a disagreement begins."""
+    return state.status in ("agreed", "queries") or (
+        state.status == "disagreement" and before.status != "disagreement"
+    )
 
 
 async def _after_vote(

@@ -48,6 +48,7 @@ from storage import outbox
 from storage import panel as panel_repo
 from storage import repositories as repo
 from storage.models import Case, InformationRequest, Member, OutboundMessage
+from storage.voting import PanelFacts
 
 CHANNEL_KIND, CHANNEL_KEY = "channel", "rapid_review"
 PERSONAL_KIND = "personal"
@@ -168,13 +169,20 @@ async def panel_view(
     *,
     viewer_partner: str | None = None,
     people: Sequence[Member] | None = None,
+    facts: PanelFacts | None = None,
 ) -> PanelView:
     """The panel card's view model: what `viewer_partner` (None: everyone) may see.
 
-    `people` are the active members (`repo.members`) when the caller has them already.
+    `people` are the active members (`repo.members`) and `facts` the case's events and
+    decision, when the caller has them already.
     """
     state = state or await current_state(session, case)
-    decision = await panel_repo.decision_of(session, case.id)
+    if facts is None:
+        stored = await panel_repo.decision_of(session, case.id)
+        facts = PanelFacts(
+            events=await case_repo.case_events(session, case.id),
+            decision=(stored.outcome, stored.decided_at) if stored is not None else None,
+        )
     hide = app.profile.partnership.hide_positions_until_all_voted
     shown = visible_positions(state, viewer_partner=viewer_partner, hide_until_all_voted=hide)
     rows = []
@@ -194,14 +202,15 @@ async def panel_view(
         people = await repo.members(session, app.partnership_id)
     voters = [m for m in people if {"panel", "deputy"} & set(m.roles)]
     managers = [m for m in people if "manager" in m.roles]
-    events = await case_repo.case_events(session, case.id)
+    events = facts.events
     timeline = timeline_for(app, case, events)
     try:
         panel_deadline = timeline.entry("virtual_panel").due
     except KeyError:
         panel_deadline = None
-    if decision is not None:
-        status, outcome, decided = "agreed", decision.outcome, decision.decided_at
+    if facts.decision is not None:
+        status, decided = "agreed", facts.decision[1]
+        outcome: str | None = facts.decision[0]
     elif case.status == "queries":
         status, outcome, decided = "queries", "queries", None
     else:

@@ -1,0 +1,299 @@
+"""A panel vote's reads and writes, as prepared statements (storage/prepared.py).
+
+A vote is the one request many people make at once on one case, and it must answer quickly
+(issue #8). Its transaction is two trips from the event loop to the database connection:
+`vote_ground` claims the invoke in the ledger, locks the case and reads what the rules need;
+`record_vote` writes the vote, its audit event and the shared card's update request, and
+reads what the voter's card shows. Both run inside the caller's session transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, PanelVote
+from storage.panel import _card_update_stmt
+from storage.prepared import Cursor, Prepared
+from storage.repositories import _claim_activity_stmt
+from storage.types import utcnow
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_CASE = _table(Case)
+_MEMBER = _table(Member)
+_VOTE = _table(PanelVote)
+_CASE_COLUMNS = tuple(c.key for c in _CASE.columns)
+_MEMBER_COLUMNS = tuple(c.key for c in _MEMBER.columns)
+
+
+_CLAIM = Prepared(_claim_activity_stmt)
+# FOR UPDATE takes the row lock on PostgreSQL; on SQLite (where it is not rendered) the
+# transaction's BEGIN IMMEDIATE already holds the write lock.
+_LOCK_CASE = Prepared(
+    lambda _: (
+        select(_CASE)
+        .where(
+            _CASE.c.partnership_id == bindparam("partnership_id"),
+            _CASE.c.reference == bindparam("reference"),
+        )
+        .with_for_update()
+    )
+)
+_ROSTER = Prepared(
+    lambda _: (
+        select(_MEMBER)
+        .where(_MEMBER.c.partnership_id == bindparam("partnership_id"))
+        .order_by(_MEMBER.c.agency, _MEMBER.c.name)
+    )
+)
+_VOTE_COLUMNS = (
+    _VOTE.c.member_id,
+    _VOTE.c.agency,
+    _VOTE.c.outcome,
+    _VOTE.c.rationale,
+    _VOTE.c.serious_harm_basis,
+    _VOTE.c.queries,
+    _VOTE.c.round,
+    _VOTE.c.cast_at,
+)
+
+
+def _latest_votes(agencies: int) -> Prepared:
+    """Each agency's latest vote in a round: one probe of ix_panel_vote_latest per agency."""
+    latest = [
+        select(_VOTE.c.id)
+        .where(
+            _VOTE.c.case_id == bindparam("case_id"),
+            _VOTE.c.round == bindparam("round"),
+            _VOTE.c.agency == bindparam(f"agency_{n}"),
+        )
+        .order_by(_VOTE.c.cast_at.desc(), _VOTE.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        for n in range(agencies)
+    ]
+    return Prepared(
+        lambda _: (
+            select(*_VOTE_COLUMNS)
+            .where(_VOTE.c.id.in_(latest))
+            .order_by(_VOTE.c.cast_at, _VOTE.c.id)
+        )
+    )
+
+
+_LATEST_VOTES: dict[int, Prepared] = {}
+_INSERT_VOTE = Prepared(
+    lambda _: _VOTE.insert().values(
+        case_id=bindparam("case_id"),
+        member_id=bindparam("member_id"),
+        agency=bindparam("agency"),
+        outcome=bindparam("outcome"),
+        rationale=bindparam("rationale"),
+        serious_harm_basis=bindparam("serious_harm_basis"),
+        queries=bindparam("queries"),
+        round=bindparam("round"),
+        activity_id=bindparam("activity_id"),
+        cast_at=bindparam("cast_at"),
+    )
+)
+_AUDIT = _table(AuditEvent)
+_INSERT_AUDIT = Prepared(
+    lambda _: _AUDIT.insert().values(
+        at=bindparam("at"),
+        action=bindparam("action"),
+        actor=bindparam("actor"),
+        partnership_id=bindparam("partnership_id"),
+        case_id=bindparam("case_id"),
+        outcome=bindparam("outcome"),
+        activity_id=bindparam("activity_id"),
+        detail=bindparam("detail"),
+    )
+)
+_CARD_UPDATE = Prepared(_card_update_stmt)
+_EVENTS = Prepared(
+    lambda _: select(CaseEvent.event, CaseEvent.occurred_at).where(
+        CaseEvent.case_id == bindparam("case_id")
+    )
+)
+_DECISION = Prepared(
+    lambda _: select(Decision.outcome, Decision.decided_at).where(
+        Decision.case_id == bindparam("case_id")
+    )
+)
+
+
+@dataclass(frozen=True)
+class LatestVote:
+    """A partner's latest vote in the round, as stored."""
+
+    member_id: int
+    agency: str
+    outcome: str
+    rationale: str
+    serious_harm_basis: str | None
+    queries: str | None
+    round: int
+    cast_at: datetime
+
+
+@dataclass(frozen=True)
+class VoteGround:
+    """What a vote reads under the case lock. `claimed` is False for an invoke seen before."""
+
+    claimed: bool
+    case: Case | None = None
+    people: Sequence[Member] = ()
+    latest: Sequence[LatestVote] = ()
+
+
+@dataclass(frozen=True)
+class PanelFacts:
+    """What the panel card shows besides the votes: the clock's events and the decision."""
+
+    events: Mapping[str, datetime] = field(default_factory=dict)
+    decision: tuple[str, datetime] | None = None
+
+
+class _Roster:
+    """The last roster read, as `Member` objects, reused while the stored rows are the same.
+
+    The rows are read on every vote (the roster can change at any time, from another
+    process); building a dozen ORM objects from them cost more than reading them. The
+    objects are transient (in no session) and only read.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Any, ...]] | None = None
+        self._members: tuple[Member, ...] = ()
+
+    def members(self, rows: list[tuple[Any, ...]]) -> tuple[Member, ...]:
+        if rows != self._rows:
+            self._members = tuple(
+                Member(**dict(zip(_MEMBER_COLUMNS, r, strict=True))) for r in rows
+            )
+            self._rows = rows
+        return self._members
+
+
+_rosters: dict[int, _Roster] = {}
+
+
+async def vote_ground(
+    session: AsyncSession,
+    *,
+    partnership_id: int,
+    reference: str,
+    agencies: Sequence[str],
+    ledger_key: str | None,
+) -> VoteGround:
+    """Claim the invoke (if `ledger_key`), lock the case, and read its roster and votes.
+
+    `case` is None when the partnership has no such case.
+    """
+
+    def read(sync_session: Session) -> VoteGround:
+        with Cursor.of(sync_session) as cursor:
+            if ledger_key is not None:
+                claimed = cursor.run(
+                    _CLAIM, {"key": ledger_key[:600], "at": utcnow(), "b_outcome": ""}
+                )
+                if not claimed:
+                    return VoteGround(claimed=False)
+            found = cursor.rows(
+                _LOCK_CASE, {"partnership_id": partnership_id, "reference": reference}
+            )
+            if not found:
+                return VoteGround(claimed=True)
+            case = Case(**dict(zip(_CASE_COLUMNS, found[0], strict=True)))
+            roster = _rosters.setdefault(partnership_id, _Roster())
+            people = roster.members(cursor.rows(_ROSTER, {"partnership_id": partnership_id}))
+            latest = _LATEST_VOTES.get(len(agencies))
+            if latest is None:
+                latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
+            params: dict[str, Any] = {"case_id": case.id, "round": case.panel_round}
+            params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
+            votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
+            return VoteGround(claimed=True, case=case, people=people, latest=votes)
+
+    return await session.run_sync(read)
+
+
+async def record_vote(
+    session: AsyncSession,
+    *,
+    case: Case,
+    member_id: int,
+    agency: str,
+    outcome: str,
+    rationale: str,
+    serious_harm_basis: str | None,
+    queries: str | None,
+    activity_id: str | None,
+    cast_at: datetime,
+    actor: str | None,
+    audit_detail: Mapping[str, Any],
+    read_facts: bool,
+) -> PanelFacts | None:
+    """Write the vote, its audit event and the shared card's update request.
+
+    With `read_facts`, also read what the panel card shows besides the votes.
+    """
+
+    def write(sync_session: Session) -> PanelFacts | None:
+        with Cursor.of(sync_session) as cursor:
+            cursor.run(
+                _INSERT_VOTE,
+                {
+                    "case_id": case.id,
+                    "member_id": member_id,
+                    "agency": agency,
+                    "outcome": outcome,
+                    "rationale": rationale,
+                    "serious_harm_basis": serious_harm_basis,
+                    "queries": queries,
+                    "round": case.panel_round,
+                    "activity_id": activity_id,
+                    "cast_at": cast_at,
+                },
+            )
+            cursor.run(
+                _INSERT_AUDIT,
+                {
+                    "at": utcnow(),
+                    "action": "vote",
+                    "actor": actor,
+                    "partnership_id": case.partnership_id,
+                    "case_id": case.id,
+                    "outcome": "ok",
+                    "activity_id": activity_id,
+                    "detail": dict(audit_detail),
+                },
+            )
+            cursor.run(
+                _CARD_UPDATE,
+                {
+                    "b_case_id": case.id,
+                    "b_partnership_id": case.partnership_id,
+                    "b_due_on": cast_at.date(),
+                    "b_now": cast_at,
+                },
+            )
+            if not read_facts:
+                return None
+            events = {e: at for e, at in cursor.rows(_EVENTS, {"case_id": case.id})}
+            decided = cursor.rows(_DECISION, {"case_id": case.id})
+            return PanelFacts(events=events, decision=decided[0] if decided else None)
+
+    return await session.run_sync(write)
