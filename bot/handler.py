@@ -18,7 +18,13 @@ from botbuilder.core import (
 )
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogState
-from botbuilder.schema import ChannelAccount, ErrorResponseException
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    DeliveryModes,
+    ErrorResponseException,
+)
 
 from bot import after as after_uc
 from bot import panel as panel_uc
@@ -224,7 +230,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                 return
         await self._remember_chat(turn_context)
         try:
-            await super().on_turn(turn_context)
+            await self._dispatch(turn_context)
             await self.conversation_state.save_changes(turn_context)
             await self.user_state.save_changes(turn_context)
         except StateConflict:
@@ -240,6 +246,26 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         if key is not None and not turn_context.turn_state.get(LEDGER_CLAIMED):
             async with self.app.db.session() as session, session.begin():
                 await repo.claim_activity(session, key)
+
+    async def _dispatch(self, turn_context: TurnContext) -> None:
+        """The SDK's dispatch, except that an invoke's answer is handed straight to the adapter.
+
+        `ActivityHandler.on_turn` sends the invoke response through `send_activity`, which
+        deep-copies it and applies the conversation reference only for the adapter to keep it
+        in the turn state: a tenth of a vote's time. The answer is put there directly (not for
+        `expectReplies`, where the SDK buffers every reply).
+        """
+        activity = turn_context.activity
+        if activity.type != ActivityTypes.invoke or (
+            activity.delivery_mode == DeliveryModes.expect_replies
+        ):
+            await super().on_turn(turn_context)
+            return
+        response = await self.on_invoke_activity(turn_context)
+        if response and not turn_context.turn_state.get(TurnContext._INVOKE_RESPONSE_KEY):
+            turn_context.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = Activity(
+                type=ActivityTypes.invoke_response, value=response
+            )
 
     async def _tenant_allowed(self, turn_context: TurnContext) -> bool:
         """Refuse (and audit) activities from a tenant other than the partnership's."""
@@ -583,8 +609,6 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _invoke_reply(
         self, turn_context: TurnContext, status: int, card: dict[str, Any] | None
     ) -> None:
-        from botbuilder.schema import Activity, ActivityTypes
-
         body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card} if card else None
         await turn_context.send_activity(
             Activity(
