@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -41,7 +41,18 @@ def _sqlite_begin(conn: Any) -> None:
     # ran outside it and a SAVEPOINT committed on release: a case could be half-written by
     # a crash. Every transaction starts here instead, taking the write lock at once
     # (SQLite has one writer; this also avoids a stale read snapshot failing a later write).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # On the driver adapter's cursor, not `exec_driver_sql`: a whole statement execution
+    # context for a constant cost more than the statement. A lock held by another process
+    # is still waited for off the event loop (InlineConnection._run).
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except conn.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            "BEGIN IMMEDIATE", (), error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -11,21 +11,27 @@ commits or rolls back with everything else, and SQLite's `BEGIN IMMEDIATE` still
 it), and a driver error is raised as SQLAlchemy's `DBAPIError`, the connection invalidated
 when the driver says it is gone. What is skipped is the per-call machinery.
 
-Run the statements inside `await session.run_sync(fn)`: `fn` gets the sync session, and
-`Cursor.of(sync_session)` a cursor on the transaction's connection.
+`await run(session, work)` runs `work(cursor)` on the transaction's connection. On SQLite the
+statements go straight to the `sqlite3` connection on the event loop, where the
+InlineConnection would run them anyway (storage/sqlite_inline.py): the transaction began
+with `BEGIN IMMEDIATE`, so no statement in it waits for a lock. Elsewhere `work` runs
+through `run_sync` on the driver adapter's cursor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any] | None
 _REQUIRED = object()
@@ -82,18 +88,34 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
     return _Plan(sql=compiled.string, params=tuple(params), results=results)
 
 
+T = TypeVar("T")
+
+
+async def run(session: AsyncSession, work: Callable[[Cursor], T]) -> T:
+    """`work(cursor)` on the session's transaction (begun here if it has not been)."""
+    connection = await session.connection()
+    sync = connection.sync_connection
+    assert sync is not None
+    driver = sync.connection.driver_connection
+    if isinstance(driver, InlineConnection):
+        with Cursor(sync, driver.sqlite_cursor()) as cursor:
+            return work(cursor)
+
+    def in_greenlet(sync_session: Session) -> T:
+        connection = sync_session.connection()
+        with Cursor(connection, connection.connection.cursor()) as cursor:
+            return work(cursor)
+
+    return await session.run_sync(in_greenlet)
+
+
 class Cursor:
     """A DB-API cursor on a session's transaction, running `Prepared` statements."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cursor: Any) -> None:
         self._connection = connection
         self._dialect = connection.dialect
-        self._cursor = connection.connection.cursor()
-
-    @classmethod
-    def of(cls, session: Session) -> Cursor:
-        """A cursor on the sync session's connection (beginning its transaction if need be)."""
-        return cls(session.connection())
+        self._cursor = cursor
 
     def close(self) -> None:
         """Close the DB-API cursor."""
@@ -112,12 +134,18 @@ class Cursor:
 
     def rows(self, stmt: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute; every row, its values as SQLAlchemy would give them."""
-        plan = stmt.plan(self._dialect)
-        self._execute(plan, params)
-        raw: Sequence[Sequence[Any]] = self._cursor.fetchall()
-        processors = plan.results
+        return self.processed(stmt, self.raw_rows(stmt, params))
+
+    def raw_rows(self, stmt: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute; every row as the driver gives it (see `processed`)."""
+        self._execute(stmt.plan(self._dialect), params)
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    def processed(self, stmt: Prepared, raw: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """`raw_rows`' rows with the values SQLAlchemy would give (timestamps, JSON...)."""
+        processors = stmt.plan(self._dialect).results
         if not any(processors):
-            return [tuple(row) for row in raw]
+            return list(raw)
         return [
             tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True))
             for row in raw

@@ -177,6 +177,14 @@ class InlineConnection:
         """The sqlite3 module's isolation level (None: SQLAlchemy begins transactions)."""
         return self._live().isolation_level
 
+    def sqlite_cursor(self) -> sqlite3.Cursor:
+        """A plain `sqlite3` cursor, for statements inside a transaction already begun.
+
+        Such a transaction began with `BEGIN IMMEDIATE` (storage/db.py), so in WAL mode none
+        of its statements waits for a lock: they need not go through `_run`.
+        """
+        return self._live().cursor()
+
     def cursor(self) -> InlineCursor:
         """A new cursor (the dialect enters it with `async with`, as aiosqlite's)."""
         return InlineCursor(self, self._live().cursor())

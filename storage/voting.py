@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from storage import prepared
 from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, PanelVote
 from storage.panel import _card_update_stmt
 from storage.prepared import Cursor, Prepared
@@ -30,6 +30,8 @@ def _table(model: type[Any]) -> Table:
     assert isinstance(table, Table)
     return table
 
+
+M = TypeVar("M")
 
 _CASE = _table(Case)
 _MEMBER = _table(Member)
@@ -166,24 +168,35 @@ class PanelFacts:
     decision: tuple[str, datetime] | None = None
 
 
+def _detached(model: type[M], columns: Sequence[str], row: Sequence[Any]) -> M:
+    """A model object holding a row's values, in no session, only to be read.
+
+    Filled as the ORM's own loading fills an object (straight into its dict, not through
+    `__init__` and an attribute event per column, which cost more than the statement).
+    """
+    obj: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(zip(columns, row, strict=True))
+    return obj
+
+
 class _Roster:
     """The last roster read, as `Member` objects, reused while the stored rows are the same.
 
     The rows are read on every vote (the roster can change at any time, from another
-    process); building a dozen ORM objects from them cost more than reading them. The
-    objects are transient (in no session) and only read.
+    process); decoding them and building a dozen objects cost more than reading them. The
+    objects are in no session and only read.
     """
 
     def __init__(self) -> None:
-        self._rows: list[tuple[Any, ...]] | None = None
+        self._raw: list[tuple[Any, ...]] | None = None
         self._members: tuple[Member, ...] = ()
 
-    def members(self, rows: list[tuple[Any, ...]]) -> tuple[Member, ...]:
-        if rows != self._rows:
-            self._members = tuple(
-                Member(**dict(zip(_MEMBER_COLUMNS, r, strict=True))) for r in rows
-            )
-            self._rows = rows
+    def members(self, cursor: Cursor, partnership_id: int) -> tuple[Member, ...]:
+        raw = cursor.raw_rows(_ROSTER, {"partnership_id": partnership_id})
+        if raw != self._raw:
+            rows = cursor.processed(_ROSTER, raw)
+            self._members = tuple(_detached(Member, _MEMBER_COLUMNS, r) for r in rows)
+            self._raw = raw
         return self._members
 
 
@@ -203,31 +216,25 @@ async def vote_ground(
     `case` is None when the partnership has no such case.
     """
 
-    def read(sync_session: Session) -> VoteGround:
-        with Cursor.of(sync_session) as cursor:
-            if ledger_key is not None:
-                claimed = cursor.run(
-                    _CLAIM, {"key": ledger_key[:600], "at": utcnow(), "b_outcome": ""}
-                )
-                if not claimed:
-                    return VoteGround(claimed=False)
-            found = cursor.rows(
-                _LOCK_CASE, {"partnership_id": partnership_id, "reference": reference}
-            )
-            if not found:
-                return VoteGround(claimed=True)
-            case = Case(**dict(zip(_CASE_COLUMNS, found[0], strict=True)))
-            roster = _rosters.setdefault(partnership_id, _Roster())
-            people = roster.members(cursor.rows(_ROSTER, {"partnership_id": partnership_id}))
-            latest = _LATEST_VOTES.get(len(agencies))
-            if latest is None:
-                latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
-            params: dict[str, Any] = {"case_id": case.id, "round": case.panel_round}
-            params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
-            votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
-            return VoteGround(claimed=True, case=case, people=people, latest=votes)
+    def read(cursor: Cursor) -> VoteGround:
+        if ledger_key is not None:
+            claimed = cursor.run(_CLAIM, {"key": ledger_key[:600], "at": utcnow(), "b_outcome": ""})
+            if not claimed:
+                return VoteGround(claimed=False)
+        found = cursor.rows(_LOCK_CASE, {"partnership_id": partnership_id, "reference": reference})
+        if not found:
+            return VoteGround(claimed=True)
+        case = _detached(Case, _CASE_COLUMNS, found[0])
+        people = _rosters.setdefault(partnership_id, _Roster()).members(cursor, partnership_id)
+        latest = _LATEST_VOTES.get(len(agencies))
+        if latest is None:
+            latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
+        params: dict[str, Any] = {"case_id": case.id, "round": case.panel_round}
+        params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
+        votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
+        return VoteGround(claimed=True, case=case, people=people, latest=votes)
 
-    return await session.run_sync(read)
+    return await prepared.run(session, read)
 
 
 async def record_vote(
@@ -251,49 +258,48 @@ async def record_vote(
     With `read_facts`, also read what the panel card shows besides the votes.
     """
 
-    def write(sync_session: Session) -> PanelFacts | None:
-        with Cursor.of(sync_session) as cursor:
-            cursor.run(
-                _INSERT_VOTE,
-                {
-                    "case_id": case.id,
-                    "member_id": member_id,
-                    "agency": agency,
-                    "outcome": outcome,
-                    "rationale": rationale,
-                    "serious_harm_basis": serious_harm_basis,
-                    "queries": queries,
-                    "round": case.panel_round,
-                    "activity_id": activity_id,
-                    "cast_at": cast_at,
-                },
-            )
-            cursor.run(
-                _INSERT_AUDIT,
-                {
-                    "at": utcnow(),
-                    "action": "vote",
-                    "actor": actor,
-                    "partnership_id": case.partnership_id,
-                    "case_id": case.id,
-                    "outcome": "ok",
-                    "activity_id": activity_id,
-                    "detail": dict(audit_detail),
-                },
-            )
-            cursor.run(
-                _CARD_UPDATE,
-                {
-                    "b_case_id": case.id,
-                    "b_partnership_id": case.partnership_id,
-                    "b_due_on": cast_at.date(),
-                    "b_now": cast_at,
-                },
-            )
-            if not read_facts:
-                return None
-            events = {e: at for e, at in cursor.rows(_EVENTS, {"case_id": case.id})}
-            decided = cursor.rows(_DECISION, {"case_id": case.id})
-            return PanelFacts(events=events, decision=decided[0] if decided else None)
+    def write(cursor: Cursor) -> PanelFacts | None:
+        cursor.run(
+            _INSERT_VOTE,
+            {
+                "case_id": case.id,
+                "member_id": member_id,
+                "agency": agency,
+                "outcome": outcome,
+                "rationale": rationale,
+                "serious_harm_basis": serious_harm_basis,
+                "queries": queries,
+                "round": case.panel_round,
+                "activity_id": activity_id,
+                "cast_at": cast_at,
+            },
+        )
+        cursor.run(
+            _INSERT_AUDIT,
+            {
+                "at": utcnow(),
+                "action": "vote",
+                "actor": actor,
+                "partnership_id": case.partnership_id,
+                "case_id": case.id,
+                "outcome": "ok",
+                "activity_id": activity_id,
+                "detail": dict(audit_detail),
+            },
+        )
+        cursor.run(
+            _CARD_UPDATE,
+            {
+                "b_case_id": case.id,
+                "b_partnership_id": case.partnership_id,
+                "b_due_on": cast_at.date(),
+                "b_now": cast_at,
+            },
+        )
+        if not read_facts:
+            return None
+        events = {e: at for e, at in cursor.rows(_EVENTS, {"case_id": case.id})}
+        decided = cursor.rows(_DECISION, {"case_id": case.id})
+        return PanelFacts(events=events, decision=decided[0] if decided else None)
 
-    return await session.run_sync(write)
+    return await prepared.run(session, write)
