@@ -153,7 +153,9 @@ async def plan_card_update(session: AsyncSession, *, case: Case, now: datetime) 
     """Ask for the shared card to be redrawn; many asks before it is sent make one update.
 
     One row per case and day: a newer ask puts it back to pending even while it is being
-    sent (the send then fails to mark it sent, and the next delivery draws the newer state).
+    sent (the send then fails to mark it sent, and the next delivery draws the newer state),
+    and after a failed attempt or a send. A row still waiting for its first send is left
+    as it is.
     """
     await session.execute(
         _card_update_stmt(session.get_bind().dialect.name),
@@ -181,7 +183,11 @@ def _card_update_stmt(dialect: str) -> Any:
         attempts=0,
         created_at=now,
     )
+    table = OutboundMessage.__table__.c
     return stmt.on_conflict_do_update(
         index_elements=["case_id", "milestone", "stage", "due_on"],
         set_={"status": "pending", "send_after": now, "attempts": 0, "claimed_by": None},
+        # A row already waiting and never tried is left as it is (it is due, and draws the
+        # case as it is when sent): no write, one page fewer for each vote to commit.
+        where=(table.status != "pending") | (table.attempts != 0),
     )

@@ -1,0 +1,87 @@
+"""The shared card's update request on both databases: many asks, one row, never lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from storage import cases as case_repo
+from storage import outbox
+from storage import panel as panel_repo
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import Case, OutboundMessage
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+async def _case(db: Database) -> Case:
+    async with db.session() as s, s.begin():
+        p = await repo.ensure_partnership(s, slug="test", name="Test", profile="stockport")
+        return await case_repo.open_case(
+            s,
+            partnership_id=p.id,
+            prefix="TST",
+            year=2026,
+            received_at=T0,
+            pathway_sought="rapid_review",
+            referring_agency="fictional_agency",
+            event_date=T0.date(),
+            referrer_member_id=None,
+            referrer_aad_object_id=None,
+            submission_key="card-updates",
+            form={},
+            status="panel",
+        )
+
+
+async def _ask(db: Database, case: Case, at: datetime) -> OutboundMessage:
+    async with db.session() as s, s.begin():
+        await panel_repo.plan_card_update(s, case=case, now=at)
+    async with db.session() as s:
+        rows = list(
+            await s.scalars(select(OutboundMessage).where(OutboundMessage.case_id == case.id))
+        )
+    assert len(rows) == 1
+    return rows[0]
+
+
+async def test_asks_while_waiting_make_one_update_that_stays_due(db: Database) -> None:
+    case = await _case(db)
+    first = await _ask(db, case, T0)
+    again = await _ask(db, case, T0 + timedelta(seconds=30))
+    assert (again.id, again.status, again.attempts) == (first.id, "pending", 0)
+    assert again.send_after == T0  # left as it was: already due
+
+
+async def test_an_ask_during_a_send_or_after_a_failure_or_a_send_pends_it_again(
+    db: Database,
+) -> None:
+    case = await _case(db)
+    row = await _ask(db, case, T0)
+    async with db.session() as s, s.begin():
+        assert await outbox.claim_due(s, now=T0, worker="w1") == [row.id]
+    during = await _ask(db, case, T0 + timedelta(seconds=1))
+    assert (during.status, during.claimed_by) == ("pending", None)  # the newer state is sent
+
+    async with db.session() as s, s.begin():
+        assert await outbox.claim_due(s, now=T0 + timedelta(seconds=2), worker="w2") == [row.id]
+        await outbox.mark_failed_attempt(
+            s,
+            row.id,
+            worker="w2",
+            error="429",
+            status="pending",
+            retry_at=T0 + timedelta(minutes=5),
+        )
+    later = T0 + timedelta(seconds=3)
+    after_failure = await _ask(db, case, later)
+    assert (after_failure.status, after_failure.attempts) == ("pending", 0)
+    assert after_failure.send_after == later
+
+    async with db.session() as s, s.begin():
+        assert await outbox.claim_due(s, now=later, worker="w3") == [row.id]
+        assert await outbox.mark_sent(s, row.id, worker="w3", activity_id="a1", now=later)
+    after_send = await _ask(db, case, later + timedelta(seconds=1))
+    assert after_send.status == "pending"
