@@ -13,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse
-from botbuilder.schema import Activity
 from msrest.serialization import Model
 
+from bot.activity import activity_from_json
 from bot.auth import AuthenticationError
 from bot.keys import ADAPTER, AUTHENTICATOR, BOT, SETTINGS
 from bot.logs import activity_id_var
@@ -134,7 +134,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if problem is not None:
         return _problem(400, problem)
     try:
-        activity = Activity().deserialize(body)
+        activity = activity_from_json(body)
     except Exception:
         return _problem(400, "body is not a valid activity")
     if not isinstance(activity.type, str) or not activity.type:
