@@ -35,6 +35,7 @@ from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
 from storage import voting as voting_repo
+from storage.db import JoinedSession
 from storage.models import Case, Decision, Member, PanelQuery, PanelVote
 from storage.repositories import NotFound
 from storage.voting import PanelFacts
@@ -94,7 +95,7 @@ class VoteResult:
 
 Members = Sequence[Member]
 RecordedReply = Callable[
-    [AsyncSession, Case, PanelState, str, Members, PanelFacts | None],
+    [AsyncSession | None, Case, PanelState, str, Members, PanelFacts | None],
     Awaitable[dict[str, Any]],
 ]
 InvalidReply = Callable[
@@ -109,7 +110,8 @@ class VoteReplies:
     """How the voter's reply is drawn, from what the vote's transaction has in hand.
 
     `recorded(session, case, state, partner, active_members, facts)` (`facts`: the clock's
-    events and the decision, when the vote's transaction read them); `invalid(session, case, state,
+    events and the decision, when the vote's transaction read them; then `session` is None,
+    as nothing more needs reading); `invalid(session, case, state,
     member, partner, active_members, errors, values)`; `redelivered(session)` for an invoke
     already processed (the panel as it is now).
     """
@@ -275,14 +277,19 @@ async def cast_vote(
     One transaction: the invoke's ledger entry, the case lock, the vote, its audit, the
     shared card's update request and the voter's reply card all commit together (the reply
     is drawn from what is in hand, not read again). A redelivered invoke changes nothing.
-    The reads and writes of an ordinary vote are prepared statements (storage/voting.py);
-    a vote that changes the panel's state (agreed, queries, a new disagreement) goes on
-    through the ORM, as every other use case does.
+    The reads and writes of an ordinary vote are prepared statements on the transaction's
+    connection (storage/voting.py); a vote that changes the panel's state (agreed, queries,
+    a new disagreement), an invalid one or a redelivery goes on through an ORM session
+    joined to the same transaction, as every other use case works.
     """
     now = app.now()
-    async with app.db.session() as session, session.begin():
+    async with (
+        app.db.engine.connect() as connection,
+        connection.begin(),
+        JoinedSession(connection) as orm,
+    ):
         ground = await voting_repo.vote_ground(
-            session,
+            connection,
             partnership_id=app.partnership_id,
             reference=reference,
             agencies=PARTNERS,
@@ -290,7 +297,7 @@ async def cast_vote(
         )
         if not ground.claimed:
             # The same invoke again (Teams redelivers): nothing changes; the panel as it is.
-            card = await replies.redelivered(session)
+            card = await replies.redelivered(orm())
             return VoteResult(card=card, ledger_claimed=True)
         case = ground.case
         if case is None:
@@ -329,7 +336,7 @@ async def cast_vote(
         vote, errors = validate_vote(raw)
         if vote is None:
             card = await replies.invalid(
-                session, case, before, member, partner, active, errors, dict(raw)
+                orm(), case, before, member, partner, active, errors, dict(raw)
             )
             return VoteResult(card=card, ledger_claimed=ledger_key is not None)
         cast = Vote(
@@ -347,7 +354,7 @@ async def cast_vote(
         state = panel_state([*counted, cast], round=case.panel_round)
         changes_state = _changes_state(before, state)
         facts = await voting_repo.record_vote(
-            session,
+            connection,
             case=case,
             member_id=member.id,
             agency=partner,
@@ -361,7 +368,9 @@ async def cast_vote(
             audit_detail={"partner": partner, "outcome": vote.outcome, "round": case.panel_round},
             read_facts=not changes_state,
         )
+        session = None
         if changes_state:
+            session = orm()
             stored = await session.get(Case, case.id)
             assert stored is not None  # locked in this transaction
             case = stored

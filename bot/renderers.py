@@ -163,7 +163,7 @@ async def _members_with(
 
 async def panel_view(
     app: AppContext,
-    session: AsyncSession,
+    session: AsyncSession | None,
     case: Case,
     state: PanelState | None = None,
     *,
@@ -174,8 +174,10 @@ async def panel_view(
     """The panel card's view model: what `viewer_partner` (None: everyone) may see.
 
     `people` are the active members (`repo.members`) and `facts` the case's events and
-    decision, when the caller has them already.
+    decision, when the caller has them already; `session` may be None when it has all three.
     """
+    if state is None or facts is None or people is None:
+        assert session is not None, "panel_view needs a session to read what it is not given"
     state = state or await current_state(session, case)
     if facts is None:
         stored = await panel_repo.decision_of(session, case.id)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -143,6 +144,42 @@ class _Checkpointer:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+class JoinedSession:
+    """An ORM session on a connection's transaction, made only when something asks for it.
+
+    For a use case that runs on a connection (a vote's prepared statements) and needs the
+    ORM only now and then: `orm()` gives the session, which joins the connection's
+    transaction and never commits or ends it. On leaving, what it holds is flushed (unless
+    an error is on its way) and it is closed; the connection's own `begin()` commits.
+    """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._session: AsyncSession | None = None
+
+    def __call__(self) -> AsyncSession:
+        if self._session is None:
+            self._session = AsyncSession(
+                bind=self._connection,
+                expire_on_commit=False,
+                join_transaction_mode="rollback_only",
+            )
+        return self._session
+
+    async def __aenter__(self) -> JoinedSession:
+        return self
+
+    async def __aexit__(self, exc_type: object, *_: object) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if exc_type is None:
+                await session.flush()
+        finally:
+            await session.close()
 
 
 class Database:

@@ -6,13 +6,13 @@ per awaited call) cost 100-600 µs of CPU a statement, while SQLite ran each in 
 
 What stays SQLAlchemy's: the SQL is its compilation of a Core statement for the dialect,
 values go through the same bind and result processors it would apply (UTC timestamps,
-JSON, booleans), the statement runs on the connection of the session's transaction (so it
-commits or rolls back with everything else, and SQLite's `BEGIN IMMEDIATE` still starts
-it), and a driver error is raised as SQLAlchemy's `DBAPIError`, the connection invalidated
-when the driver says it is gone. What is skipped is the per-call machinery.
+JSON, booleans), the statement runs in the connection's transaction (so it commits or
+rolls back with everything else, and SQLite's `BEGIN IMMEDIATE` still starts it), and a
+driver error is raised as SQLAlchemy's `DBAPIError`, the connection invalidated when the
+driver says it is gone. What is skipped is the per-call machinery.
 
-`await run(session, work)` runs `work(cursor)` on the transaction's connection. On SQLite the
-statements go straight to the `sqlite3` connection on the event loop, where the
+`await run(connection, work)` runs `work(cursor)` in the connection's transaction. On
+SQLite the statements go straight to the `sqlite3` connection on the event loop, where the
 InlineConnection would run them anyway (storage/sqlite_inline.py): the transaction began
 with `BEGIN IMMEDIATE`, so no statement in it waits for a lock. Elsewhere `work` runs
 through `run_sync` on the driver adapter's cursor.
@@ -26,8 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -91,26 +90,24 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
 T = TypeVar("T")
 
 
-async def run(session: AsyncSession, work: Callable[[Cursor], T]) -> T:
-    """`work(cursor)` on the session's transaction (begun here if it has not been)."""
-    connection = await session.connection()
+async def run(connection: AsyncConnection, work: Callable[[Cursor], T]) -> T:
+    """`work(cursor)` on the connection's transaction, which must have begun."""
     sync = connection.sync_connection
-    assert sync is not None
+    assert sync is not None and sync.in_transaction()
     driver = sync.connection.driver_connection
     if isinstance(driver, InlineConnection):
         with Cursor(sync, driver.sqlite_cursor()) as cursor:
             return work(cursor)
 
-    def in_greenlet(sync_session: Session) -> T:
-        connection = sync_session.connection()
-        with Cursor(connection, connection.connection.cursor()) as cursor:
+    def in_greenlet(sync_connection: Connection) -> T:
+        with Cursor(sync_connection, sync_connection.connection.cursor()) as cursor:
             return work(cursor)
 
-    return await session.run_sync(in_greenlet)
+    return await connection.run_sync(in_greenlet)
 
 
 class Cursor:
-    """A DB-API cursor on a session's transaction, running `Prepared` statements."""
+    """A DB-API cursor in a connection's transaction, running `Prepared` statements."""
 
     def __init__(self, connection: Connection, cursor: Any) -> None:
         self._connection = connection

@@ -4,7 +4,7 @@ A vote is the one request many people make at once on one case, and it must answ
 (issue #8). Its transaction is two trips from the event loop to the database connection:
 `vote_ground` claims the invoke in the ledger, locks the case and reads what the rules need;
 `record_vote` writes the vote, its audit event and the shared card's update request, and
-reads what the voter's card shows. Both run inside the caller's session transaction.
+reads what the voter's card shows. Both run inside the caller's connection's transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import prepared
 from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, PanelVote
@@ -204,7 +204,7 @@ _rosters: dict[int, _Roster] = {}
 
 
 async def vote_ground(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     partnership_id: int,
     reference: str,
@@ -234,11 +234,11 @@ async def vote_ground(
         votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
         return VoteGround(claimed=True, case=case, people=people, latest=votes)
 
-    return await prepared.run(session, read)
+    return await prepared.run(connection, read)
 
 
 async def record_vote(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     case: Case,
     member_id: int,
@@ -302,4 +302,4 @@ async def record_vote(
         decided = cursor.rows(_DECISION, {"case_id": case.id})
         return PanelFacts(events=events, decision=decided[0] if decided else None)
 
-    return await prepared.run(session, write)
+    return await prepared.run(connection, write)
