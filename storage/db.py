@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,10 @@ class _Checkpointer:
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
         self._connection: sqlite3.Connection | None = None
+        # A cancelled task does not stop its worker thread: the connection is closed only
+        # once no checkpoint is running on it (closing it under one can crash the process).
+        self._lock = threading.Lock()
+        self._closed = False
 
     def ensure_running(self) -> None:
         if self._task is None or self._task.done():
@@ -123,6 +128,12 @@ class _Checkpointer:
 
     def checkpoint(self) -> tuple[int, int, int] | None:
         """One PASSIVE checkpoint: (busy, frames in the WAL, frames copied), or None."""
+        with self._lock:
+            if self._closed:
+                return None
+            return self._checkpoint()
+
+    def _checkpoint(self) -> tuple[int, int, int] | None:
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(
@@ -141,9 +152,14 @@ class _Checkpointer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.close()
 
 
 class JoinedSession:
