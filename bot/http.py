@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 from aiohttp import web
 from botbuilder.core import InvokeResponse
 from msrest.serialization import Model
@@ -32,12 +33,19 @@ def _is_account(value: Any, *, need_id: bool = True) -> bool:
 
 
 def _has_nul(node: Any) -> bool:
-    if isinstance(node, str):
-        return "\x00" in node
-    if isinstance(node, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_nul(v) for v in node)
+    # A walk with a stack of its own: a body nested as deep as the parser allows must not
+    # exhaust Python's recursion limit here.
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -98,6 +106,19 @@ def shape_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+def json_bytes(body: Any) -> bytes:
+    """`body` as JSON, the way `json.dumps` writes it, in a fraction of the time.
+
+    A panel card is a few kilobytes of JSON on every vote; orjson writes it ten times
+    faster than the standard library. Whatever orjson refuses (a lone surrogate someone
+    typed, an integer over 64 bits) is written by `json.dumps`, so nothing is refused here.
+    """
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body).encode()
+
+
 def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -123,7 +144,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _problem(413, "request body too large")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser goes (a 2 KB body can do it).
         return _problem(400, "body is not valid JSON")
     if b"\\u0000" in raw and _has_nul(body):
         # A NUL character is in no legitimate activity, and PostgreSQL text cannot hold one.
@@ -160,6 +182,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
         invoke = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
         if invoke is None:
             return web.Response(status=201 if activity.type != "invoke" else 200)
-        return web.json_response(_body_of(invoke), status=int(invoke.status or 200))
+        return web.Response(
+            body=json_bytes(_body_of(invoke)),
+            status=int(invoke.status or 200),
+            content_type="application/json",
+        )
     finally:
         activity_id_var.reset(token)

@@ -105,6 +105,12 @@ def app_settings_from_env_normalises_and_rejects() -> None:
         ("application/json", b'{"type": "message", "text": "x"}', 400),  # no serviceUrl
         ("application/json", b'{"type": "message", "text": "a\\u0000b"}', 400),  # NUL
         ("application/json", b"{" + b'"a": "' + b"x" * (300 * 1024) + b'"}', 413),
+        # Nested deeper than the JSON parser goes: 100 KB of brackets.
+        (
+            "application/json",
+            b'{"type": "message", "a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            400,
+        ),
     ],
 )
 async def test_bad_requests_get_a_clear_4xx(
