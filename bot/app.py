@@ -155,8 +155,9 @@ async def _settled_heap(app: web.Application) -> AsyncIterator[None]:
     The modules, mappers, profile and SDK objects live as long as the process, yet every
     full collection walked all of them: a 100 ms pause on the event loop a few times a
     minute under load, the slowest votes of the benchmark (#8). Frozen, they are left out.
+    (No collection first: it costs ~100 ms, a test suite starts the app hundreds of times,
+    and the little garbage start-up leaves is freed by reference counting anyway.)
     """
-    gc.collect()
     gc.freeze()
     yield
     gc.unfreeze()
