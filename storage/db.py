@@ -161,6 +161,10 @@ class _Checkpointer:
         self._lock = threading.Lock()
         self._closed = False
 
+    def on_begin(self, _connection: Any) -> None:
+        """The engine's `begin` event: make sure the checkpoints are running."""
+        self.ensure_running()
+
     def ensure_running(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
@@ -255,6 +259,10 @@ class Database:
             if database and database != ":memory:"
             else None
         )
+        if self._checkpointer is not None:
+            # Started by the first transaction, whichever way it comes (a session, or a
+            # connection as a vote uses): autocheckpoint is off, so something must run it.
+            event.listen(self.engine.sync_engine, "begin", self._checkpointer.on_begin)
 
     @property
     def dialect(self) -> str:
@@ -263,8 +271,6 @@ class Database:
 
     def session(self) -> AsyncSession:
         """A new session (use `async with db.session() as s, s.begin(): ...`)."""
-        if self._checkpointer is not None:
-            self._checkpointer.ensure_running()
         return self.sessions()
 
     async def ping(self, limit_s: float = 2.0) -> bool:
