@@ -53,28 +53,18 @@ def _unsure(_value: Any) -> Any:
     raise _Unsure
 
 
-def _as_str(value: Any) -> Any:
-    if type(value) is str:
-        return value
-    raise _Unsure
+def _exactly(kind: type) -> Convert:
+    """A converter that passes a value of exactly `kind` (msrest would convert others)."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is kind:
+            return value
+        raise _Unsure
+
+    return convert
 
 
-def _as_bool(value: Any) -> Any:
-    if type(value) is bool:
-        return value
-    raise _Unsure
-
-
-def _as_int(value: Any) -> Any:
-    if type(value) is int:
-        return value
-    raise _Unsure
-
-
-def _as_float(value: Any) -> Any:
-    if type(value) is float:
-        return value
-    raise _Unsure
+_as_str = _exactly(str)
 
 
 _JSON_SCALARS = frozenset({str, int, bool, float, type(None)})
@@ -154,9 +144,9 @@ def _dict_of(item: Convert) -> Convert:
 
 _CONVERTERS: dict[str, Convert] = {
     "str": _as_str,
-    "bool": _as_bool,
-    "int": _as_int,
-    "float": _as_float,
+    "bool": _exactly(bool),
+    "int": _exactly(int),
+    "float": _exactly(float),
     "iso-8601": _as_datetime,
     "object": _copy_object,
 }

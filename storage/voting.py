@@ -96,32 +96,36 @@ def _latest_votes(agencies: int) -> Prepared:
 
 
 _LATEST_VOTES: dict[int, Prepared] = {}
-_INSERT_VOTE = Prepared(
-    lambda _: _VOTE.insert().values(
-        case_id=bindparam("case_id"),
-        member_id=bindparam("member_id"),
-        agency=bindparam("agency"),
-        outcome=bindparam("outcome"),
-        rationale=bindparam("rationale"),
-        serious_harm_basis=bindparam("serious_harm_basis"),
-        queries=bindparam("queries"),
-        round=bindparam("round"),
-        activity_id=bindparam("activity_id"),
-        cast_at=bindparam("cast_at"),
-    )
+
+
+def _insert_each(table: Table, *columns: str) -> Prepared:
+    """An INSERT of `columns`, each from the parameter of the same name."""
+    return Prepared(lambda _: table.insert().values({c: bindparam(c) for c in columns}))
+
+
+_INSERT_VOTE = _insert_each(
+    _VOTE,
+    "case_id",
+    "member_id",
+    "agency",
+    "outcome",
+    "rationale",
+    "serious_harm_basis",
+    "queries",
+    "round",
+    "activity_id",
+    "cast_at",
 )
-_AUDIT = _table(AuditEvent)
-_INSERT_AUDIT = Prepared(
-    lambda _: _AUDIT.insert().values(
-        at=bindparam("at"),
-        action=bindparam("action"),
-        actor=bindparam("actor"),
-        partnership_id=bindparam("partnership_id"),
-        case_id=bindparam("case_id"),
-        outcome=bindparam("outcome"),
-        activity_id=bindparam("activity_id"),
-        detail=bindparam("detail"),
-    )
+_INSERT_AUDIT = _insert_each(
+    _table(AuditEvent),
+    "at",
+    "action",
+    "actor",
+    "partnership_id",
+    "case_id",
+    "outcome",
+    "activity_id",
+    "detail",
 )
 _CARD_UPDATE = Prepared(_card_update_stmt)
 _EVENTS = Prepared(
