@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -86,6 +87,9 @@ def host_matches(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+# Pure, and asked on every request for the same few URLs (parsing the URL and the address
+# was a few per cent of a vote); strings that never recur only cycle through the cache.
+@functools.lru_cache(maxsize=256)
 def service_url_allowed(service_url: str, extra: tuple[str, ...], development: bool) -> bool:
     """True for Teams' service hosts over HTTPS, listed prefixes, and loopback in development."""
     parts = urlsplit(service_url)
