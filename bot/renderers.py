@@ -6,6 +6,7 @@ agency names, dates and statuses on a card: never a child's details or any free 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -151,6 +152,12 @@ def time_text(app: AppContext, at: object) -> str | None:
     """A London time a person reads: '10:42 Mon 23 Nov 2026'."""
     if not isinstance(at, datetime):
         return None
+    return _london_time_text(at)
+
+
+# The same few vote and decision times are drawn on every panel card.
+@functools.lru_cache(maxsize=1024)
+def _london_time_text(at: datetime) -> str:
     local = at.astimezone(LONDON)
     return f"{local:%H:%M} {format_date(local.date())}"
 
