@@ -109,11 +109,11 @@ RedeliveredReply = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 class VoteReplies:
     """How the voter's reply is drawn, from what the vote's transaction has in hand.
 
-    `recorded(session, case, state, partner, active_members, facts)` (`facts`: the clock's
-    events and the decision, when the vote's transaction read them; then `session` is None,
-    as nothing more needs reading); `invalid(session, case, state,
-    member, partner, active_members, errors, values)`; `redelivered(session)` for an invoke
-    already processed (the panel as it is now).
+    - `recorded(session, case, state, partner, active_members, facts)`: `facts` are the
+      clock's events and the decision when the vote's transaction read them, and then
+      `session` is None (nothing more needs reading);
+    - `invalid(session, case, state, member, partner, active_members, errors, values)`;
+    - `redelivered(session)` for an invoke already processed (the panel as it is now).
     """
 
     recorded: RecordedReply
