@@ -51,10 +51,10 @@ async def votes_of(session: AsyncSession, case_id: int) -> Sequence[PanelVote]:
     return rows.all()
 
 
-@functools.lru_cache(maxsize=8)
-def _latest_votes_stmt(agencies: int) -> Select[PanelVote]:
-    """Each of `agencies` agencies' latest vote: one index probe per agency (bound params)."""
-    latest = [
+def latest_vote_ids(agencies: int) -> list[Any]:
+    """Each of `agencies` agencies' latest vote id in a round: one probe of
+    `ix_panel_vote_latest` per agency. Bound by `latest_vote_params`."""
+    return [
         select(PanelVote.id)
         .where(
             PanelVote.case_id == bindparam("case_id"),
@@ -66,8 +66,21 @@ def _latest_votes_stmt(agencies: int) -> Select[PanelVote]:
         .scalar_subquery()
         for n in range(agencies)
     ]
+
+
+def latest_vote_params(case_id: int, round: int, agencies: Sequence[str]) -> dict[str, Any]:
+    """The parameters of `latest_vote_ids(len(agencies))`."""
+    params: dict[str, Any] = {"case_id": case_id, "round": round}
+    params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
+    return params
+
+
+@functools.lru_cache(maxsize=8)
+def _latest_votes_stmt(agencies: int) -> Select[PanelVote]:
     return (
-        select(PanelVote).where(PanelVote.id.in_(latest)).order_by(PanelVote.cast_at, PanelVote.id)
+        select(PanelVote)
+        .where(PanelVote.id.in_(latest_vote_ids(agencies)))
+        .order_by(PanelVote.cast_at, PanelVote.id)
     )
 
 
@@ -81,9 +94,9 @@ async def latest_votes(
     """
     if not agencies:
         return []
-    params: dict[str, Any] = {"case_id": case_id, "round": round}
-    params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
-    rows = await session.scalars(_latest_votes_stmt(len(agencies)), params)
+    rows = await session.scalars(
+        _latest_votes_stmt(len(agencies)), latest_vote_params(case_id, round, agencies)
+    )
     return rows.all()
 
 

@@ -18,10 +18,11 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import prepared
-from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, PanelVote
-from storage.panel import _card_update_stmt
+from storage.cases import _CASE_EVENTS
+from storage.models import AuditEvent, Case, Decision, Member, PanelVote
+from storage.panel import _card_update_stmt, latest_vote_ids, latest_vote_params
 from storage.prepared import Cursor, Prepared
-from storage.repositories import _claim_activity_stmt
+from storage.repositories import _WHOLE_ROSTER, _claim_activity_stmt
 from storage.types import utcnow
 
 
@@ -34,10 +35,10 @@ def _table(model: type[Any]) -> Table:
 M = TypeVar("M")
 
 _CASE = _table(Case)
-_MEMBER = _table(Member)
 _VOTE = _table(PanelVote)
 _CASE_COLUMNS = tuple(c.key for c in _CASE.columns)
-_MEMBER_COLUMNS = tuple(c.key for c in _MEMBER.columns)
+# In the roster statement's own column order.
+_MEMBER_COLUMNS = tuple(str(c.key) for c in _WHOLE_ROSTER.selected_columns)
 
 
 _CLAIM = Prepared(_claim_activity_stmt)
@@ -53,13 +54,8 @@ _LOCK_CASE = Prepared(
         .with_for_update()
     )
 )
-_ROSTER = Prepared(
-    lambda _: (
-        select(_MEMBER)
-        .where(_MEMBER.c.partnership_id == bindparam("partnership_id"))
-        .order_by(_MEMBER.c.agency, _MEMBER.c.name)
-    )
-)
+# The statements the ORM paths use, run here as prepared statements.
+_ROSTER = Prepared(lambda _: _WHOLE_ROSTER)
 _VOTE_COLUMNS = (
     _VOTE.c.member_id,
     _VOTE.c.agency,
@@ -73,23 +69,11 @@ _VOTE_COLUMNS = (
 
 
 def _latest_votes(agencies: int) -> Prepared:
-    """Each agency's latest vote in a round: one probe of ix_panel_vote_latest per agency."""
-    latest = [
-        select(_VOTE.c.id)
-        .where(
-            _VOTE.c.case_id == bindparam("case_id"),
-            _VOTE.c.round == bindparam("round"),
-            _VOTE.c.agency == bindparam(f"agency_{n}"),
-        )
-        .order_by(_VOTE.c.cast_at.desc(), _VOTE.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        for n in range(agencies)
-    ]
+    """Each agency's latest vote in a round (storage.panel.latest_vote_ids), as columns."""
     return Prepared(
         lambda _: (
             select(*_VOTE_COLUMNS)
-            .where(_VOTE.c.id.in_(latest))
+            .where(_VOTE.c.id.in_(latest_vote_ids(agencies)))
             .order_by(_VOTE.c.cast_at, _VOTE.c.id)
         )
     )
@@ -128,11 +112,7 @@ _INSERT_AUDIT = _insert_each(
     "detail",
 )
 _CARD_UPDATE = Prepared(_card_update_stmt)
-_EVENTS = Prepared(
-    lambda _: select(CaseEvent.event, CaseEvent.occurred_at).where(
-        CaseEvent.case_id == bindparam("case_id")
-    )
-)
+_EVENTS = Prepared(lambda _: _CASE_EVENTS)
 _DECISION = Prepared(
     lambda _: select(Decision.outcome, Decision.decided_at).where(
         Decision.case_id == bindparam("case_id")
@@ -233,8 +213,7 @@ async def vote_ground(
         latest = _LATEST_VOTES.get(len(agencies))
         if latest is None:
             latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
-        params: dict[str, Any] = {"case_id": case.id, "round": case.panel_round}
-        params.update({f"agency_{n}": agency for n, agency in enumerate(agencies)})
+        params = latest_vote_params(case.id, case.panel_round, agencies)
         votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
         return VoteGround(claimed=True, case=case, people=people, latest=votes)
 
