@@ -174,25 +174,20 @@ class _Checkpointer:
             await asyncio.sleep(self._interval)
             await asyncio.to_thread(self.checkpoint)
 
-    def checkpoint(self) -> tuple[int, int, int] | None:
-        """One PASSIVE checkpoint: (busy, frames in the WAL, frames copied), or None."""
+    def checkpoint(self) -> None:
+        """One PASSIVE checkpoint (none once stopped)."""
         with self._lock:
             if self._closed:
-                return None
-            return self._checkpoint()
-
-    def _checkpoint(self) -> tuple[int, int, int] | None:
-        try:
-            if self._connection is None:
-                self._connection = sqlite3.connect(
-                    self._path, timeout=0, check_same_thread=False, isolation_level=None
-                )
-            row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.Error as error:
-            # Busy or not there yet: the next round tries again.
-            log.debug("checkpoint skipped", extra={"why": str(error)})
-            return None
-        return (int(row[0]), int(row[1]), int(row[2])) if row else None
+                return
+            try:
+                if self._connection is None:
+                    self._connection = sqlite3.connect(
+                        self._path, timeout=0, check_same_thread=False, isolation_level=None
+                    )
+                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as error:
+                # Busy or not there yet: the next round tries again.
+                log.debug("checkpoint skipped", extra={"why": str(error)})
 
     async def stop(self) -> None:
         task, self._task = self._task, None
