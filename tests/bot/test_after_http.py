@@ -26,6 +26,7 @@ from helpers.cards import check_cards
 from helpers.connector import FakeConnector
 from helpers.people import PEOPLE, VOTERS
 from helpers.referral import FORM
+from helpers.workbooks import workbook, zip_bomb
 from review.report import REPORT_SECTIONS
 from storage.db import Database
 from storage.models import AuditEvent, CaseEvent, InformationRequest, Milestone
@@ -689,29 +690,6 @@ def file_message(
     return activity
 
 
-def workbook(rows: list[list[Any]]) -> bytes:
-    """An .xlsx workbook (fictional data) with one worksheet holding `rows`."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def zip_bomb() -> bytes:
-    """A small zip whose one part unpacks to 50 MB of zeros."""
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/sharedStrings.xml", b"\0" * 50_000_000)
-    return out.getvalue()
-
-
 CSV = (
     "Date from,Date to,Time,Involvement with,Event and outcome,Child seen,Analysis\n"
     "02/10/2026,,10:30,Mother,RET-MARKER-CSV missed clinic,No,Not followed up\n"
@@ -777,7 +755,7 @@ async def test_a_chronology_spreadsheet_joins_the_leads_return(
         assert stored[-1]["date_from"] == "2026-11-02" and stored[-1]["time_from"] == "09:15"
         assert stored[-1]["event_and_outcome"] == "RET-MARKER-XLSX weighed"
         # A workbook that unpacks to far more than it weighs is refused before parsing.
-        connector.files["bomb.xlsx"] = zip_bomb()
+        connector.files["bomb.xlsx"] = zip_bomb(50_000_000)
         await send(app, file_message(connector, "robin", "bomb.xlsx", "xlsx"))
         assert "too large once unpacked" in sent_to(connector, "a:1robin")[-1]["text"]
         assert len((await rows(db_url, InformationRequest))[0].chronology) == 3

@@ -9,23 +9,14 @@ from datetime import date, datetime, time
 import openpyxl
 import pytest
 
+from helpers.workbooks import workbook, zip_bomb
 from review.returns import parse_chronology_csv
 from review.spreadsheet import MAX_ROWS, SpreadsheetError, xlsx_as_csv
 
 
-def _book(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_dates_times_and_numbers_come_out_as_a_person_typed_them() -> None:
     text = xlsx_as_csv(
-        _book(
+        workbook(
             [
                 ["Date from", "Time", "Involvement with", "Event and outcome", "Seen", "Count"],
                 [date(2026, 10, 2), time(10, 30), "Mother", "Missed clinic", "No", 3.0],
@@ -66,12 +57,10 @@ def test_what_is_not_a_workbook_is_refused_with_a_reason(content: bytes, says: s
 
 
 def test_a_zip_that_unpacks_to_far_more_is_refused_before_parsing() -> None:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/sharedStrings.xml", b"\0" * 30_000_000)
-    assert len(out.getvalue()) < 100_000
+    bomb = zip_bomb(30_000_000)
+    assert len(bomb) < 100_000
     with pytest.raises(SpreadsheetError, match="too large once unpacked"):
-        xlsx_as_csv(out.getvalue())
+        xlsx_as_csv(bomb)
 
 
 def test_a_zip_that_is_no_workbook_is_refused() -> None:
@@ -83,6 +72,6 @@ def test_a_zip_that_is_no_workbook_is_refused() -> None:
 
 
 def test_a_sheet_longer_than_any_chronology_is_refused() -> None:
-    content = _book([["Event"]] + [[f"row {n}"] for n in range(MAX_ROWS + 1)])
+    content = workbook([["Event"]] + [[f"row {n}"] for n in range(MAX_ROWS + 1)])
     with pytest.raises(SpreadsheetError, match="more than 1,000 rows"):
         xlsx_as_csv(content)
