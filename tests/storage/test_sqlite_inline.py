@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,25 @@ def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
         other.close()
 
 
+@contextlib.asynccontextmanager
+async def table_locked_elsewhere(path: Path, seconds: float) -> AsyncIterator[Database]:
+    """A Database with a table `t`, whose write lock another connection holds `seconds`."""
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    holder: threading.Thread | None = None
+    try:
+        async with database.session() as s, s.begin():
+            await s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        held = threading.Event()
+        holder = threading.Thread(target=hold_write_lock, args=(path, seconds, held))
+        holder.start()
+        held.wait(5)
+        yield database
+    finally:
+        if holder is not None:
+            holder.join()
+        await database.dispose()
+
+
 async def test_sqlite_connections_are_inline(tmp_path: Path) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     try:
@@ -41,15 +62,7 @@ async def test_sqlite_connections_are_inline(tmp_path: Path) -> None:
 async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "x.db"
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with database.session() as s, s.begin():
-            await s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
-        held = threading.Event()
-        holder = threading.Thread(target=hold_write_lock, args=(path, 0.5, held))
-        holder.start()
-        held.wait(5)
+    async with table_locked_elsewhere(tmp_path / "x.db", 0.5) as database:
         ticks = 0
 
         async def tick() -> None:
@@ -64,34 +77,20 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
             await s.execute(text("INSERT INTO t DEFAULT VALUES"))
         waited = time.monotonic() - began
         ticker.cancel()
-        holder.join()
         assert waited >= 0.3  # it waited for the other writer ...
         assert ticks >= 5  # ... while the event loop kept running
         async with database.session() as s:
             assert await s.scalar(text("SELECT count(*) FROM t")) == 1
-    finally:
-        await database.dispose()
 
 
 async def test_a_lock_held_too_long_is_an_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_module, "SQLITE_LOCK_WAIT_S", 0.2)
-    path = tmp_path / "x.db"
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with database.session() as s, s.begin():
-            await s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
-        held = threading.Event()
-        holder = threading.Thread(target=hold_write_lock, args=(path, 1.0, held))
-        holder.start()
-        held.wait(5)
+    async with table_locked_elsewhere(tmp_path / "x.db", 1.0) as database:
         with pytest.raises(Exception, match="locked"):
             async with database.session() as s, s.begin():
                 await s.execute(text("INSERT INTO t DEFAULT VALUES"))
-        holder.join()
-    finally:
-        await database.dispose()
 
 
 async def test_commits_leave_the_checkpoint_to_a_worker_thread(
