@@ -284,8 +284,7 @@ async def cast_vote(
     """
     now = app.now()
     async with (
-        app.db.engine.connect() as connection,
-        connection.begin(),
+        app.db.transaction() as connection,
         JoinedSession(connection) as orm,
     ):
         ground = await voting_repo.vote_ground(

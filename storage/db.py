@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from storage.sqlite_inline import InlineConnection
@@ -56,18 +57,24 @@ def _sqlite_begin(conn: Any) -> None:
     # ran outside it and a SAVEPOINT committed on release: a case could be half-written by
     # a crash. Every transaction starts here instead, taking the write lock at once
     # (SQLite has one writer; this also avoids a stale read snapshot failing a later write).
-    # On the driver adapter's cursor, not `exec_driver_sql`: a whole statement execution
-    # context for a constant cost more than the statement. A lock held by another process
-    # is still waited for off the event loop (InlineConnection._run).
-    cursor = conn.connection.cursor()
+    # Straight to sqlite3 when nothing holds the lock, not `exec_driver_sql`: a whole
+    # statement execution context for a constant cost more than the statement. A lock held
+    # by another process is waited for off the event loop (InlineConnection._run), through
+    # the driver adapter's cursor.
+    dbapi = conn.dialect.loaded_dbapi
     try:
-        cursor.execute("BEGIN IMMEDIATE")
-    except conn.dialect.loaded_dbapi.Error as error:
+        driver = conn.connection.driver_connection
+        if isinstance(driver, InlineConnection) and driver.begin_now("BEGIN IMMEDIATE"):
+            return
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        finally:
+            cursor.close()
+    except (dbapi.Error, sqlite3.Error) as error:
         raise exc.DBAPIError.instance(
-            "BEGIN IMMEDIATE", (), error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            "BEGIN IMMEDIATE", (), error, dbapi.Error, dialect=conn.dialect
         ) from error
-    finally:
-        cursor.close()
 
 
 class _FairQueue(AsyncAdaptedQueue[Any]):
@@ -241,6 +248,48 @@ class JoinedSession:
             await session.close()
 
 
+class Transaction:
+    """`async with db.transaction() as connection:` a connection in a transaction.
+
+    The same as `async with engine.connect() as c, c.begin():` (commit when the block ends,
+    roll back if it raises, the connection back to the pool either way), in two calls into
+    SQLAlchemy's greenlet instead of four, and without the task `AsyncConnection.close`
+    starts to shield itself. On SQLite that was 100-150 µs of a vote's ~2 ms (#8).
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sync: Connection | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._sync = await greenlet_spawn(_connect_and_begin, self._engine.sync_engine)
+        return AsyncConnection(self._engine, self._sync)
+
+    async def __aexit__(self, exc_type: object, *_: object) -> None:
+        sync, self._sync = self._sync, None
+        assert sync is not None
+        await greenlet_spawn(_finish, sync, exc_type is None)
+
+
+def _connect_and_begin(engine: Any) -> Connection:
+    connection: Connection = engine.connect()
+    try:
+        connection.begin()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _finish(connection: Connection, commit: bool) -> None:
+    # close() rolls back whatever is still open: the block raised, or the commit failed.
+    try:
+        if commit and connection.in_transaction():
+            connection.commit()
+    finally:
+        connection.close()
+
+
 class Database:
     """An engine and its session factory; start and stop it with the app."""
 
@@ -267,6 +316,10 @@ class Database:
     def session(self) -> AsyncSession:
         """A new session (use `async with db.session() as s, s.begin(): ...`)."""
         return self.sessions()
+
+    def transaction(self) -> Transaction:
+        """A connection in a new transaction (use `async with db.transaction() as c: ...`)."""
+        return Transaction(self.engine)
 
     async def ping(self, limit_s: float = 2.0) -> bool:
         """True when the database answers a trivial query within `limit_s` seconds."""

@@ -172,6 +172,20 @@ class InlineConnection:
         finally:
             connection.execute("PRAGMA busy_timeout=0")
 
+    def begin_now(self, sql: str) -> bool:
+        """Run `sql` (a BEGIN) at once; False, with nothing changed, if it must wait.
+
+        A BEGIN refused as busy (another process holds the lock) is left to the caller to
+        run again through `_run`, which waits off the event loop.
+        """
+        try:
+            self._live().execute(sql)
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or self._lock_wait_ms == 0:
+                raise
+            return False
+        return True
+
     @property
     def isolation_level(self) -> str | None:
         """The sqlite3 module's isolation level (None: SQLAlchemy begins transactions)."""
