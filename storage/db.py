@@ -117,6 +117,12 @@ class _FairPool(AsyncAdaptedQueuePool):
     _queue_class = _FairQueue
 
 
+def _is_inline(url: str) -> bool:
+    """True when `create_engine` runs this SQLite database's statements inline."""
+    url = normalise_database_url(url)
+    return is_sqlite(url) and "?" not in url and bool(make_url(url).database)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`, with SQLite set up for several writers (WAL, busy timeout)."""
     url = normalise_database_url(url)
@@ -125,7 +131,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         database = make_url(url).database or ""
-        if database and "?" not in url:
+        if _is_inline(url):
             # Statements run on the event loop, not one aiosqlite thread hop per driver
             # call (see storage/sqlite_inline.py): the database file is the same.
             kwargs.setdefault(
@@ -248,6 +254,23 @@ class JoinedSession:
             await session.close()
 
 
+class _InlineSession(AsyncSession):
+    """An AsyncSession that gives its connection back as it leaves `async with`.
+
+    SQLAlchemy closes a session leaving `async with` in a task of its own, so that a
+    cancellation cannot cut the close short, and waits for that task: a read-only session
+    (no `begin()` block) holds its connection until the task has run. On SQLite there is
+    one connection, so whatever ran meanwhile and needed it queued (first come, first
+    served); under load each later request then queued behind those, and never caught up.
+    One card update a second put every vote in that line, each paying a suspension and a
+    wake-up: a fifth of the votes a second (#8). On the inline connection a close never
+    waits on I/O, so nothing can cut it short, and it runs at once.
+    """
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.close()
+
+
 class Transaction:
     """`async with db.transaction() as connection:` a connection in a transaction.
 
@@ -296,7 +319,11 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = normalise_database_url(url)
         self.engine = create_engine(self.url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            class_=_InlineSession if _is_inline(self.url) else AsyncSession,
+        )
         database = make_url(self.url).database if is_sqlite(self.url) else None
         self._checkpointer = (
             _Checkpointer(database, CHECKPOINT_INTERVAL_S)

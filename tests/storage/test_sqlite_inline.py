@@ -145,3 +145,24 @@ async def _take_turn(database: Database, name: str, order: list[str]) -> None:
     async with database.engine.connect() as conn:
         order.append(name)
         await conn.execute(text("SELECT 1"))
+
+
+async def test_a_session_gives_its_connection_back_before_anything_else_runs(
+    tmp_path: Path,
+) -> None:
+    """SQLite has one connection: a read-only session must not hold it while its close
+    waits for a turn of the event loop, or whatever runs meanwhile queues for it (#8)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    pool = database.engine.sync_engine.pool
+    seen: list[int] = []
+    try:
+        async with database.session() as s:  # no begin(): the transaction is still open
+            await s.execute(text("SELECT 1"))
+            assert pool.checkedout() == 1  # type: ignore[attr-defined]
+            asyncio.get_running_loop().call_soon(
+                lambda: seen.append(pool.checkedout())  # type: ignore[attr-defined]
+            )
+        await asyncio.sleep(0)
+        assert seen == [0]
+    finally:
+        await database.dispose()
