@@ -19,7 +19,7 @@ from bot.context import AppContext
 from bot.files import render_file_offer
 from bot.messenger import Address, SendError, thread_id
 from bot.outbox import NotReady, Rendered, Renderer, Skip, card_message, per_run, run_messenger
-from bot.panel import current_state, partner_of
+from bot.panel import current_state, panel_now, partner_of
 from bot.referrals import next_deadline, referrer_next_steps, timeline_for
 from cards.after import (
     information_request_card,
@@ -252,7 +252,8 @@ async def panel_view(
 async def shared_card(app: AppContext, session: AsyncSession, case: Case) -> dict[str, object]:
     """The card everyone in the channel sees for a case: the panel card once a panel is open."""
     if case.status in PANEL_STATUSES:
-        return panel_card(await panel_view(app, session, case))
+        state, people, facts = await panel_now(session, case)
+        return panel_card(await panel_view(app, None, case, state, people=people, facts=facts))
     events = await case_repo.case_events(session, case.id)
     return channel_case_card(
         reference=case.reference,

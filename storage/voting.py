@@ -187,6 +187,55 @@ class _Roster:
 _rosters: dict[int, _Roster] = {}
 
 
+def _roster(cursor: Cursor, partnership_id: int) -> tuple[Member, ...]:
+    return _rosters.setdefault(partnership_id, _Roster()).members(cursor, partnership_id)
+
+
+def _latest(cursor: Cursor, case: Case, agencies: Sequence[str]) -> list[LatestVote]:
+    if not agencies:
+        return []
+    latest = _LATEST_VOTES.get(len(agencies))
+    if latest is None:
+        latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
+    params = latest_vote_params(case.id, case.panel_round, agencies)
+    return [LatestVote(*row) for row in cursor.rows(latest, params)]
+
+
+def _facts(cursor: Cursor, case_id: int) -> PanelFacts:
+    events = {e: at for e, at in cursor.rows(_EVENTS, {"case_id": case_id})}
+    decided = cursor.rows(_DECISION, {"case_id": case_id})
+    return PanelFacts(events=events, decision=decided[0] if decided else None)
+
+
+@dataclass(frozen=True)
+class PanelReads:
+    """What a case's panel card is drawn from: the roster (every member, active or not),
+    each partner's latest vote in the round, and the clock's events and the decision."""
+
+    people: Sequence[Member]
+    latest: Sequence[LatestVote]
+    facts: PanelFacts
+
+
+async def panel_reads(
+    connection: AsyncConnection, *, case: Case, agencies: Sequence[str]
+) -> PanelReads:
+    """Read what the case's panel card shows, in the connection's transaction.
+
+    The same statements as a vote's (the card everyone sees is redrawn once a second while
+    votes come in, #8).
+    """
+
+    def read(cursor: Cursor) -> PanelReads:
+        return PanelReads(
+            people=_roster(cursor, case.partnership_id),
+            latest=_latest(cursor, case, agencies),
+            facts=_facts(cursor, case.id),
+        )
+
+    return await prepared.run(connection, read)
+
+
 async def vote_ground(
     connection: AsyncConnection,
     *,
@@ -209,13 +258,12 @@ async def vote_ground(
         if not found:
             return VoteGround(claimed=True)
         case = _detached(Case, _CASE_COLUMNS, found[0])
-        people = _rosters.setdefault(partnership_id, _Roster()).members(cursor, partnership_id)
-        latest = _LATEST_VOTES.get(len(agencies))
-        if latest is None:
-            latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
-        params = latest_vote_params(case.id, case.panel_round, agencies)
-        votes = [LatestVote(*row) for row in cursor.rows(latest, params)] if agencies else []
-        return VoteGround(claimed=True, case=case, people=people, latest=votes)
+        return VoteGround(
+            claimed=True,
+            case=case,
+            people=_roster(cursor, partnership_id),
+            latest=_latest(cursor, case, agencies),
+        )
 
     return await prepared.run(connection, read)
 
@@ -279,10 +327,6 @@ async def record_vote(
                 "b_now": cast_at,
             },
         )
-        if not read_facts:
-            return None
-        events = {e: at for e, at in cursor.rows(_EVENTS, {"case_id": case.id})}
-        decided = cursor.rows(_DECISION, {"case_id": case.id})
-        return PanelFacts(events=events, decision=decided[0] if decided else None)
+        return _facts(cursor, case.id) if read_facts else None
 
     return await prepared.run(connection, write)

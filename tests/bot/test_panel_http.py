@@ -16,7 +16,7 @@ from helpers.connector import FakeConnector
 from helpers.people import VOTERS, account, teams_members
 from helpers.referral import FORM, complete_referral, register_channel, submit
 from storage.db import Database
-from storage.models import AuditEvent, Case, CaseEvent, Decision, Milestone, PanelVote
+from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, Milestone, PanelVote
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 REF = "SSCP-2026-0001"
@@ -424,3 +424,44 @@ async def test_activities_from_another_tenant_are_refused_and_audited(
         assert resp.status == 403
     assert await count(roster_db, PanelVote) == 0
     assert await count(roster_db, AuditEvent, AuditEvent.action == "tenant.refused") == 1
+
+
+async def test_the_shared_card_draws_what_the_orm_reads(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """The card everyone sees is drawn from the vote's prepared reads (bot.panel.panel_now);
+    at every stage it is the card the ORM's reads draw, a voter made inactive included."""
+    from bot.keys import CONTEXT, DATABASE
+    from bot.renderers import panel_view, shared_card
+    from cards.panel import panel_card
+    from storage import cases as case_repo
+
+    cards: list[str] = []
+    async with running_app(app_settings(roster_db), clock=Clock(MONDAY)) as app:
+        ctx, db = app.client.app[CONTEXT], app.client.app[DATABASE]
+
+        async def same_card_both_ways() -> None:
+            async with db.session() as s:
+                case = await case_repo.get_case(s, ctx.partnership_id, REF)
+                fast = await shared_card(ctx, s, case)
+                slow = panel_card(await panel_view(ctx, s, case))
+            assert fast == slow
+            cards.append(json.dumps(fast, sort_keys=True))
+
+        await open_case(app, connector)
+        await same_card_both_ways()  # no votes yet
+        await press(app, connector, "panel.vote", "lee", vote_data("rapid_review", "la"))
+        await same_card_both_ways()
+        await press(app, connector, "panel.vote", "pat", vote_data("rapid_review", "police"))
+        await press(app, connector, "panel.vote", "hana", vote_data("practice_review", "h"))
+        await same_card_both_ways()  # a disagreement
+        async with db.session() as s, s.begin():
+            lee_id = account("lee")["aadObjectId"]
+            lee = await s.scalar(select(Member).where(Member.aad_object_id == lee_id))
+            assert lee is not None
+            lee.active = False
+        await same_card_both_ways()  # Lee's vote still shows Lee
+        await press(app, connector, "panel.vote", "hana", vote_data("rapid_review", "h2"))
+        await same_card_both_ways()  # agreed and sealed
+        await settle(app)
+    assert len(set(cards)) == 5  # each stage drew a different card
