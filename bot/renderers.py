@@ -112,6 +112,9 @@ async def personal_address(app: AppContext, session: AsyncSession, aad_object_id
     # Teams accepts the person's AAD object id as a member when no Teams user id is known.
     user_id = member.teams_user_id if member is not None and member.teams_user_id else None
     user_id = user_id or aad_object_id
+    # Nothing is held while Teams answers: on SQLite this transaction would keep the one
+    # connection, and every vote and message waiting for it, for the whole round trip.
+    await session.commit()
     try:
         address = await messenger.open_personal_chat(
             channel.service_url, user_id, channel.tenant_id
