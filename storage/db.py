@@ -28,6 +28,10 @@ from storage.urls import is_sqlite, normalise_database_url
 
 SQLITE_LOCK_WAIT_S = 10.0
 CHECKPOINT_INTERVAL_S = 1.0
+# A WAL longer than this (64 MB of 4 KB pages) after a checkpoint is started over.
+WAL_RESTART_FRAMES = 16384
+# How long that restart waits for a gap between writers before it tries again next round.
+WAL_RESTART_WAIT_MS = 2000
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # thread: an automatic checkpoint would run inside a commit, on the event loop, with
     # its fsyncs (milliseconds on a VM disk; the slowest votes of the benchmark, #8).
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    # The WAL file is cut back to this when it starts over (after a burst of writes).
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_RESTART_FRAMES * 4096}")
     # No busy timeout here: InlineConnection waits for another process's lock (10 s, as
     # before) on a worker thread, never asleep on the event loop.
     cursor.close()
@@ -161,7 +167,8 @@ class _Checkpointer:
     Every `interval` seconds while the Database is in use, a PASSIVE checkpoint on its own
     connection: it waits for no reader or writer, and writers go on appending meanwhile.
     SQLite restarts the WAL from its beginning once all of it has been copied, so the file
-    stays small; the last connection to close checkpoints what is left.
+    stays small; under writes that never pause, a WAL grown past WAL_RESTART_FRAMES is
+    restarted (RESTART) instead. The last connection to close checkpoints what is left.
     """
 
     def __init__(self, path: str, interval: float) -> None:
@@ -188,7 +195,7 @@ class _Checkpointer:
             await asyncio.to_thread(self.checkpoint)
 
     def checkpoint(self) -> None:
-        """One PASSIVE checkpoint (none once stopped)."""
+        """One PASSIVE checkpoint, then a RESTART if the WAL is still long (none once stopped)."""
         with self._lock:
             if self._closed:
                 return
@@ -197,7 +204,21 @@ class _Checkpointer:
                     self._connection = sqlite3.connect(
                         self._path, timeout=0, check_same_thread=False, isolation_level=None
                     )
-                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                connection = self._connection
+                _busy, frames, _copied = connection.execute(
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                ).fetchone()
+                if frames > WAL_RESTART_FRAMES:
+                    # SQLite starts the WAL over only when a writer begins after a checkpoint
+                    # has copied all of it; under steady writes none ever has, and the WAL
+                    # grew by megabytes a second. RESTART waits for a gap between writers
+                    # (they wait for it, off the event loop), copies the rest and makes the
+                    # next writer start from the beginning.
+                    connection.execute(f"PRAGMA busy_timeout={WAL_RESTART_WAIT_MS}")
+                    try:
+                        connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                    finally:
+                        connection.execute("PRAGMA busy_timeout=0")
             except sqlite3.Error as error:
                 # Busy or not there yet: the next round tries again.
                 log.debug("checkpoint skipped", extra={"why": str(error)})

@@ -18,13 +18,18 @@ from storage.db import Database
 from storage.sqlite_inline import InlineConnection
 
 
-def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
-    """What another process does: take SQLite's write lock and keep it for a while."""
+def hold_write_lock(
+    path: Path, seconds: float, held: threading.Event, then: str | None = None
+) -> None:
+    """What another process does: take SQLite's write lock and keep it for a while (and
+    run `then` before it commits)."""
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
         held.set()
         time.sleep(seconds)
+        if then is not None:
+            other.execute(then)
         other.execute("COMMIT")
     finally:
         other.close()
@@ -164,5 +169,48 @@ async def test_a_session_gives_its_connection_back_before_anything_else_runs(
             )
         await asyncio.sleep(0)
         assert seen == [0]
+    finally:
+        await database.dispose()
+
+
+def wal_frames(path: Path) -> int:
+    """How many frames the database's WAL holds (a checkpoint reports it)."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as c:
+        _busy, frames, _copied = c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(frames)
+
+
+async def test_a_wal_that_writes_never_let_restart_is_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite starts the WAL over only when a writer begins after all of it was copied.
+    Under writes that never pause none does, and the WAL grew without bound (megabytes a
+    second in `make bench`); past WAL_RESTART_FRAMES the checkpointer restarts it."""
+    monkeypatch.setattr(db_module, "WAL_RESTART_FRAMES", 20)
+    path = tmp_path / "x.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    checkpointer = database._checkpointer
+    assert checkpointer is not None
+    try:
+        async with database.transaction() as c:
+            await c.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
+        for _ in range(50):
+            async with database.transaction() as c:
+                await c.execute(text("INSERT INTO t (x) VALUES ('x')"))
+        # Another writer began before the checkpoint and commits while it runs: without a
+        # restart its frames go after the 50 already copied, and so does every write after.
+        held = threading.Event()
+        other = threading.Thread(
+            target=hold_write_lock, args=(path, 0.3, held, "INSERT INTO t (x) VALUES ('y')")
+        )
+        other.start()
+        held.wait(5)
+        await asyncio.to_thread(checkpointer.checkpoint)
+        other.join()
+        async with database.transaction() as c:
+            await c.execute(text("INSERT INTO t (x) VALUES ('x')"))
+        assert wal_frames(path) <= 5  # the last write started the WAL over
+        async with database.session() as s:
+            assert await s.scalar(text("SELECT count(*) FROM t")) == 52
     finally:
         await database.dispose()
