@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,18 +90,32 @@ class _FairQueue(AsyncAdaptedQueue[Any]):
     The stock queue (and asyncio.Queue under it) hands a returned connection to whoever
     asks next while a woken waiter is still on its way; the waiter then queues again at
     the back. With SQLite's single connection and twenty votes queued, some waited a
-    second while the median was 40 ms (#8). Here a newcomer takes a free connection only
-    when nobody is waiting; waiters line up behind an asyncio.Lock, which is FIFO, and
-    only the one at the front waits on the queue itself.
+    second while the median was 40 ms (#8). Here waiters line up behind an asyncio.Lock,
+    which is FIFO, and only the one at the front waits on the queue itself.
+
+    A newcomer still takes a connection it finds free while the front waiter has waited
+    less than OVERTAKE_S: the waiter needs a turn of the event loop to take its turn, and
+    a newcomer that uses the connection without yielding (a vote) gives it back before
+    then. Lining every newcomer up behind a waiter instead made a convoy under load: one
+    vote that waited (for a lock another connection held) put every later vote in the
+    line, each paying a suspension, for as long as the load lasted. Past OVERTAKE_S the
+    line is strictly first come, first served.
     """
+
+    OVERTAKE_S = 0.02
 
     def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
         super().__init__(maxsize, use_lifo)
         self._waiting = 0
         self._line = asyncio.Lock()
+        self._front_since: float | None = None  # when the front waiter began to wait
+
+    def _may_overtake(self) -> bool:
+        front = self._front_since
+        return front is None or time.monotonic() - front < self.OVERTAKE_S
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        if not block or self._waiting == 0:
+        if not block or self._waiting == 0 or self._may_overtake():
             try:
                 return self.get_nowait()
             except Empty:
@@ -108,15 +123,19 @@ class _FairQueue(AsyncAdaptedQueue[Any]):
                     raise
         self._waiting += 1
         try:
-            return await_(self._in_line(limit_s=timeout))
+            return await_(self._in_line(limit_s=timeout, since=time.monotonic()))
         except TimeoutError as err:
             raise Empty() from err
         finally:
             self._waiting -= 1
 
-    async def _in_line(self, *, limit_s: float | None) -> Any:
+    async def _in_line(self, *, limit_s: float | None, since: float) -> Any:
         async with asyncio.timeout(limit_s), self._line:
-            return await self._queue.get()
+            self._front_since = since
+            try:
+                return await self._queue.get()
+            finally:
+                self._front_since = None
 
 
 class _FairPool(AsyncAdaptedQueuePool):

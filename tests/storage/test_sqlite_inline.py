@@ -129,7 +129,8 @@ async def test_commits_leave_the_checkpoint_to_a_worker_thread(
 
 async def test_sessions_get_the_connection_in_the_order_they_asked(tmp_path: Path) -> None:
     """SQLite has one pooled connection: whoever asked first gets it next, even when the
-    one giving it back asks again at once (the stock queue let that one jump the line)."""
+    one giving it back asks again at once (the stock queue let that one jump the line), once
+    the first in line has waited OVERTAKE_S."""
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     order: list[str] = []
     try:
@@ -142,6 +143,29 @@ async def test_sessions_get_the_connection_in_the_order_they_asked(tmp_path: Pat
         await _take_turn(database, "again", order)  # asks again at once, without yielding
         await asyncio.gather(*waiting)
         assert order == ["waiter-0", "waiter-1", "waiter-2", "again"]
+    finally:
+        await database.dispose()
+
+
+async def test_a_free_connection_is_used_at_once_while_a_waiter_is_on_its_way(
+    tmp_path: Path,
+) -> None:
+    """A waiter handed the connection needs a turn of the event loop to take it. A request
+    that finds it free meanwhile uses it and gives it back without yielding, instead of
+    lining up: lined up, every later request queued behind it, a convoy under load (#8)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    order: list[str] = []
+    try:
+        holder = database.transaction()
+        await holder.__aenter__()
+        waiter = asyncio.create_task(_take_turn(database, "waiter", order))
+        await asyncio.sleep(0)  # the waiter is in line (it has only just begun to wait)
+        await holder.__aexit__(None, None, None)  # back in the pool; the waiter is woken
+        async with database.transaction() as c:  # no turn of the loop since
+            await c.execute(text("SELECT 1"))
+            order.append("newcomer")
+        await waiter
+        assert order == ["newcomer", "waiter"]
     finally:
         await database.dispose()
 
