@@ -37,6 +37,9 @@ MAX_ATTEMPTS = 8
 # Rows rendered per read of the database, and how long a rendering may wait to be sent.
 RENDER_BATCH = 100
 RENDER_FRESH_S = 1.0
+# Claims that outlived their lease are looked for this often, not on every delivery: a
+# worker dies rarely, and deliveries come once a second while votes do (#8).
+RELEASE_EVERY = outbox.LEASE / 4
 
 
 class NotReady(Exception):
@@ -177,6 +180,7 @@ class Courier:
         self._running: asyncio.Task[None] | None = None
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
+        self._released_at: datetime | None = None
 
     def kick(self, delay: float = 0.0) -> None:
         """Deliver what is due, in the background, after `delay` seconds (coalesced).
@@ -221,11 +225,17 @@ class Courier:
         the cases' events and milestones in one query each), in one short session closed
         before anything is sent. A batch is read afresh once `RENDER_FRESH_S` has passed, so
         what is sent is never older than that plus the send itself. Each message is still
-        marked in its own transaction right after its own send, as before.
+        marked in its own transaction right after its own send, as before. Claims that
+        outlived their lease (a worker died) go back to pending every RELEASE_EVERY.
         """
         now = self.app.now()
+        release = self._released_at is None or not (
+            timedelta(0) <= now - self._released_at < RELEASE_EVERY
+        )
         async with self.app.db.session() as session, session.begin():
-            await outbox.release_stale_claims(session, now)
+            if release:
+                await outbox.release_stale_claims(session, now)
+                self._released_at = now
             claimed = await outbox.claim_due(
                 session, now=now, worker=self.worker, limit=limit, ids=ids
             )
@@ -257,7 +267,16 @@ class Courier:
         out: list[tuple[int, int, Outcome]] = []
         async with self.app.db.session() as session:
             rows = await outbox.rows_by_id(session, message_ids)
-            await prefetch_cases(session, [r.case_id for r in rows.values() if r.case_id])
+            # A card update reads what it draws itself (bot.panel.panel_now): prefetching
+            # its case's events and milestones would be two queries for nothing.
+            await prefetch_cases(
+                session,
+                [
+                    r.case_id
+                    for r in rows.values()
+                    if r.case_id and r.kind != outbox.CASE_CARD_UPDATE
+                ],
+            )
             for message_id in message_ids:
                 row = rows.get(message_id)
                 attempts = row.attempts if row is not None else 0

@@ -364,7 +364,7 @@ async def render_disagreement(
 
 RENDERERS: dict[str, Renderer] = {
     "case_card": render_case_card,
-    "case_card_update": render_card_update,
+    outbox.CASE_CARD_UPDATE: render_card_update,
     "decision_notice": render_decision_notice,
     "queries_to_referrer": render_queries,
     "queries_answer": render_queries_answer,

@@ -26,6 +26,8 @@ PENDING, SENDING, SENT, FAILED, UNCERTAIN, CANCELLED = (
     "cancelled",
 )
 LEASE = timedelta(minutes=2)
+# The kind of the row that redraws a case's shared card (one per case, coalesced).
+CASE_CARD_UPDATE = "case_card_update"
 
 
 async def release_stale_claims(session: AsyncSession, now: datetime) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import Date, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Decision, Member, OutboundMessage, PanelQuery, PanelVote
+from storage.outbox import CASE_CARD_UPDATE
 from storage.repositories import NotFound, _insert, _insert_for
 from storage.types import UTCDateTime
 
@@ -187,7 +188,7 @@ def _card_update_stmt(dialect: str) -> Any:
     stmt = _insert_for(dialect)(OutboundMessage.__table__).values(
         case_id=bindparam("b_case_id"),
         partnership_id=bindparam("b_partnership_id"),
-        kind="case_card_update",
+        kind=CASE_CARD_UPDATE,
         milestone="case_card",
         stage="update",
         due_on=bindparam("b_due_on", type_=Date()),

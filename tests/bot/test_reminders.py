@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from bot.keys import COURIER, REMINDERS
+from bot.outbox import RELEASE_EVERY
 from helpers.app import RunningApp, app_settings, running_app
 from helpers.cards import check_cards
 from helpers.connector import Call, FakeConnector
@@ -329,6 +330,38 @@ async def test_killed_between_claim_and_send_goes_out_once_after_restart(
         await sweep(app)
         await sweep(app)
     assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
+    (row,) = await _rows(roster_db)
+    assert row.status == "sent"
+
+
+async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_delivery(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """Deliveries come once a second while votes do; a dead worker's claim is released by
+    the first delivery after its lease ends that is RELEASE_EVERY past the last look."""
+    clock = await _one_due_nudge(roster_db, connector)
+    claimed_at = clock.now
+    db = Database(roster_db)
+    try:
+        async with db.session() as s, s.begin():  # a worker claims, then dies
+            assert len(await outbox.claim_due(s, now=claimed_at, worker="dead-worker")) == 1
+    finally:
+        await db.dispose()
+
+    def posted() -> int:
+        return len([c for c in connector.calls if ";messageid=" in c.conversation_id])
+
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        courier = app.client.app[COURIER]
+        clock.now = claimed_at + outbox.LEASE - timedelta(seconds=10)
+        await courier.deliver()  # looks: the claim is still within its lease
+        clock.now = claimed_at + outbox.LEASE + timedelta(seconds=10)
+        await courier.deliver()  # the lease is over, but the last look was 20 s ago
+        assert posted() == 0
+        clock.now = claimed_at + outbox.LEASE - timedelta(seconds=10) + RELEASE_EVERY
+        await courier.deliver()
+        await courier.deliver()
+    assert posted() == 1
     (row,) = await _rows(roster_db)
     assert row.status == "sent"
 
