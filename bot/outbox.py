@@ -223,11 +223,11 @@ class Courier:
 
         The claimed rows are read and rendered a batch at a time (the rows, their cases and
         the cases' events and milestones in one query each; a card update reads its own), in
-        one short session closed
-        before anything is sent. A batch is read afresh once `RENDER_FRESH_S` has passed, so
-        what is sent is never older than that plus the send itself. Each message is still
-        marked in its own transaction right after its own send, as before. Claims that
-        outlived their lease (a worker died) go back to pending every RELEASE_EVERY.
+        one short session closed before anything is sent. A batch is read afresh once
+        `RENDER_FRESH_S` has passed, so what is sent is never older than that plus the send
+        itself. Each message is still marked in its own transaction right after its own
+        send, as before. Claims that outlived their lease (a worker died) go back to pending
+        every RELEASE_EVERY.
         """
         now = self.app.now()
         release = self._released_at is None or not (
