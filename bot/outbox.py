@@ -319,11 +319,21 @@ class Courier:
         except SendError as exc:
             await self._failed(message_id, exc, attempts)
             return 0
+        if rendered.on_sent is None:
+            async with self.app.db.transaction() as connection:
+                await outbox.mark_sent_on(
+                    connection,
+                    message_id,
+                    worker=self.worker,
+                    activity_id=activity_id,
+                    now=self.app.now(),
+                )
+            return 1
         async with self.app.db.session() as session, session.begin():
             ok = await outbox.mark_sent(
                 session, message_id, worker=self.worker, activity_id=activity_id, now=self.app.now()
             )
-            if ok and rendered.on_sent is not None:
+            if ok:
                 await rendered.on_sent(session, activity_id)
         return 1
 

@@ -85,3 +85,29 @@ async def test_an_ask_during_a_send_or_after_a_failure_or_a_send_pends_it_again(
         assert await outbox.mark_sent(s, row.id, worker="w3", activity_id="a1", now=later)
     after_send = await _ask(db, case, later + timedelta(seconds=1))
     assert after_send.status == "pending"
+
+
+async def test_a_send_is_marked_only_by_the_worker_holding_the_claim(db: Database) -> None:
+    """`mark_sent_on` (the sweep's prepared UPDATE) writes what `mark_sent` writes, and a
+    worker whose claim was lost changes nothing."""
+    case = await _case(db)
+    row = await _ask(db, case, T0)
+    async with db.session() as s, s.begin():
+        assert await outbox.claim_due(s, now=T0, worker="w1") == [row.id]
+    sent_at = T0 + timedelta(seconds=2)
+    async with db.transaction() as c:
+        assert not await outbox.mark_sent_on(
+            c, row.id, worker="w2", activity_id="other", now=sent_at
+        )
+    async with db.transaction() as c:
+        assert await outbox.mark_sent_on(c, row.id, worker="w1", activity_id="act-9", now=sent_at)
+    async with db.session() as s:
+        stored = await s.get(OutboundMessage, row.id)
+    assert stored is not None
+    assert (stored.status, stored.sent_activity_id, stored.attempts, stored.last_error) == (
+        "sent",
+        "act-9",
+        1,
+        None,
+    )
+    assert stored.sent_at == sent_at
