@@ -111,16 +111,8 @@ async def find_member(
     return None
 
 
-async def whole_roster(session: AsyncSession, partnership_id: int) -> Sequence[Member]:
-    """Every member of a partnership, active or not, by agency then name (one query).
-
-    For a use case that needs several views of the roster at once: `pick_member` finds the
-    sender in it as `find_member` would, and the active ones are `members()`, in its order.
-    """
-    rows = await session.scalars(_WHOLE_ROSTER, {"partnership_id": partnership_id})
-    return rows.all()
-
-
+# Every member of a partnership, active or not, by agency then name: a vote reads it once
+# (storage.voting) and finds the sender in it with `pick_member`.
 _WHOLE_ROSTER = (
     select(Member)
     .where(Member.partnership_id == bindparam("partnership_id"))
@@ -131,7 +123,7 @@ _WHOLE_ROSTER = (
 def pick_member(
     people: Sequence[Member], *, aad_object_id: str | None, email: str | None
 ) -> Member | None:
-    """`find_member`'s rule applied to a roster already loaded (`whole_roster`)."""
+    """`find_member`'s rule applied to a roster already loaded (`_WHOLE_ROSTER`)."""
     active = [m for m in people if m.active]
     if aad_object_id:
         found = next((m for m in active if m.aad_object_id == aad_object_id), None)
