@@ -9,6 +9,7 @@ reads what the voter's card shows. Both run inside the caller's connection's tra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,6 +69,7 @@ _VOTE_COLUMNS = (
 )
 
 
+@functools.cache
 def _latest_votes(agencies: int) -> Prepared:
     """Each agency's latest vote in a round (storage.panel.latest_vote_ids), as columns."""
     return Prepared(
@@ -77,9 +79,6 @@ def _latest_votes(agencies: int) -> Prepared:
             .order_by(_VOTE.c.cast_at, _VOTE.c.id)
         )
     )
-
-
-_LATEST_VOTES: dict[int, Prepared] = {}
 
 
 def _insert_each(table: Table, *columns: str) -> Prepared:
@@ -194,11 +193,8 @@ def _roster(cursor: Cursor, partnership_id: int) -> tuple[Member, ...]:
 def _latest(cursor: Cursor, case: Case, agencies: Sequence[str]) -> list[LatestVote]:
     if not agencies:
         return []
-    latest = _LATEST_VOTES.get(len(agencies))
-    if latest is None:
-        latest = _LATEST_VOTES.setdefault(len(agencies), _latest_votes(len(agencies)))
     params = latest_vote_params(case.id, case.panel_round, agencies)
-    return [LatestVote(*row) for row in cursor.rows(latest, params)]
+    return [LatestVote(*row) for row in cursor.rows(_latest_votes(len(agencies)), params)]
 
 
 def _facts(cursor: Cursor, case_id: int) -> PanelFacts:
