@@ -209,11 +209,16 @@ async def lock_or_refuse(
     try:
         return await panel_repo.lock_case(session, app.partnership_id, reference)
     except NotFound:
-        raise Refused(
-            "That case does not exist in this partnership. Nothing was changed.",
-            action=action,
-            detail={"reference": reference[:40]},
-        ) from None
+        raise _no_such_case(reference, action) from None
+
+
+def _no_such_case(reference: str, action: str) -> Refused:
+    """The refusal of a missing or guessed case reference (audited with what was tried)."""
+    return Refused(
+        "That case does not exist in this partnership. Nothing was changed.",
+        action=action,
+        detail={"reference": reference[:40]},
+    )
 
 
 async def member_for(app: AppContext, session: AsyncSession, person: Person) -> Member | None:
@@ -317,11 +322,7 @@ async def cast_vote(
             return VoteResult(card=card, ledger_claimed=True)
         case = ground.case
         if case is None:
-            raise Refused(
-                "That case does not exist in this partnership. Nothing was changed.",
-                action="vote",
-                detail={"reference": reference[:40]},
-            )
+            raise _no_such_case(reference, "vote")
         people = ground.people
         member = repo.pick_member(people, aad_object_id=person.aad_object_id, email=person.email)
         partner = can_vote(app, member)
