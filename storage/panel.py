@@ -11,7 +11,7 @@ from sqlalchemy import Date, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Decision, Member, OutboundMessage, PanelQuery, PanelVote
-from storage.outbox import CASE_CARD_UPDATE
+from storage.outbox import CASE_CARD_UPDATE, PENDING
 from storage.repositories import NotFound, _insert, _insert_for
 from storage.types import UTCDateTime
 
@@ -144,7 +144,7 @@ async def plan_message(
         "stage": stage,
         "due_on": due_on,
         "send_after": send_after,
-        "status": "pending",
+        "status": PENDING,
         "attempts": 0,
         "created_at": send_after,
     }
@@ -193,15 +193,15 @@ def _card_update_stmt(dialect: str) -> Any:
         stage="update",
         due_on=bindparam("b_due_on", type_=Date()),
         send_after=now,
-        status="pending",
+        status=PENDING,
         attempts=0,
         created_at=now,
     )
     table = OutboundMessage.__table__.c
     return stmt.on_conflict_do_update(
         index_elements=["case_id", "milestone", "stage", "due_on"],
-        set_={"status": "pending", "send_after": now, "attempts": 0, "claimed_by": None},
+        set_={"status": PENDING, "send_after": now, "attempts": 0, "claimed_by": None},
         # A row already waiting and never tried is left as it is (it is due, and draws the
         # case as it is when sent): no write, one page fewer for each vote to commit.
-        where=(table.status != "pending") | (table.attempts != 0),
+        where=(table.status != PENDING) | (table.attempts != 0),
     )
