@@ -218,8 +218,8 @@ class Courier:
             assert self._running is not None
             await asyncio.shield(self._running)
 
-    async def deliver(self, ids: Sequence[int] | None = None, limit: int = 100) -> int:
-        """Claim and send what is due now (or just `ids`); how many were sent.
+    async def deliver(self, limit: int = 100) -> int:
+        """Claim and send what is due now; how many were sent.
 
         The claimed rows are read and rendered a batch at a time (the rows, their cases and
         the cases' events and milestones in one query each; a card update reads its own), in
@@ -233,13 +233,11 @@ class Courier:
         release = self._released_at is None or not (
             timedelta(0) <= now - self._released_at < RELEASE_EVERY
         )
-        async with self.app.db.session() as session, session.begin():
+        async with self.app.db.transaction() as connection:
             if release:
-                await outbox.release_stale_claims(session, now)
+                await outbox.release_stale_claims(connection, now)
                 self._released_at = now
-            claimed = await outbox.claim_due(
-                session, now=now, worker=self.worker, limit=limit, ids=ids
-            )
+            claimed = await outbox.claim_due(connection, now=now, worker=self.worker, limit=limit)
         sent = 0
         token = _run_cache.set({})
         messenger_token = run_messenger.set(self.messenger)

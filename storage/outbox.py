@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Integer, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import prepared
@@ -32,49 +32,63 @@ LEASE = timedelta(minutes=2)
 CASE_CARD_UPDATE = "case_card_update"
 
 
-async def release_stale_claims(session: AsyncSession, now: datetime) -> int:
-    """Put rows whose claim outlived the lease back to pending; how many."""
-    result = await session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.status == SENDING, OutboundMessage.claimed_at < now - LEASE)
+# Built once: the courier claims every second while votes come in (#8), and building the
+# statements anew each time cost more than running them.
+_OUTBOX = Table("outbound_message", OutboundMessage.metadata)
+_RELEASE = Prepared(
+    lambda _: (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.status == SENDING, _OUTBOX.c.claimed_at < bindparam("b_before"))
         .values(status=PENDING, claimed_by=None)
-        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+)
+# The due rows, oldest first, claimed by one conditional UPDATE. On PostgreSQL they are
+# locked FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint rows without waiting, in
+# a MATERIALIZED CTE: as `id IN (subquery)` the planner ran the locking subquery again for
+# each row it updated, and every run took its LIMIT anew, claiming more than the limit. On
+# SQLite (where neither is rendered) the transaction's write lock makes the claim atomic.
+_DUE = (
+    select(_OUTBOX.c.id)
+    .where(_OUTBOX.c.status == PENDING, _OUTBOX.c.send_after <= bindparam("b_now"))
+    .order_by(_OUTBOX.c.send_after, _OUTBOX.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+    .cte("due")
+    .prefix_with("MATERIALIZED", dialect="postgresql")
+)
+_CLAIM = Prepared(
+    lambda _: (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == _DUE.c.id, _OUTBOX.c.status == PENDING)
+        .values(
+            status=SENDING,
+            claimed_at=bindparam("b_now", type_=UTCDateTime()),
+            claimed_by=bindparam("b_worker"),
+        )
+        .returning(_OUTBOX.c.id)
+    )
+)
+
+
+async def release_stale_claims(connection: AsyncConnection, now: datetime) -> int:
+    """Put rows whose claim outlived the lease back to pending; how many.
+
+    In the connection's transaction, as a prepared statement (storage/prepared.py).
+    """
+    params = {"b_before": now - LEASE}
+    return await prepared.run(connection, lambda cursor: cursor.run(_RELEASE, params))
 
 
 async def claim_due(
-    session: AsyncSession,
-    *,
-    now: datetime,
-    worker: str,
-    limit: int = 100,
-    ids: Sequence[int] | None = None,
+    connection: AsyncConnection, *, now: datetime, worker: str, limit: int = 100
 ) -> list[int]:
-    """Claim up to `limit` pending rows due by `now` (or just `ids`); their ids back."""
-    due = (
-        select(OutboundMessage.id)
-        .where(OutboundMessage.status == PENDING, OutboundMessage.send_after <= now)
-        .order_by(OutboundMessage.send_after, OutboundMessage.id)
-        .limit(limit)
-    )
-    if ids is not None:
-        due = due.where(OutboundMessage.id.in_(list(ids)))
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = list(await session.scalars(due.with_for_update(skip_locked=True)))
-        if not candidates:
-            return []
-        where = OutboundMessage.id.in_(candidates)
-    else:
-        where = OutboundMessage.id.in_(due.scalar_subquery())
-    result = await session.execute(
-        update(OutboundMessage)
-        .where(where, OutboundMessage.status == PENDING)
-        .values(status=SENDING, claimed_at=now, claimed_by=worker)
-        .returning(OutboundMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(int(i) for i in result.scalars())
+    """Claim up to `limit` pending rows due by `now`; their ids back, in order.
+
+    In the connection's transaction, as a prepared statement (storage/prepared.py).
+    """
+    params = {"b_now": now, "b_worker": worker, "b_limit": limit}
+    rows = await prepared.run(connection, lambda cursor: cursor.rows(_CLAIM, params))
+    return sorted(int(row[0]) for row in rows)
 
 
 async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboundMessage]:
@@ -86,7 +100,6 @@ async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Out
 
 
 # Built once: a sweep marks up to a thousand rows, one short transaction each.
-_OUTBOX = Table("outbound_message", OutboundMessage.metadata)
 _MARK_SENT = (
     update(_OUTBOX)
     .where(

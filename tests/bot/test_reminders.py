@@ -318,8 +318,8 @@ async def test_killed_between_claim_and_send_goes_out_once_after_restart(
     clock = await _one_due_nudge(roster_db, connector)
     db = Database(roster_db)
     try:
-        async with db.session() as s, s.begin():  # a worker claims, then dies
-            claimed = await outbox.claim_due(s, now=clock.now, worker="dead-worker")
+        async with db.transaction() as c:  # a worker claims, then dies
+            claimed = await outbox.claim_due(c, now=clock.now, worker="dead-worker")
             assert len(claimed) == 1
     finally:
         await db.dispose()
@@ -343,8 +343,8 @@ async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_deliver
     claimed_at = clock.now
     db = Database(roster_db)
     try:
-        async with db.session() as s, s.begin():  # a worker claims, then dies
-            assert len(await outbox.claim_due(s, now=claimed_at, worker="dead-worker")) == 1
+        async with db.transaction() as c:  # a worker claims, then dies
+            assert len(await outbox.claim_due(c, now=claimed_at, worker="dead-worker")) == 1
     finally:
         await db.dispose()
 

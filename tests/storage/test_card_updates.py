@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -61,12 +62,15 @@ async def test_an_ask_during_a_send_or_after_a_failure_or_a_send_pends_it_again(
     case = await _case(db)
     row = await _ask(db, case, T0)
     async with db.session() as s, s.begin():
-        assert await outbox.claim_due(s, now=T0, worker="w1") == [row.id]
+        assert await outbox.claim_due(await s.connection(), now=T0, worker="w1") == [row.id]
     during = await _ask(db, case, T0 + timedelta(seconds=1))
     assert (during.status, during.claimed_by) == ("pending", None)  # the newer state is sent
 
     async with db.session() as s, s.begin():
-        assert await outbox.claim_due(s, now=T0 + timedelta(seconds=2), worker="w2") == [row.id]
+        claimed = await outbox.claim_due(
+            await s.connection(), now=T0 + timedelta(seconds=2), worker="w2"
+        )
+        assert claimed == [row.id]
         await outbox.mark_failed_attempt(
             s,
             row.id,
@@ -81,7 +85,7 @@ async def test_an_ask_during_a_send_or_after_a_failure_or_a_send_pends_it_again(
     assert after_failure.send_after == later
 
     async with db.session() as s, s.begin():
-        assert await outbox.claim_due(s, now=later, worker="w3") == [row.id]
+        assert await outbox.claim_due(await s.connection(), now=later, worker="w3") == [row.id]
         assert await outbox.mark_sent(s, row.id, worker="w3", activity_id="a1", now=later)
     after_send = await _ask(db, case, later + timedelta(seconds=1))
     assert after_send.status == "pending"
@@ -93,7 +97,7 @@ async def test_a_send_is_marked_only_by_the_worker_holding_the_claim(db: Databas
     case = await _case(db)
     row = await _ask(db, case, T0)
     async with db.session() as s, s.begin():
-        assert await outbox.claim_due(s, now=T0, worker="w1") == [row.id]
+        assert await outbox.claim_due(await s.connection(), now=T0, worker="w1") == [row.id]
     sent_at = T0 + timedelta(seconds=2)
     async with db.transaction() as c:
         assert not await outbox.mark_sent_on(
@@ -111,3 +115,65 @@ async def test_a_send_is_marked_only_by_the_worker_holding_the_claim(db: Databas
         None,
     )
     assert stored.sent_at == sent_at
+
+
+async def _due_rows(db: Database, case: Case, minutes_late: list[int]) -> list[int]:
+    """Pending outbox rows for `case`, due `minutes_late` before T0 (negative: not yet due)."""
+    async with db.session() as s, s.begin():
+        rows = [
+            OutboundMessage(
+                case_id=case.id,
+                partnership_id=case.partnership_id,
+                kind="nudge",
+                milestone=f"fictional_{n}",
+                stage="due",
+                due_on=T0.date(),
+                send_after=T0 - timedelta(minutes=late),
+            )
+            for n, late in enumerate(minutes_late)
+        ]
+        s.add_all(rows)
+        await s.flush()
+        return [r.id for r in rows]
+
+
+async def test_a_claim_takes_the_oldest_due_rows_up_to_the_limit(db: Database) -> None:
+    case = await _case(db)
+    ids = await _due_rows(db, case, [5, 30, -1, 10, 20])
+    async with db.transaction() as c:
+        assert await outbox.claim_due(c, now=T0, worker="w1", limit=2) == sorted([ids[1], ids[4]])
+    async with db.transaction() as c:
+        assert await outbox.claim_due(c, now=T0, worker="w2") == sorted([ids[0], ids[3]])
+        assert await outbox.claim_due(c, now=T0, worker="w3") == []  # the last is not yet due
+    async with db.session() as s:
+        claimed = {
+            r.id: (r.status, r.claimed_by, r.claimed_at)
+            for r in await s.scalars(
+                select(OutboundMessage).where(OutboundMessage.case_id == case.id)
+            )
+        }
+    assert claimed[ids[1]] == ("sending", "w1", T0)
+    assert claimed[ids[0]] == ("sending", "w2", T0)
+    assert claimed[ids[2]] == ("pending", None, None)
+
+
+async def test_concurrent_claims_take_disjoint_rows(db: Database) -> None:
+    """Two workers claiming at once never get the same row. On PostgreSQL the second skips
+    the rows the first has locked rather than waiting for it (SKIP LOCKED); on SQLite it
+    waits for the first's transaction, the write lock being the database's."""
+    case = await _case(db)
+    ids = await _due_rows(db, case, [40, 30, 20, 10])
+    postgres = db.engine.dialect.name == "postgresql"
+    async with db.transaction() as c:
+        first = await outbox.claim_due(c, now=T0, worker="w1", limit=2)
+
+        async def second() -> list[int]:
+            async with db.transaction() as c2:
+                return await outbox.claim_due(c2, now=T0, worker="w2")
+
+        other = asyncio.create_task(second())
+        done, _ = await asyncio.wait([other], timeout=0.5)
+        assert bool(done) == postgres
+    assert sorted(first + await other) == sorted(ids)
+    assert not set(first) & set(await other)
+    assert first == sorted(ids[:2])  # the oldest two
