@@ -28,7 +28,13 @@ from storage.sqlite_inline import InlineConnection
 from storage.urls import is_sqlite, normalise_database_url
 
 SQLITE_LOCK_WAIT_S = 10.0
-CHECKPOINT_INTERVAL_S = 1.0
+# Small and often: a checkpoint's copy and fsyncs stall a commit's WAL write on the same
+# disk, and under steady writes they grow with what was written since the last one. In
+# `make bench` (#8), once a second a checkpoint took 15-25 ms and a commit waited 4-11 ms
+# (the slowest votes); every quarter second one takes ~8 ms and commits seldom wait 2 ms
+# (every 5 s, votes waited up to ~100 ms). A checkpoint with nothing to copy costs a
+# thread hop.
+CHECKPOINT_INTERVAL_S = 0.25
 # A WAL longer than this (256 MB of 4 KB pages) after a checkpoint is started over. That
 # stops writers for tens of milliseconds; only writes that never pause ever get here
 # (`make bench` writes 15 MB a second).
