@@ -170,14 +170,19 @@ def run_one(
         body = vote_body(service_url, f"SSCP-{time.gmtime().tm_year}-0001")
     else:
         body = message_body(service_url)
-    proc = start_server(args)
+    connector = start_server(["connector", str(connector_port)]) if kind == "vote" else None
     try:
-        url = f"http://127.0.0.1:{port}/api/messages"
-        asyncio.run(load(url, body, seconds=1.0, connections=connections))  # warm up
-        figures = asyncio.run(load(url, body, seconds=seconds, connections=connections))
-        figures["peak_rss_mb"] = peak_rss_mb(proc.pid)
+        proc = start_server(args)
+        try:
+            url = f"http://127.0.0.1:{port}/api/messages"
+            asyncio.run(load(url, body, seconds=1.0, connections=connections))  # warm up
+            figures = asyncio.run(load(url, body, seconds=seconds, connections=connections))
+            figures["peak_rss_mb"] = peak_rss_mb(proc.pid)
+        finally:
+            stop(proc)
     finally:
-        stop(proc)
+        if connector is not None:
+            stop(connector)
     return figures
 
 

@@ -4,6 +4,7 @@
 - stock: botbuilder's CloudAdapter.process with an empty bot (what a Python Teams developer gets)
 - bare:  this project's front door and adapter wiring with an empty bot
 - vote:  this bot, a panel vote invoke end to end on DB_URL (SQLite or PostgreSQL)
+- connector: the Bot Connector stand-in the vote's card updates go to (`connector PORT`)
 """
 
 from __future__ import annotations
@@ -72,8 +73,11 @@ async def bare_app() -> web.Application:
     return app
 
 
-async def fake_connector(port: int) -> None:
-    """A Bot Connector stand-in for the card updates the votes cause (off the request path)."""
+async def connector_app() -> web.Application:
+    """A Bot Connector stand-in for the card updates the votes cause (off the request path).
+
+    In a process of its own, as Teams' service is: its work is not the bot's.
+    """
 
     async def ok(request: web.Request) -> web.Response:
         await request.read()
@@ -81,9 +85,7 @@ async def fake_connector(port: int) -> None:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", ok)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return app
 
 
 async def seed(db_url: str, connector_url: str) -> None:
@@ -138,7 +140,6 @@ async def vote_app(db_url: str, connector_port: int) -> web.Application:
     from bot.app import create_app
     from bot.settings import Settings
 
-    await fake_connector(connector_port)
     connector_url = f"http://127.0.0.1:{connector_port}/"
     await seed(db_url, connector_url)
     settings = Settings(database_url=db_url, reminder_sweep_seconds=0, log_level="WARNING")
@@ -161,6 +162,8 @@ def main(argv: list[str]) -> None:
             return await bare_app()
         if kind == "vote":
             return await vote_app(argv[2], int(argv[3]))
+        if kind == "connector":
+            return await connector_app()
         raise SystemExit(f"unknown server kind {kind!r}")
 
     async def serve() -> None:
