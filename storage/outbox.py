@@ -43,10 +43,11 @@ _RELEASE = Prepared(
     )
 )
 # The due rows, oldest first, claimed by one conditional UPDATE. On PostgreSQL they are
-# locked FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint rows without waiting, in
-# a MATERIALIZED CTE: as `id IN (subquery)` the planner ran the locking subquery again for
-# each row it updated, and every run took its LIMIT anew, claiming more than the limit. On
-# SQLite (where neither is rendered) the transaction's write lock makes the claim atomic.
+# locked FOR UPDATE SKIP LOCKED, so concurrent sweeps take disjoint rows without waiting,
+# in a MATERIALIZED CTE (PostgreSQL 12 on): as `id IN (subquery)` the planner ran the
+# locking subquery again for each row it updated, and every run took its LIMIT anew,
+# claiming more than the limit. On SQLite (where neither is rendered) the transaction's
+# write lock makes the claim atomic.
 _DUE = (
     select(_OUTBOX.c.id)
     .where(_OUTBOX.c.status == PENDING, _OUTBOX.c.send_after <= bindparam("b_now"))
