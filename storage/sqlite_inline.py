@@ -155,12 +155,16 @@ class InlineConnection:
             raise ValueError("no active connection")
         return self._conn
 
+    def _may_wait(self, exc: sqlite3.OperationalError) -> bool:
+        """True when `exc` says another process holds the lock and we wait for locks."""
+        return _is_busy(exc) and self._lock_wait_ms != 0
+
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` now; if another process holds the lock, wait for it off the loop."""
         try:
             return function(*args)
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or self._lock_wait_ms == 0:
+            if not self._may_wait(exc):
                 raise
         return await asyncio.to_thread(self._waiting, function, *args)
 
@@ -181,7 +185,7 @@ class InlineConnection:
         try:
             self._live().execute(sql)
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or self._lock_wait_ms == 0:
+            if not self._may_wait(exc):
                 raise
             return False
         return True
