@@ -34,12 +34,17 @@ def test_retry_policy_codes_are_the_same_set() -> None:
     assert 500 in policy.status_forcelist and 429 not in policy.status_forcelist
 
 
-async def test_clients_are_reused_per_service_url() -> None:
+def _anonymous() -> tuple[Any, ClaimsIdentity]:
+    """The bot's SDK authentication with no app id, and the claims of a turn for it."""
     auth = RequestAuthenticator(app_id="", app_password="", app_type="MultiTenant", tenant_id="")
-    bfa = auth.bot_framework_authentication
     claims = ClaimsIdentity(
         {AuthenticationConstants.AUDIENCE_CLAIM: "", AuthenticationConstants.APP_ID_CLAIM: ""}, True
     )
+    return auth.bot_framework_authentication, claims
+
+
+async def test_clients_are_reused_per_service_url() -> None:
+    bfa, claims = _anonymous()
     a = await bfa.create_connector_factory(claims).create("http://127.0.0.1:1/", None)
     b = await bfa.create_connector_factory(claims).create("http://127.0.0.1:1/", None)
     c = await bfa.create_connector_factory(claims).create("http://127.0.0.1:2/", None)
@@ -59,11 +64,7 @@ def _card_activity(content: object) -> Activity:
 
 
 async def _client() -> Any:
-    auth = RequestAuthenticator(app_id="", app_password="", app_type="MultiTenant", tenant_id="")
-    bfa = auth.bot_framework_authentication
-    claims = ClaimsIdentity(
-        {AuthenticationConstants.AUDIENCE_CLAIM: "", AuthenticationConstants.APP_ID_CLAIM: ""}, True
-    )
+    bfa, claims = _anonymous()
     return await bfa.create_connector_factory(claims).create("http://127.0.0.1:1/", None)
 
 
