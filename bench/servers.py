@@ -172,7 +172,11 @@ def main(argv: list[str]) -> None:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         print(json.dumps({"ready": kind}), flush=True)
-        await asyncio.Event().wait()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            # The app's own shutdown (the courier stopped before its executor goes).
+            await runner.cleanup()
 
     try:
         asyncio.run(serve())
