@@ -65,5 +65,8 @@ package: $(STAMP) $(NODE_STAMP)
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
 
+# The load generator is wrk, from Debian's packages (installed here when missing).
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "bench: installing wrk from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m bench

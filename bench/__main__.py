@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): every benchmark, figures as ratios to same-run baselines.
 
 The last line is one JSON object with every figure. Set BENCH_SECONDS to shorten the HTTP
-runs (default 10 s each, 20 connections).
+runs (whole seconds; default 10 s each, 20 connections).
 """
 
 import json
@@ -9,7 +9,7 @@ import os
 
 from bench import http_bench, sweep, timelines
 
-seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+seconds = int(os.environ.get("BENCH_SECONDS", "10"))
 http = http_bench.run(seconds=seconds, connections=20)
 plain, stock = http["plain"]["rps"], http["stock"]["rps"]
 print(f"Inbound POST /api/messages, 20 connections, {seconds:g} s each:")
