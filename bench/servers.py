@@ -58,8 +58,9 @@ async def bare_app() -> web.Application:
     from botbuilder.integration.aiohttp import CloudAdapter
 
     from bot.auth import RequestAuthenticator
+    from bot.foreground import Foreground
     from bot.http import MAX_BODY_BYTES, messages
-    from bot.keys import ADAPTER, AUTHENTICATOR, BOT, SETTINGS
+    from bot.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
     from bot.settings import Settings
 
     settings = Settings()
@@ -69,6 +70,7 @@ async def bare_app() -> web.Application:
     app[AUTHENTICATOR] = auth
     app[ADAPTER] = CloudAdapter(auth.bot_framework_authentication)
     app[BOT] = ActivityHandler()
+    app[FOREGROUND] = Foreground()
     app.router.add_post("/api/messages", messages)
     return app
 

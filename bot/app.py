@@ -19,6 +19,7 @@ from msrest.exceptions import HttpOperationError
 
 from bot.auth import RequestAuthenticator
 from bot.context import AppContext
+from bot.foreground import Foreground
 from bot.handler import RapidReviewBot
 from bot.http import MAX_BODY_BYTES, messages
 from bot.keys import (
@@ -28,6 +29,7 @@ from bot.keys import (
     CONTEXT,
     COURIER,
     DATABASE,
+    FOREGROUND,
     REMINDERS,
     SCHEDULER,
     SETTINGS,
@@ -111,6 +113,7 @@ def create_app(
     adapter = CloudAdapter(authenticator.bot_framework_authentication)
     adapter.on_turn_error = _on_turn_error
     app[ADAPTER] = adapter
+    app[FOREGROUND] = Foreground()
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -120,7 +123,7 @@ def create_app(
             context = await AppContext.start(settings, db, clock=clock)
             app[CONTEXT] = context
             messenger = Messenger(authenticator.bot_framework_authentication, settings)
-            courier = Courier(context, messenger, RENDERERS)
+            courier = Courier(context, messenger, RENDERERS, foreground=app[FOREGROUND])
             app[COURIER] = courier
             app[REMINDERS] = Reminders(context, courier)
             app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)), courier)

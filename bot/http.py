@@ -14,11 +14,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 from botbuilder.core import InvokeResponse
+from botbuilder.schema import Activity
 from msrest.serialization import Model
 
 from bot.activity import activity_from_json
 from bot.auth import AuthenticationError
-from bot.keys import ADAPTER, AUTHENTICATOR, BOT, SETTINGS
+from bot.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
 from bot.logs import activity_id_var
 
 log = logging.getLogger(__name__)
@@ -167,25 +168,31 @@ async def messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     token = activity_id_var.set(activity.id if isinstance(activity.id, str) else None)
     try:
-        try:
-            auth_result = await app[AUTHENTICATOR].authenticate(
-                activity, request.headers.get("Authorization", "")
-            )
-        except AuthenticationError as exc:
-            log.warning("request refused: authentication failed", extra={"reason": str(exc)})
-            return _problem(401, "unauthorized")
-        settings = app[SETTINGS]
-        if not settings.service_url_allowed(activity.service_url):
-            log.warning("request refused: serviceUrl not on the allow-list")
-            return _problem(403, "serviceUrl not allowed")
-
-        invoke = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
-        if invoke is None:
-            return web.Response(status=201 if activity.type != "invoke" else 200)
-        return web.Response(
-            body=json_bytes(_body_of(invoke)),
-            status=int(invoke.status or 200),
-            content_type="application/json",
-        )
+        with app[FOREGROUND].serving():
+            return await _answer(app, activity, request)
     finally:
         activity_id_var.reset(token)
+
+
+async def _answer(app: web.Application, activity: Activity, request: web.Request) -> web.Response:
+    """Authenticate and run the turn: the invoke's answer, else 201 (200 for an invoke)."""
+    try:
+        auth_result = await app[AUTHENTICATOR].authenticate(
+            activity, request.headers.get("Authorization", "")
+        )
+    except AuthenticationError as exc:
+        log.warning("request refused: authentication failed", extra={"reason": str(exc)})
+        return _problem(401, "unauthorized")
+    settings = app[SETTINGS]
+    if not settings.service_url_allowed(activity.service_url):
+        log.warning("request refused: serviceUrl not on the allow-list")
+        return _problem(403, "serviceUrl not allowed")
+
+    invoke = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
+    if invoke is None:
+        return web.Response(status=201 if activity.type != "invoke" else 200)
+    return web.Response(
+        body=json_bytes(_body_of(invoke)),
+        status=int(invoke.status or 200),
+        content_type="application/json",
+    )

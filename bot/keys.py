@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from bot.auth import RequestAuthenticator
     from bot.context import AppContext
+    from bot.foreground import Foreground
     from bot.outbox import Courier
     from bot.reminders import Reminders
     from bot.settings import Settings
@@ -27,3 +28,4 @@ SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 CONTEXT: web.AppKey[AppContext] = web.AppKey("context")
 COURIER: web.AppKey[Courier] = web.AppKey("courier")
 REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders")
+FOREGROUND: web.AppKey[Foreground] = web.AppKey("foreground")
