@@ -642,7 +642,19 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             )
         if case.status not in ("panel", "queries", "decided"):
             return await shared_card(self.app, session, case)
-        return panel_card(await panel_view(self.app, session, case, viewer_partner=viewer_partner))
+        # The vote's prepared reads, as the shared card's: a redelivered vote is answered
+        # with this card, and through five ORM queries it cost twice a vote (#8).
+        state, people, facts = await panel_uc.panel_now(session, case)
+        view = await panel_view(
+            self.app,
+            None,
+            case,
+            state,
+            viewer_partner=viewer_partner,
+            people=people,
+            facts=facts,
+        )
+        return panel_card(view)
 
     async def _refusal_card(self, refused: panel_uc.Refused) -> dict[str, Any]:
         view = None

@@ -430,8 +430,9 @@ async def test_the_shared_card_draws_what_the_orm_reads(
     roster_db: str, connector: FakeConnector
 ) -> None:
     """The card everyone sees is drawn from the vote's prepared reads (bot.panel.panel_now);
-    at every stage it is the card the ORM's reads draw, a voter made inactive included."""
-    from bot.keys import CONTEXT, DATABASE
+    at every stage it is the card the ORM's reads draw, a voter made inactive included. So
+    is the card a partner opens, or gets back for a redelivered vote, for each viewer."""
+    from bot.keys import BOT, CONTEXT, DATABASE
     from bot.renderers import panel_view, shared_card
     from cards.panel import panel_card
     from storage import cases as case_repo
@@ -445,6 +446,10 @@ async def test_the_shared_card_draws_what_the_orm_reads(
                 case = await case_repo.get_case(s, ctx.partnership_id, REF)
                 fast = await shared_card(ctx, s, case)
                 slow = panel_card(await panel_view(ctx, s, case))
+                for viewer in (None, "la", "police", "health"):
+                    shown = await app.client.app[BOT]._current_panel_card_in(s, REF, viewer)
+                    drawn = panel_card(await panel_view(ctx, s, case, viewer_partner=viewer))
+                    assert shown == drawn, viewer
             assert fast == slow
             cards.append(json.dumps(fast, sort_keys=True))
 
