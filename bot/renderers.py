@@ -269,8 +269,15 @@ async def shared_card(app: AppContext, session: AsyncSession, case: Case) -> dic
     )
 
 
-async def _case(session: AsyncSession, row: OutboundMessage) -> Case:
-    case = await session.get(Case, row.case_id) if row.case_id is not None else None
+async def _case(session: AsyncSession, row: OutboundMessage, *, prefetched: bool = True) -> Case:
+    """The row's case: from the session (where the courier's prefetch put it), or, when not
+    `prefetched`, read afresh as an object in no session, only to be read."""
+    if row.case_id is None:
+        case = None
+    elif prefetched:
+        case = await session.get(Case, row.case_id)
+    else:
+        case = await case_repo.case_by_id(session, row.case_id)
     if case is None:
         raise NotReady("case no longer exists")
     return case
@@ -298,7 +305,9 @@ async def render_card_update(
 ) -> Rendered:
     """The shared card redrawn in place for everyone."""
     address = await channel_address(app, session)
-    case = await _case(session, row)
+    # Not through the session: no prefetch put it there (bot.outbox), and this runs once
+    # a second while votes come in.
+    case = await _case(session, row, prefetched=False)
     if not case.channel_activity_id:
         raise NotReady("the case card has not been posted yet")
     card = await shared_card(app, session, case)

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import prepared
 from storage.models import Case, CaseEvent, Milestone, ReferenceCounter, Referral
 from storage.repositories import NotFound, _insert
 
@@ -167,6 +168,24 @@ async def case_events(session: AsyncSession, case_id: int) -> dict[str, datetime
     """The clock's anchor events recorded for a case."""
     rows = await session.execute(_CASE_EVENTS, {"case_id": case_id})
     return {event: at for event, at in rows}
+
+
+_CASE_TABLE = Case.__table__
+_CASE_COLUMNS = tuple(str(c.key) for c in _CASE_TABLE.columns)
+_CASE_BY_ID = prepared.Prepared(
+    lambda _: select(_CASE_TABLE).where(_CASE_TABLE.c.id == bindparam("case_id"))
+)
+
+
+async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
+    """The case with this id, read with a prepared statement in the session's transaction:
+    an object in no session, only to be read (the shared card redrawn once a second, #8)."""
+    await session.flush()  # a prepared statement sees only what is in the database
+    connection = await session.connection()
+    rows = await prepared.run(
+        connection, lambda cursor: cursor.rows(_CASE_BY_ID, {"case_id": case_id})
+    )
+    return prepared.detached(Case, _CASE_COLUMNS, rows[0]) if rows else None
 
 
 _CASE_EVENTS = select(CaseEvent.event, CaseEvent.occurred_at).where(

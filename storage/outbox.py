@@ -8,6 +8,7 @@ between claim and send) becomes pending again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -92,12 +93,33 @@ async def claim_due(
     return sorted(int(row[0]) for row in rows)
 
 
+_OUTBOX_COLUMNS = tuple(str(c.key) for c in _OUTBOX.columns)
+
+
+@functools.cache
+def _rows_with_ids(count: int) -> Prepared:
+    """The rows whose id is one of `count` parameters (`id0`, `id1`...)."""
+    ids = [bindparam(f"id{i}", type_=Integer) for i in range(count)]
+    return Prepared(lambda _: select(_OUTBOX).where(_OUTBOX.c.id.in_(ids)))
+
+
 async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboundMessage]:
-    """The outbox rows with these ids, in one query."""
+    """The outbox rows with these ids, in one prepared query in the session's transaction.
+
+    The objects are in no session and only read (the courier renders from them). Read
+    through the ORM, one card update's row cost ~1 ms of the event loop a second (#8).
+    """
     if not ids:
         return {}
-    rows = await session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(list(ids))))
-    return {row.id: row for row in rows}
+    # Padded to a power of two with the last id again: a few statements compiled, not one
+    # for every batch size.
+    size = 1 << (len(ids) - 1).bit_length()
+    padded = [*ids, *[ids[-1]] * (size - len(ids))]
+    params = {f"id{i}": value for i, value in enumerate(padded)}
+    connection = await session.connection()
+    rows = await prepared.run(connection, lambda cursor: cursor.rows(_rows_with_ids(size), params))
+    found = (prepared.detached(OutboundMessage, _OUTBOX_COLUMNS, row) for row in rows)
+    return {row.id: row for row in found}
 
 
 # Built once: a sweep marks up to a thousand rows, one short transaction each.

@@ -88,6 +88,18 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
 
 
 T = TypeVar("T")
+M = TypeVar("M")
+
+
+def detached(model: type[M], columns: Sequence[str], row: Sequence[Any]) -> M:
+    """A model object holding a row's values, in no session, only to be read.
+
+    Filled as the ORM's own loading fills an object (straight into its dict, not through
+    `__init__` and an attribute event per column, which cost more than the statement).
+    """
+    obj: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(zip(columns, row, strict=True))
+    return obj
 
 
 async def run(connection: AsyncConnection, work: Callable[[Cursor], T]) -> T:

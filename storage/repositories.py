@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import prepared
 from storage.models import (
     AuditEvent,
     ConversationRef,
@@ -286,14 +287,27 @@ async def save_conversation_reference(
     )
 
 
+_REFERENCE_TABLE = ConversationRef.__table__
+_REFERENCE_COLUMNS = tuple(str(c.key) for c in _REFERENCE_TABLE.columns)
+_REFERENCE = prepared.Prepared(
+    lambda _: select(_REFERENCE_TABLE).where(
+        _REFERENCE_TABLE.c.partnership_id == bindparam("partnership_id"),
+        _REFERENCE_TABLE.c.kind == bindparam("kind"),
+        _REFERENCE_TABLE.c.key == bindparam("key"),
+    )
+)
+
+
 async def conversation_reference(
     session: AsyncSession, partnership_id: int, *, kind: str, key: str
 ) -> ConversationRef | None:
-    """The stored conversation reference for `kind`/`key`, if any."""
-    return await session.scalar(
-        select(ConversationRef).where(
-            ConversationRef.partnership_id == partnership_id,
-            ConversationRef.kind == kind,
-            ConversationRef.key == key,
-        )
-    )
+    """The stored conversation reference for `kind`/`key`, if any: an object in no
+    session, only to be read (a prepared statement in the session's transaction; the
+    courier reads the channel's for every card update, #8)."""
+    await session.flush()  # a prepared statement sees only what is in the database
+    connection = await session.connection()
+    params = {"partnership_id": partnership_id, "kind": kind, "key": key}
+    rows = await prepared.run(connection, lambda cursor: cursor.rows(_REFERENCE, params))
+    if not rows:
+        return None
+    return prepared.detached(ConversationRef, _REFERENCE_COLUMNS, rows[0])

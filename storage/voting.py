@@ -13,7 +13,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +22,7 @@ from storage import prepared
 from storage.cases import _CASE_EVENTS
 from storage.models import AuditEvent, Case, Decision, Member, PanelVote
 from storage.panel import _card_update_stmt, latest_vote_ids, latest_vote_params
-from storage.prepared import Cursor, Prepared
+from storage.prepared import Cursor, Prepared, detached
 from storage.repositories import _WHOLE_ROSTER, _claim_activity_stmt
 from storage.types import utcnow
 
@@ -32,8 +32,6 @@ def _table(model: type[Any]) -> Table:
     assert isinstance(table, Table)
     return table
 
-
-M = TypeVar("M")
 
 _CASE = _table(Case)
 _VOTE = _table(PanelVote)
@@ -151,17 +149,6 @@ class PanelFacts:
     decision: tuple[str, datetime] | None = None
 
 
-def _detached(model: type[M], columns: Sequence[str], row: Sequence[Any]) -> M:
-    """A model object holding a row's values, in no session, only to be read.
-
-    Filled as the ORM's own loading fills an object (straight into its dict, not through
-    `__init__` and an attribute event per column, which cost more than the statement).
-    """
-    obj: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-    obj.__dict__.update(zip(columns, row, strict=True))
-    return obj
-
-
 class _Roster:
     """The last roster read, as `Member` objects, reused while the stored rows are the same.
 
@@ -178,7 +165,7 @@ class _Roster:
         raw = cursor.raw_rows(_ROSTER, {"partnership_id": partnership_id})
         if raw != self._raw:
             rows = cursor.processed(_ROSTER, raw)
-            self._members = tuple(_detached(Member, _MEMBER_COLUMNS, r) for r in rows)
+            self._members = tuple(detached(Member, _MEMBER_COLUMNS, r) for r in rows)
             self._raw = raw
         return self._members
 
@@ -253,7 +240,7 @@ async def vote_ground(
         found = cursor.rows(_LOCK_CASE, {"partnership_id": partnership_id, "reference": reference})
         if not found:
             return VoteGround(claimed=True)
-        case = _detached(Case, _CASE_COLUMNS, found[0])
+        case = detached(Case, _CASE_COLUMNS, found[0])
         return VoteGround(
             claimed=True,
             case=case,

@@ -178,3 +178,37 @@ async def test_concurrent_claims_take_disjoint_rows(db: Database) -> None:
     assert sorted(first + await other) == sorted(ids)
     assert not set(first) & set(await other)
     assert first == sorted(ids[:2])  # the oldest two
+
+
+async def test_rows_by_id_reads_exactly_the_rows_asked_for_as_the_orm_would(db: Database) -> None:
+    case = await _case(db)
+    ids = await _due_rows(db, case, list(range(9)))
+    async with db.session() as s:
+        by_orm = {r.id: r for r in await s.scalars(select(OutboundMessage))}
+        expected = {
+            i: {c: getattr(r, c) for c in outbox._OUTBOX_COLUMNS} for i, r in by_orm.items()
+        }
+    # Each count pads to a power of two (1, 2, 4, 8, 16) with the last id again; one id
+    # asked for is not there.
+    for wanted in ([ids[0]], ids[:2], ids[:3], ids[:5], [*ids, 10**9]):
+        async with db.session() as s:
+            got = await outbox.rows_by_id(s, wanted)
+        assert sorted(got) == sorted(i for i in wanted if i in expected)
+        for i, row in got.items():
+            assert {c: getattr(row, c) for c in outbox._OUTBOX_COLUMNS} == expected[i]
+    async with db.session() as s:
+        assert await outbox.rows_by_id(s, []) == {}
+
+
+async def test_case_by_id_reads_the_case_as_the_orm_would(db: Database) -> None:
+    case = await _case(db)
+    columns = [c.key for c in Case.__table__.columns]
+    async with db.session() as s:
+        stored = await s.get(Case, case.id)
+        assert stored is not None
+        expected = {c: getattr(stored, c) for c in columns}
+    async with db.session() as s:
+        read = await case_repo.case_by_id(s, case.id)
+        assert await case_repo.case_by_id(s, case.id + 1000) is None
+    assert read is not None
+    assert {c: getattr(read, c) for c in columns} == expected
