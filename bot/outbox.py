@@ -41,8 +41,8 @@ RENDER_FRESH_S = 1.0
 # Delivery's pause between steps while requests are being answered: about as long as the
 # event loop takes to come round all the requests in flight at 20 connections (~30 ms), so
 # each step lands in a different round of them and none of them waits for two (#8). A
-# card update (four steps) goes out ~0.1 s later under such load, when Teams itself takes
-# at most one update a second.
+# card update goes out ~50 ms later under such load (two pauses before its send), when
+# Teams itself takes at most one update a second.
 GIVE_WAY_S = 0.025
 # Claims that outlived their lease are looked for this often, not on every delivery: a
 # worker dies rarely, and deliveries come once a second while votes do (#8).

@@ -180,11 +180,7 @@ _CASE_BY_ID = prepared.Prepared(
 async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
     """The case with this id, read with a prepared statement in the session's transaction:
     an object in no session, only to be read (the shared card redrawn once a second, #8)."""
-    await session.flush()  # a prepared statement sees only what is in the database
-    connection = await session.connection()
-    rows = await prepared.run(
-        connection, lambda cursor: cursor.rows(_CASE_BY_ID, {"case_id": case_id})
-    )
+    rows = await prepared.session_rows(session, _CASE_BY_ID, {"case_id": case_id})
     return prepared.detached(Case, _CASE_COLUMNS, rows[0]) if rows else None
 
 

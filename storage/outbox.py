@@ -116,8 +116,7 @@ async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Out
     size = 1 << (len(ids) - 1).bit_length()
     padded = [*ids, *[ids[-1]] * (size - len(ids))]
     params = {f"id{i}": value for i, value in enumerate(padded)}
-    connection = await session.connection()
-    rows = await prepared.run(connection, lambda cursor: cursor.rows(_rows_with_ids(size), params))
+    rows = await prepared.session_rows(session, _rows_with_ids(size), params)
     found = (prepared.detached(OutboundMessage, _OUTBOX_COLUMNS, row) for row in rows)
     return {row.id: row for row in found}
 

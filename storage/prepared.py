@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -100,6 +100,16 @@ def detached(model: type[M], columns: Sequence[str], row: Sequence[Any]) -> M:
     obj: M = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     obj.__dict__.update(zip(columns, row, strict=True))
     return obj
+
+
+async def session_rows(
+    session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """`stmt`'s rows in the session's transaction, what the session holds flushed first (a
+    prepared statement sees only what is in the database)."""
+    await session.flush()
+    connection = await session.connection()
+    return await run(connection, lambda cursor: cursor.rows(stmt, params))
 
 
 async def run(connection: AsyncConnection, work: Callable[[Cursor], T]) -> T:

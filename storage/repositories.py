@@ -304,10 +304,8 @@ async def conversation_reference(
     """The stored conversation reference for `kind`/`key`, if any: an object in no
     session, only to be read (a prepared statement in the session's transaction; the
     courier reads the channel's for every card update, #8)."""
-    await session.flush()  # a prepared statement sees only what is in the database
-    connection = await session.connection()
     params = {"partnership_id": partnership_id, "kind": kind, "key": key}
-    rows = await prepared.run(connection, lambda cursor: cursor.rows(_REFERENCE, params))
+    rows = await prepared.session_rows(session, _REFERENCE, params)
     if not rows:
         return None
     return prepared.detached(ConversationRef, _REFERENCE_COLUMNS, rows[0])

@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import prepared
-from storage.cases import _CASE_EVENTS
+from storage.cases import _CASE_COLUMNS, _CASE_EVENTS
 from storage.models import AuditEvent, Case, Decision, Member, PanelVote
 from storage.panel import _card_update_stmt, latest_vote_ids, latest_vote_params
 from storage.prepared import Cursor, Prepared, detached
@@ -35,7 +35,6 @@ def _table(model: type[Any]) -> Table:
 
 _CASE = _table(Case)
 _VOTE = _table(PanelVote)
-_CASE_COLUMNS = tuple(c.key for c in _CASE.columns)
 # In the roster statement's own column order.
 _MEMBER_COLUMNS = tuple(str(c.key) for c in _WHOLE_ROSTER.selected_columns)
 
