@@ -640,21 +640,9 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             return vote_refused_card(
                 reference="", reason="That case does not exist in this partnership.", panel=None
             )
-        if case.status not in ("panel", "queries", "decided"):
-            return await shared_card(self.app, session, case)
-        # The vote's prepared reads, as the shared card's: a redelivered vote is answered
-        # with this card, and through five ORM queries it cost twice a vote (#8).
-        state, people, facts = await panel_uc.panel_now(session, case)
-        view = await panel_view(
-            self.app,
-            None,
-            case,
-            state,
-            viewer_partner=viewer_partner,
-            people=people,
-            facts=facts,
-        )
-        return panel_card(view)
+        # The shared card's prepared reads: a vote Teams sends again is answered with this
+        # card, and through five ORM queries it cost twice a vote (#8).
+        return await shared_card(self.app, session, case, viewer_partner=viewer_partner)
 
     async def _refusal_card(self, refused: panel_uc.Refused) -> dict[str, Any]:
         view = None

@@ -252,11 +252,20 @@ async def panel_view(
     )
 
 
-async def shared_card(app: AppContext, session: AsyncSession, case: Case) -> dict[str, object]:
-    """The card everyone in the channel sees for a case: the panel card once a panel is open."""
+async def shared_card(
+    app: AppContext, session: AsyncSession, case: Case, *, viewer_partner: str | None = None
+) -> dict[str, object]:
+    """The card everyone in the channel sees for a case: the panel card once a panel is open.
+
+    With `viewer_partner`, the panel card as that partner's member may see it (a card they
+    open, or get back for a vote Teams sent again). Drawn from the vote's prepared reads.
+    """
     if case.status in PANEL_STATUSES:
         state, people, facts = await panel_now(session, case)
-        return panel_card(await panel_view(app, None, case, state, people=people, facts=facts))
+        view = await panel_view(
+            app, None, case, state, viewer_partner=viewer_partner, people=people, facts=facts
+        )
+        return panel_card(view)
     events = await case_repo.case_events(session, case.id)
     return channel_case_card(
         reference=case.reference,
