@@ -170,8 +170,8 @@ async def case_events(session: AsyncSession, case_id: int) -> dict[str, datetime
     return {event: at for event, at in rows}
 
 
-_CASE_TABLE = Case.__table__
-_CASE_COLUMNS = tuple(str(c.key) for c in _CASE_TABLE.columns)
+_CASE_TABLE = prepared.table_of(Case)
+_CASE_COLUMNS = prepared.column_keys(_CASE_TABLE)
 _CASE_BY_ID = prepared.Prepared(
     lambda _: select(_CASE_TABLE).where(_CASE_TABLE.c.id == bindparam("case_id"))
 )

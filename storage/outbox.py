@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, Table, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import prepared
@@ -35,7 +35,7 @@ CASE_CARD_UPDATE = "case_card_update"
 
 # Built once: the courier claims every second while votes come in (#8), and building the
 # statements anew each time cost more than running them.
-_OUTBOX = Table("outbound_message", OutboundMessage.metadata)
+_OUTBOX = prepared.table_of(OutboundMessage)
 _RELEASE = Prepared(
     lambda _: (
         update(_OUTBOX)
@@ -93,7 +93,7 @@ async def claim_due(
     return sorted(int(row[0]) for row in rows)
 
 
-_OUTBOX_COLUMNS = tuple(str(c.key) for c in _OUTBOX.columns)
+_OUTBOX_COLUMNS = prepared.column_keys(_OUTBOX)
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import exc
+from sqlalchemy import Table, exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement, Select
@@ -89,6 +89,18 @@ def _compile(stmt: ClauseElement, dialect: Dialect) -> _Plan:
 
 T = TypeVar("T")
 M = TypeVar("M")
+
+
+def table_of(model: type[Any]) -> Table:
+    """The table a declarative model maps."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def column_keys(table: Table) -> tuple[str, ...]:
+    """The table's column names, in the order `select(table)` returns them (for `detached`)."""
+    return tuple(str(c.key) for c in table.columns)
 
 
 def detached(model: type[M], columns: Sequence[str], row: Sequence[Any]) -> M:

@@ -287,8 +287,8 @@ async def save_conversation_reference(
     )
 
 
-_REFERENCE_TABLE = ConversationRef.__table__
-_REFERENCE_COLUMNS = tuple(str(c.key) for c in _REFERENCE_TABLE.columns)
+_REFERENCE_TABLE = prepared.table_of(ConversationRef)
+_REFERENCE_COLUMNS = prepared.column_keys(_REFERENCE_TABLE)
 _REFERENCE = prepared.Prepared(
     lambda _: select(_REFERENCE_TABLE).where(
         _REFERENCE_TABLE.c.partnership_id == bindparam("partnership_id"),

@@ -19,22 +19,14 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import prepared
-from storage.cases import _CASE_COLUMNS, _CASE_EVENTS
+from storage.cases import _CASE_COLUMNS, _CASE_EVENTS, _CASE_TABLE
 from storage.models import AuditEvent, Case, Decision, Member, PanelVote
 from storage.panel import _card_update_stmt, latest_vote_ids, latest_vote_params
-from storage.prepared import Cursor, Prepared, detached
+from storage.prepared import Cursor, Prepared, detached, table_of
 from storage.repositories import _WHOLE_ROSTER, _claim_activity_stmt
 from storage.types import utcnow
 
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_CASE = _table(Case)
-_VOTE = _table(PanelVote)
+_VOTE = table_of(PanelVote)
 # In the roster statement's own column order.
 _MEMBER_COLUMNS = tuple(str(c.key) for c in _WHOLE_ROSTER.selected_columns)
 
@@ -44,10 +36,10 @@ _CLAIM = Prepared(_claim_activity_stmt)
 # transaction's BEGIN IMMEDIATE already holds the write lock.
 _LOCK_CASE = Prepared(
     lambda _: (
-        select(_CASE)
+        select(_CASE_TABLE)
         .where(
-            _CASE.c.partnership_id == bindparam("partnership_id"),
-            _CASE.c.reference == bindparam("reference"),
+            _CASE_TABLE.c.partnership_id == bindparam("partnership_id"),
+            _CASE_TABLE.c.reference == bindparam("reference"),
         )
         .with_for_update()
     )
@@ -97,7 +89,7 @@ _INSERT_VOTE = _insert_each(
     "cast_at",
 )
 _INSERT_AUDIT = _insert_each(
-    _table(AuditEvent),
+    table_of(AuditEvent),
     "at",
     "action",
     "actor",
