@@ -121,20 +121,23 @@ async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Out
     return {row.id: row for row in found}
 
 
-# Built once: a sweep marks up to a thousand rows, one short transaction each.
-_MARK_SENT = (
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("b_id"),
-        _OUTBOX.c.status == SENDING,
-        _OUTBOX.c.claimed_by == bindparam("b_worker"),
-    )
-    .values(
-        status=SENT,
-        sent_at=bindparam("b_now", type_=UTCDateTime()),
-        sent_activity_id=bindparam("b_activity_id"),
-        attempts=_OUTBOX.c.attempts + 1,
-        last_error=None,
+# A sweep marks up to a thousand rows one by one: a prepared statement, each in a short
+# transaction of its own.
+_MARK_SENT = Prepared(
+    lambda _: (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id == bindparam("b_id"),
+            _OUTBOX.c.status == SENDING,
+            _OUTBOX.c.claimed_by == bindparam("b_worker"),
+        )
+        .values(
+            status=SENT,
+            sent_at=bindparam("b_now", type_=UTCDateTime()),
+            sent_activity_id=bindparam("b_activity_id"),
+            attempts=_OUTBOX.c.attempts + 1,
+            last_error=None,
+        )
     )
 )
 
@@ -142,15 +145,13 @@ _MARK_SENT = (
 async def mark_sent(
     session: AsyncSession, message_id: int, *, worker: str, activity_id: str, now: datetime
 ) -> bool:
-    """Record a successful send (only by the worker holding the claim)."""
-    result = await session.execute(
-        _MARK_SENT,
-        {"b_id": message_id, "b_worker": worker, "b_activity_id": activity_id, "b_now": now},
+    """Record a successful send (only by the worker holding the claim), in the session's
+    transaction (what it holds flushed first)."""
+    await session.flush()
+    connection = await session.connection()
+    return await mark_sent_on(
+        connection, message_id, worker=worker, activity_id=activity_id, now=now
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-_MARK_SENT_PREPARED = Prepared(lambda _: _MARK_SENT)
 
 
 async def mark_sent_on(
@@ -161,10 +162,10 @@ async def mark_sent_on(
     activity_id: str,
     now: datetime,
 ) -> bool:
-    """`mark_sent` in a connection's transaction, as a prepared statement: a sweep marks up
-    to a thousand rows one by one, and a session for each cost more than the UPDATE."""
+    """`mark_sent` in a connection's transaction: a session for each of a sweep's rows cost
+    more than the UPDATE."""
     params = {"b_id": message_id, "b_worker": worker, "b_activity_id": activity_id, "b_now": now}
-    changed = await prepared.run(connection, lambda cursor: cursor.run(_MARK_SENT_PREPARED, params))
+    changed = await prepared.run(connection, lambda cursor: cursor.run(_MARK_SENT, params))
     return bool(changed)
 
 
