@@ -102,8 +102,27 @@ async def test_commits_leave_the_checkpoint_to_a_worker_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No commit copies the WAL into the database file (autocheckpoint is off); the
-    checkpointer does, in the background, so the WAL restarts instead of growing."""
+    checkpointer does, in the background, so the WAL restarts instead of growing.
+
+    The first burst runs with the checkpointer held back, so its WAL is a whole burst's
+    (a round in the middle of it would restart the WAL and make the yardstick small); after
+    each burst the test waits for a round of the checkpointer's own, not a fixed time.
+    """
     monkeypatch.setattr(db_module, "CHECKPOINT_INTERVAL_S", 0.05)
+    checkpoint = db_module._Checkpointer.checkpoint
+    loop = asyncio.get_running_loop()
+    after_burst = 0  # how many bursts had ended when a round began; 0: held back
+    round_done = asyncio.Event()
+
+    def counted(self: db_module._Checkpointer) -> None:
+        began = after_burst
+        if began == 0:
+            return
+        checkpoint(self)
+        if began == after_burst:  # began after the latest burst, not during it
+            loop.call_soon_threadsafe(round_done.set)
+
+    monkeypatch.setattr(db_module._Checkpointer, "checkpoint", counted)
     path = tmp_path / "x.db"
     database = Database(f"sqlite+aiosqlite:///{path}")
     wal = tmp_path / "x.db-wal"
@@ -113,12 +132,15 @@ async def test_commits_leave_the_checkpoint_to_a_worker_thread(
             assert await c.scalar(text("PRAGMA wal_autocheckpoint")) == 0
             await c.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
         burst = 0
-        for _ in range(6):
+        for n in range(1, 7):
             for _ in range(200):
                 async with database.engine.connect() as c, c.begin():
                     await c.execute(text("INSERT INTO t (x) VALUES (:x)"), {"x": "x" * 2000})
             burst = burst or wal.stat().st_size  # the WAL after one burst
-            await asyncio.sleep(0.3)  # several checkpoint rounds
+            round_done.clear()
+            after_burst = n
+            async with asyncio.timeout(30):
+                await round_done.wait()  # a whole round after the burst
         # Six bursts: six times the first burst's WAL had nothing copied it and restarted it.
         assert wal.stat().st_size < 2.5 * burst
         async with database.session() as s:
