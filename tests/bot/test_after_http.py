@@ -22,7 +22,7 @@ from bot.roster import import_roster
 from bot.settings import FILE_HOSTS
 from helpers.activities import message
 from helpers.app import RunningApp, app_settings, running_app
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 from helpers.connector import FakeConnector
 from helpers.people import PEOPLE, VOTERS
 from helpers.referral import FORM
@@ -192,21 +192,11 @@ def consents_in(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tokens_in(card: dict[str, Any]) -> set[str]:
-    found = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, dict) and isinstance(data.get("token"), str):
-                found.add(data["token"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return {
+        node["data"]["token"]
+        for node in nodes(card)
+        if isinstance(node.get("data"), dict) and isinstance(node["data"].get("token"), str)
+    }
 
 
 async def accept(

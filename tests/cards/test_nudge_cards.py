@@ -42,7 +42,7 @@ from cards.nudges import (
     nudge_card,
     waiting_for_words,
 )
-from helpers.cards import MAX_CARD_BYTES, check_cards
+from helpers.cards import MAX_CARD_BYTES, check_cards, nodes
 from review.profiles import ANCHOR_EVENTS
 from review.referral import format_date
 
@@ -125,15 +125,6 @@ def timeline(rows: tuple[TimelineRow, ...], *, can_mark_done: bool = True) -> Ca
         rows=rows,
         can_mark_done=can_mark_done,
     )
-
-
-def nodes(node: Any) -> list[dict[str, Any]]:
-    """Every JSON object in a card."""
-    if isinstance(node, dict):
-        return [node, *(found for value in node.values() for found in nodes(value))]
-    if isinstance(node, list):
-        return [found for item in node for found in nodes(item)]
-    return []
 
 
 def text_blocks(card: Card) -> list[str]:

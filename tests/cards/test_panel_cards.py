@@ -39,7 +39,7 @@ from cards.panel import (
     vote_values,
     voting_card,
 )
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 from review.panel import (
     MAX_TEXT,
     OUTCOMES,
@@ -120,15 +120,6 @@ STATES = {
 def state(name: str) -> PanelState:
     """One of the example panels."""
     return panel_state(STATES[name], round=1)
-
-
-def nodes(node: Any) -> list[dict[str, Any]]:
-    """Every JSON object in a card."""
-    if isinstance(node, dict):
-        return [node, *(found for value in node.values() for found in nodes(value))]
-    if isinstance(node, list):
-        return [found for item in node for found in nodes(item)]
-    return []
 
 
 def actions(card: Card) -> list[dict[str, Any]]:

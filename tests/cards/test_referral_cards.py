@@ -26,7 +26,7 @@ from cards.referral import (
     referral_step_card,
     referral_summary_card,
 )
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 from review.referral import (
     CHILD_FIELDS,
     FIELD_INFO,
@@ -57,15 +57,6 @@ def step(section: str, values: dict[str, str] | None = None, errors: Any = None)
         total_steps=len(SECTIONS),
         partnership_name=PARTNERSHIP,
     )
-
-
-def nodes(node: Any) -> list[dict[str, Any]]:
-    """Every JSON object in a card."""
-    if isinstance(node, dict):
-        return [node, *(found for value in node.values() for found in nodes(value))]
-    if isinstance(node, list):
-        return [found for item in node for found in nodes(item)]
-    return []
 
 
 def actions(card: Card) -> list[dict[str, Any]]:

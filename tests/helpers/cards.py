@@ -107,6 +107,15 @@ def _walk(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
             yield from _walk(item, f"{path}[{index}]")
 
 
+def nodes(node: Any) -> list[dict[str, Any]]:
+    """Every JSON object in a card, action payloads included (unlike `_walk`)."""
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in nodes(value))]
+    if isinstance(node, list):
+        return [found for item in node for found in nodes(item)]
+    return []
+
+
 def _describe(path: str, obj: Mapping[str, Any]) -> str:
     """Name an object for a problem message: its path, type and title."""
     title = obj.get("title")
