@@ -68,6 +68,7 @@ from review.report import (
     PanelDecision,
     ReportData,
     child_details,
+    invited_attendees,
     report_docx,
     report_markdown,
     validate_chair_notes,
@@ -1061,8 +1062,24 @@ async def chair_form(app: AppContext, *, reference: str, person: Person) -> Repl
         row = await after_repo.chair_note_of(session, case.id)
         await _audit(app, session, person, "chair.view", case)
         return chair_notes_card(
-            reference=case.reference, values=dict(row.notes) if row else {}, errors={}, part=1
+            reference=case.reference,
+            values=await _chair_values(app, session, case, row.notes if row else {}),
+            errors={},
+            part=1,
         )
+
+
+async def _chair_values(
+    app: AppContext, session: AsyncSession, case: Case, notes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The chair's saved notes; until attendees are saved, who was invited to the meeting."""
+    values = dict(notes)
+    if "attendees" not in values:
+        invited = await attendees(app, session, case)
+        values["attendees"] = invited_attendees(
+            [(m.name, _agency_name(app, m.agency), m.roles) for m in invited]
+        )
+    return values
 
 
 @refusals_audited
@@ -1116,7 +1133,10 @@ async def chair_action(
         await _audit(app, session, person, "chair.save", case, {"part": part})
         replies.append(
             chair_notes_card(
-                reference=case.reference, values=dict(row.notes), errors=errors, part=show
+                reference=case.reference,
+                values=await _chair_values(app, session, case, row.notes),
+                errors=errors,
+                part=show,
             )
         )
         return replies

@@ -773,10 +773,8 @@ _ACTION_FIELDS: tuple[str, ...] = tuple(
 _FIRST_QUESTIONS = 3
 
 CHAIR_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "Overview and questions 4.1–4.3",
-        ("overview", *(q.id for q in CHAIR_QUESTIONS[:_FIRST_QUESTIONS])),
-    ),
+    ("Attendees, overview and invited partners", ("attendees", "overview", "partner_discussion")),
+    ("Questions 4.1–4.3", tuple(q.id for q in CHAIR_QUESTIONS[:_FIRST_QUESTIONS])),
     ("Questions 4.4–4.7", tuple(q.id for q in CHAIR_QUESTIONS[_FIRST_QUESTIONS:])),
     ("Conclusion and actions", ("conclusion", "conclusion_reasons", *_ACTION_FIELDS)),
 )
@@ -792,19 +790,43 @@ _ACTION_MAX = 500
 _OWNER_MAX = 100
 
 
+_CHAIR_NOTES: dict[str, tuple[str, str, str | None]] = {
+    "attendees": (
+        "1.1 Attendees",
+        "Who attended: name, role and agency, one a line (filled in with who was invited; "
+        "remove anyone who did not come, add anyone else)",
+        None,
+    ),
+    "overview": (
+        "2. Overview of the case",
+        "Brief summary of the case from the referral and the returned reports",
+        None,
+    ),
+    "partner_discussion": (
+        "3. Discussion with invited Partners",
+        "Key questions and discussion points with the wider partners",
+        "Leave empty if no wider partners were invited",
+    ),
+}
+"""Appendix F 1.1, 2.1 and 3.1: input id -> (heading, label, placeholder)."""
+
+
 def _chair_question(
     field_id: str, values: Mapping[str, Any], errors: Mapping[str, str]
 ) -> list[Element]:
-    """The overview or one of questions 4.1-4.7, with its prompt and error."""
-    if field_id == "overview":
+    """The attendees, the overview, the partners' discussion or one of questions 4.1-4.7,
+    with its prompt and error."""
+    if field_id in _CHAIR_NOTES:
+        title, label, placeholder = _CHAIR_NOTES[field_id]
         element = text_input(
-            "overview",
-            "Brief summary of the case from the referral and the returned reports",
+            field_id,
+            label,
             is_multiline=True,
             max_length=NOTES_MAX,
-            value=_value(values, "overview", NOTES_MAX),
+            placeholder=placeholder,
+            value=_value(values, field_id, NOTES_MAX),
         )
-        return [_subheading("2. Overview of the case"), *_with_error(element, field_id, errors)]
+        return [_subheading(title), *_with_error(element, field_id, errors)]
     question = _QUESTIONS[field_id]
     return [
         text_block(f"**{question.number}** {escape_markdown(question.question)}", spacing="Medium"),
@@ -904,7 +926,7 @@ def chair_notes_card(
         if questions and field_id == questions[0]:
             continued = "" if questions[0] == CHAIR_QUESTIONS[0].id else " (continued)"
             body.append(_subheading(f"4. Assessment of Need by Core Panel{continued}"))
-        if field_id == "overview" or field_id in _QUESTIONS:
+        if field_id in _CHAIR_NOTES or field_id in _QUESTIONS:
             body.extend(_chair_question(field_id, values, errors))
     if "conclusion" in ids:
         body.extend(_chair_conclusion(values, errors))

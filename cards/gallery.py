@@ -95,6 +95,8 @@ _DEMO_RETURN: dict[str, str] = {
 """A fictional agency's return, issues for the panel still to give (shown as an error)."""
 
 _DEMO_CHAIR_NOTES: dict[str, str] = {
+    "attendees": "Jo Sample — Northdale Council (business unit manager)\n"
+    "Robin Sample — Northdale ICB (panel member, chair)",
     "overview": "A fictional case: an infant with growth concerns, known to two agencies.",
     "q4_1": "Growth concerns were not followed up between agencies.",
     "q4_3": "Information about missed appointments was not shared with the GP.",

@@ -1,8 +1,9 @@
 """The Rapid Review report to the National Panel, and the chair's notes it draws on.
 
-The chair's notes follow Appendix F of the Stockport process: an overview of the case (2.1),
-the seven questions of the core panel's assessment of need (4.1–4.7, `CHAIR_QUESTIONS`, in
-the document's own words), the conclusion and its reasons (5.1) and the actions (6).
+The chair's notes follow Appendix F of the Stockport process: the attendees (1.1), an overview
+of the case (2.1), the discussion with invited partners (3.1), the seven questions of the core
+panel's assessment of need (4.1–4.7, `CHAIR_QUESTIONS`, in the document's own words), the
+conclusion and its reasons (5.1) and the actions (6).
 `validate_chair_notes` checks them as the card sends them and never raises.
 
 `ReportData` is the view model of the report, one field for each thing "a completed Rapid
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple, TypeAlias
@@ -56,6 +57,7 @@ __all__ = [
     "ReportData",
     "child_details",
     "escape_markdown",
+    "invited_attendees",
     "report_docx",
     "report_markdown",
     "validate_chair_notes",
@@ -164,7 +166,9 @@ CONCLUSIONS: dict[str, str] = {
 """The conclusions of the panel (Appendix F 5.1): value sent by the card -> wording."""
 
 CHAIR_FIELDS: tuple[str, ...] = (
+    "attendees",
     "overview",
+    "partner_discussion",
     *(q.id for q in CHAIR_QUESTIONS),
     "conclusion",
     "conclusion_reasons",
@@ -183,7 +187,8 @@ class ChairAction(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ChairNotes:
-    """The chair's notes: the seven answers, the conclusion, its reasons and the actions."""
+    """The chair's notes: the seven answers, the conclusion, its reasons and the actions; who
+    attended (1.1), the overview (2.1) and the discussion with invited partners (3.1)."""
 
     q4_1: str
     q4_2: str
@@ -196,6 +201,8 @@ class ChairNotes:
     conclusion_reasons: str
     actions: tuple[ChairAction, ...] = ()
     overview: str = ""
+    attendees: str = ""
+    partner_discussion: str = ""
 
     def answers(self) -> tuple[tuple[ChairQuestion, str], ...]:
         """Each question of 4.1–4.7 with its notes."""
@@ -205,6 +212,25 @@ class ChairNotes:
     def conclusion_label(self) -> str:
         """The conclusion in words."""
         return CONCLUSIONS.get(self.conclusion, self.conclusion)
+
+
+_ROLE_WORDS: dict[str, str] = {
+    "panel": "panel member",
+    "deputy": "deputy panel member",
+    "manager": "business unit manager",
+    "chair": "chair",
+    "agency_lead": "agency lead",
+}
+
+
+def invited_attendees(invited: Sequence[tuple[str, str, Sequence[str]]]) -> str:
+    """The attendees (1.1) as the chair's notes start them: one line per person invited,
+    "name — agency (roles)", from (name, agency name, roles)."""
+    lines = []
+    for name, agency, roles in invited:
+        words = ", ".join(_ROLE_WORDS.get(r, r) for r in roles)
+        lines.append(f"{name} — {agency}" + (f" ({words})" if words else ""))
+    return "\n".join(lines)
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -239,7 +265,15 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
     """Check the chair's notes from the card: (the notes, {}) or (None, errors by input id)."""
     source: Mapping[str, object] = raw if isinstance(raw, Mapping) else {}
     errors: dict[str, str] = {}
+    attendees = _text(
+        source,
+        "attendees",
+        NOTES_MAX,
+        errors,
+        "List who attended the meeting: name, role and agency.",
+    )
     overview = _text(source, "overview", NOTES_MAX, errors, None)
+    partner_discussion = _text(source, "partner_discussion", NOTES_MAX, errors, None)
     notes = {
         q.id: _text(
             source,
@@ -297,6 +331,8 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
             conclusion_reasons=reasons,
             actions=tuple(actions),
             overview=overview,
+            attendees=attendees,
+            partner_discussion=partner_discussion,
         ),
         {},
     )
@@ -529,6 +565,8 @@ def _blocks(data: ReportData) -> list[_Block]:
             _Para(format_date(data.meeting_date), typed=False, bold_label="Rapid Review meeting: ")
         )
     out.append(_Para(_or_not_recorded(notes.overview), bold_label="Overview of the case: "))
+    if notes.partner_discussion.strip():
+        out.append(_Para(notes.partner_discussion, bold_label="Discussion with invited partners: "))
     # 4. Decision
     out += [
         _Heading(s[3], 1),
@@ -626,6 +664,11 @@ def _blocks(data: ReportData) -> list[_Block]:
         )
     if data.meeting_chair.strip():
         out.append(_Para(data.meeting_chair, bold_label="Chair: "))
+    out.append(
+        _Para(
+            _or_not_recorded(notes.attendees), bold_label="Attendees of the Rapid Review meeting: "
+        )
+    )
     if data.deciders:
         out.append(
             _Table(

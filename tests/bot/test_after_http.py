@@ -59,7 +59,9 @@ NOT_INVOLVED = {
     "author_role": "Detective Sergeant",
 }
 CHAIR = {
+    "attendees": "CHAIR-MARKER-ATTENDEES Lee Authority, Pat Constable, Hana Health",
     "overview": "CHAIR-MARKER-OVERVIEW summary",
+    "partner_discussion": "CHAIR-MARKER-PARTNERS the school nurse's account",
     **{f"q4_{n}": f"CHAIR-MARKER-Q{n} notes" for n in range(1, 8)},
     "conclusion": "local_review",
     "conclusion_reasons": "CHAIR-MARKER-REASONS learning for two agencies",
@@ -561,6 +563,16 @@ async def test_the_whole_path_from_referral_to_report(
         await send(
             app, as_person("morgan", "", connector, {"action": "chair.open", "reference": ref})
         )
+        # Appendix F 1.1 starts as who was invited: the panel, the chair and manager, the leads.
+        opened = cards_in(sent_to(connector, "a:1morgan"))[-1]
+        (attendees,) = [n["value"] for n in nodes(opened) if n.get("id") == "attendees"]
+        invited = attendees.splitlines()
+        for line in ("Lee Authority — ", "Pat Constable — ", "Hana Health — "):
+            assert any(a.startswith(line) and a.endswith("(panel member)") for a in invited)
+        assert any(
+            a.startswith("Morgan Manager — ") and a.endswith("(business unit manager, chair)")
+            for a in invited
+        )
         await send(
             app,
             as_person(
@@ -611,6 +623,7 @@ async def test_the_whole_path_from_referral_to_report(
         assert "Working Together" in criteria and "CHAIR-MARKER-Q4 notes" in criteria
         assert "RET-MARKER-ACTIONS safety plan in place" in safeguarding
         assert "CHAIR-MARKER-OVERVIEW" in facts and "4 Dec 2026" in facts  # the meeting
+        assert "CHAIR-MARKER-PARTNERS" in facts
         assert "RATIONALE-la" in decision and "BASIS-police" in decision
         assert "CHAIR-MARKER-REASONS" in decision
         assert "not recommended" in national.lower() or "no national review" in national.lower()
@@ -618,6 +631,7 @@ async def test_the_whole_path_from_referral_to_report(
         assert "RET-MARKER-ISSUES" in further
         assert "Received" in agencies and "Not involved" in agencies
         assert "Lee Authority" in who and "Pat Constable" in who and "Hana Health" in who
+        assert "CHAIR-MARKER-ATTENDEES" in who
         assert "Female" in child and "14 Mar 2019" in child
         # The Markdown has the same sections in the same order.
         markdown = next(

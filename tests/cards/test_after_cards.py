@@ -167,7 +167,8 @@ def test_every_variant_is_valid() -> None:
         *(_chair(part=n) for n in ALL_CHAIR_PARTS),
         *(
             _chair(
-                values={q.id: HOSTILE for q in CHAIR_QUESTIONS} | {"due_2": "not a date"},
+                values={q.id: HOSTILE for q in CHAIR_QUESTIONS}
+                | {"attendees": HOSTILE, "partner_discussion": HOSTILE, "due_2": "not a date"},
                 errors={"q4_1": "Record the notes.", "owner_2": "Say who owns action 2."},
                 part=n,
             )
@@ -195,7 +196,7 @@ def test_gallery_has_every_part_of_the_cards() -> None:
     check_cards(built, labels=kinds)
     headings = [t for card in built for t in _markdown_texts(card) if t.startswith("Part ")]
     assert f"Part {RETURN_PART_COUNT} of {RETURN_PART_COUNT}: Chronology" in headings
-    assert f"Part 1 of {CHAIR_PART_COUNT}: Overview and questions 4.1–4.3" in headings
+    assert f"Part 1 of {CHAIR_PART_COUNT}: Attendees, overview and invited partners" in headings
 
 
 # --- the parts and their size ---------------------------------------------------------------
@@ -272,6 +273,18 @@ def test_chair_parts_hold_every_field_once() -> None:
         card = _chair(part=n)
         assert _form_inputs(card) == list(part_ids), title
         assert f"Part {n} of {CHAIR_PART_COUNT}: {title}" in _markdown_texts(card)
+
+
+def test_the_first_chair_part_follows_appendix_f_1_to_3() -> None:
+    attendees = "Alex Demo — Northdale Council (panel member)\nJo Sample — Northdale Council"
+    card = _chair(values={"attendees": attendees}, part=1)
+    texts = _markdown_texts(card)
+    headings = ["1.1 Attendees", "2. Overview of the case", "3. Discussion with invited Partners"]
+    assert [t for t in texts if t in headings] == headings
+    inputs = _inputs(card)
+    assert inputs["attendees"]["value"] == attendees
+    assert inputs["attendees"]["isMultiline"] and inputs["partner_discussion"]["isMultiline"]
+    assert "value" not in inputs["partner_discussion"]
 
 
 def test_every_return_part_fits_in_teams_with_every_answer_at_its_maximum() -> None:
@@ -661,13 +674,20 @@ def test_chair_notes_card() -> None:
 
 
 def test_chair_notes_errors_on_other_parts_are_named() -> None:
-    errors = {"q4_1": "Record the notes.", "q4_5": "Record the notes.", "owner_2": "Who?"}
-    first, second, third = (_chair(errors=errors, part=n) for n in (1, 2, 3))
+    errors = {
+        "attendees": "List who attended.",
+        "q4_1": "Record the notes.",
+        "q4_5": "Record the notes.",
+        "owner_2": "Who?",
+    }
+    first, second, third, fourth = (_chair(errors=errors, part=n) for n in (1, 2, 3, 4))
     assert "Please check 1 answer below" in _markdown_texts(first)
-    assert "Parts 2 and 3 have answers to check." in _markdown_texts(first)
-    assert "Parts 1 and 3 have answers to check." in _markdown_texts(second)
-    assert "Parts 1 and 2 have answers to check." in _markdown_texts(third)
-    assert "Who?" in _markdown_texts(third) and "Who?" not in _markdown_texts(first)
+    assert "List who attended." in _markdown_texts(first)
+    assert "Parts 2, 3 and 4 have answers to check." in _markdown_texts(first)
+    assert "Parts 1, 3 and 4 have answers to check." in _markdown_texts(second)
+    assert "Parts 1, 2 and 4 have answers to check." in _markdown_texts(third)
+    assert "Parts 1, 2 and 3 have answers to check." in _markdown_texts(fourth)
+    assert "Who?" in _markdown_texts(fourth) and "Who?" not in _markdown_texts(first)
 
 
 def test_report_ready_card() -> None:

@@ -35,6 +35,7 @@ from review.report import (
     ReportData,
     child_details,
     escape_markdown,
+    invited_attendees,
     report_docx,
     report_markdown,
     validate_chair_notes,
@@ -43,7 +44,9 @@ from review.report import (
 HOSTILE = "**bold** _it_ [click](https://evil.example) <script>alert(1)</script> # x | y"
 
 RAW_NOTES: dict[str, str] = {
+    "attendees": "MARKER-ATTENDEES Alex Demo — Northdale Council\nPat Constable — Northdale Police",
     "overview": "MARKER-OVERVIEW Infant admitted with injuries.\n- not a list",
+    "partner_discussion": "MARKER-PARTNERS the school nurse described missed checks",
     **{f"q4_{n}": f"MARKER-Q4{n} notes for {n}" for n in range(1, 8)},
     "conclusion": "local_review",
     "conclusion_reasons": "MARKER-REASONS joint working gaps",
@@ -140,12 +143,17 @@ def test_valid_notes() -> None:
     )
     assert [q.id for q, _ in notes.answers()] == [q.id for q in CHAIR_QUESTIONS]
     assert notes.conclusion_label == CONCLUSIONS["local_review"]
+    assert notes.attendees == RAW_NOTES["attendees"]
+    assert notes.partner_discussion == "MARKER-PARTNERS the school nurse described missed checks"
 
 
 @pytest.mark.parametrize(
     ("change", "field_id", "fragment"),
     [
         ({"q4_5": ""}, "q4_5", "question 4.5"),
+        ({"attendees": " \n "}, "attendees", "who attended"),
+        ({"attendees": "x" * 4001}, "attendees", "under 4,000"),
+        ({"partner_discussion": "x" * 4001}, "partner_discussion", "under 4,000"),
         ({"q4_1": "x" * 4001}, "q4_1", "under 4,000"),
         ({"conclusion": ""}, "conclusion", "Choose the conclusion"),
         ({"conclusion": "maybe"}, "conclusion", "from the list"),
@@ -164,12 +172,31 @@ def test_note_errors(change: dict[str, Any], field_id: str, fragment: str) -> No
     assert list(errors) == [f for f in CHAIR_FIELDS if f in errors]
 
 
-def test_no_actions_is_fine_and_the_overview_is_optional() -> None:
+def test_no_actions_is_fine_and_the_overview_and_partners_discussion_are_optional() -> None:
     raw = {k: v for k, v in RAW_NOTES.items() if not k.startswith(("action", "owner", "due"))}
     raw.pop("overview")
+    raw.pop("partner_discussion")
     notes, errors = validate_chair_notes(raw)
     assert errors == {} and notes is not None
-    assert notes.actions == () and notes.overview == ""
+    assert notes.actions == () and notes.overview == "" and notes.partner_discussion == ""
+
+
+def test_the_attendees_start_as_who_was_invited() -> None:
+    text = invited_attendees(
+        [
+            ("Alex Demo", "Northdale Council", ["panel", "chair"]),
+            ("Jo Sample", "Northdale Council", ["manager"]),
+            ("Sam Lead", "Northdale Schools", ["agency_lead", "new_role"]),
+            ("Kim Guest", "Northdale ICB", []),
+        ]
+    )
+    assert text.splitlines() == [
+        "Alex Demo — Northdale Council (panel member, chair)",
+        "Jo Sample — Northdale Council (business unit manager)",
+        "Sam Lead — Northdale Schools (agency lead, new_role)",
+        "Kim Guest — Northdale ICB",
+    ]
+    assert invited_attendees([]) == ""
 
 
 @settings(max_examples=150, deadline=None)
@@ -271,6 +298,10 @@ def test_docx_section_by_section() -> None:
     assert "Pathway sought by the referrer: A: Rapid review" in facts
     assert "Referral received: Fri 20 Nov 2026" in facts
     assert "MARKER-OVERVIEW Infant admitted with injuries.\n- not a list" in facts
+    assert (
+        "Discussion with invited partners: MARKER-PARTNERS the school nurse described missed "
+        "checks" in facts
+    )
 
     decision = s["4. The decision and its reasons"]
     assert "Decision: Meets threshold for Rapid Review" in decision
@@ -326,6 +357,10 @@ def test_docx_section_by_section() -> None:
     assert "Virtual panel decision: Tue 24 Nov 2026" in _text(deciders)
     assert "Rapid Review meeting: Thu 10 Dec 2026" in _text(deciders)
     assert "Chair: Robin Sample" in _text(deciders)
+    assert (
+        "Attendees of the Rapid Review meeting: MARKER-ATTENDEES Alex Demo — Northdale Council\n"
+        "Pat Constable — Northdale Police" in _text(deciders)
+    )
 
     child = s["10. Identifying details of the child"]
     assert child == (
@@ -376,6 +411,8 @@ def test_markdown_has_the_same_sections() -> None:
     for marker in (
         "MARKER\\-SAFE",
         "MARKER\\-OVERVIEW",
+        "MARKER\\-PARTNERS",
+        "MARKER\\-ATTENDEES",
         "MARKER\\-RAT\\-POLICE",
         "MARKER\\-SH\\-HEALTH",
         "MARKER\\-REASONS",
@@ -389,8 +426,19 @@ def test_markdown_has_the_same_sections() -> None:
         assert marker in text, marker
 
 
+def test_no_partners_discussion_leaves_its_line_out() -> None:
+    data = _data(_notes(partner_discussion=""))
+    assert "Discussion with invited partners" not in report_markdown(data)
+    assert "Discussion with invited partners" in report_markdown(_data())
+
+
 def test_markdown_escapes_typed_text() -> None:
-    notes = _notes(q4_1=HOSTILE, overview="# Heading\n1. list\n> quote")
+    notes = _notes(
+        q4_1=HOSTILE,
+        overview="# Heading\n1. list\n> quote",
+        attendees=HOSTILE,
+        partner_discussion=HOSTILE,
+    )
     data = _data(
         notes,
         immediate_safeguarding=HOSTILE,
@@ -399,7 +447,8 @@ def test_markdown_escapes_typed_text() -> None:
     text = report_markdown(data)
     for raw in ("**bold**", "[click](", "<script>", "<b>", "\n# Heading", "\n1. list", "\n> quote"):
         assert raw not in text
-    assert escape_markdown(HOSTILE) in text
+    # 4.1, the immediate safeguarding, the attendees (1.1) and the partners' discussion (3.1).
+    assert text.count(escape_markdown(HOSTILE)) == 4
     assert "\\# Heading  \n1\\. list  \n&gt; quote" in text
     assert "| Police | Pat \\| &lt;b&gt;Constable&lt;/b&gt; | Northdale \\*Police\\* |" in text
 
