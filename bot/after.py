@@ -195,10 +195,6 @@ def leads_for(app: AppContext, people: Sequence[Member], agency_id: str) -> list
     return [m for m in people if agency_id in agencies_led_by(app, m)]
 
 
-def _agency_name(app: AppContext, agency_id: str) -> str:
-    return next((a.name for a in app.profile.agencies if a.id == agency_id), agency_id)
-
-
 def _has_milestone(app: AppContext, milestone_id: str) -> bool:
     return any(m.id == milestone_id for m in app.profile.milestones)
 
@@ -315,7 +311,7 @@ async def send_requests(
                 app, session, case, "That list of agencies is not one I know. Choose again."
             )
         people = await repo.members(session, app.partnership_id)
-        without = [_agency_name(app, a) for a in chosen if not leads_for(app, people, a)]
+        without = [app.profile.agency_name(a) for a in chosen if not leads_for(app, people, a)]
         if without:
             verb = "has" if len(without) == 1 else "have"
             return await _picker(
@@ -332,7 +328,7 @@ async def send_requests(
             )
             if not created:
                 continue
-            sent.append(_agency_name(app, agency_id))
+            sent.append(app.profile.agency_name(agency_id))
             for lead in leads_for(app, people, agency_id):
                 await panel_repo.plan_message(
                     session,
@@ -462,7 +458,7 @@ async def _request_for(
     member = await member_for(app, session, person)
     if member is None or request.agency not in agencies_led_by(app, member):
         raise Refused(
-            f"Only the safeguarding lead of {_agency_name(app, request.agency)} on the "
+            f"Only the safeguarding lead of {app.profile.agency_name(request.agency)} on the "
             "partnership's roster can see or change this return. Nothing was saved.",
             action=action,
             case=case,
@@ -483,7 +479,7 @@ async def _return_card(
 ) -> dict[str, Any]:
     return information_request_card(
         reference=case.reference,
-        agency_name=_agency_name(app, request.agency),
+        agency_name=app.profile.agency_name(request.agency),
         due=await _returns_due(app, session, case),
         values={**(request.answers or {}), **(extra or {})},
         errors=errors,
@@ -649,7 +645,7 @@ async def return_action(
                     {"agency": request.agency, "first": first},
                 )
                 replies.append(
-                    f"Thank you. The return from {_agency_name(app, request.agency)} for "
+                    f"Thank you. The return from {app.profile.agency_name(request.agency)} for "
                     f"{case.reference} is with the business unit. You can still change it "
                     "until the papers are circulated."
                 )
@@ -743,7 +739,7 @@ async def upload_chronology(
         card = await _return_card(app, session, case, request, part=len(RETURN_PARTS), errors={})
         return [
             f"Added {len(parsed)} chronology rows to the return from "
-            f"{_agency_name(app, request.agency)} for {case.reference}.",
+            f"{app.profile.agency_name(request.agency)} for {case.reference}.",
             card,
         ]
 
@@ -808,7 +804,7 @@ async def returns_rows_for(
         submitted = request.status in after_repo.REPLIED
         papers.append(
             AgencyPapers(
-                name=_agency_name(app, request.agency),
+                name=app.profile.agency_name(request.agency),
                 status=status.capitalize(),
                 returned_on=london_date(request.returned_at) if request.returned_at else None,
                 # A draft is the lead's until submitted: only submitted answers circulate.
@@ -1077,7 +1073,7 @@ async def _chair_values(
     if "attendees" not in values:
         invited = await attendees(app, session, case)
         values["attendees"] = invited_attendees(
-            [(m.name, _agency_name(app, m.agency), m.roles) for m in invited]
+            [(m.name, app.profile.agency_name(m.agency), m.roles) for m in invited]
         )
     return values
 
@@ -1162,7 +1158,7 @@ async def report_data(
     for request in requests:
         agencies.append(
             AgencyReturn(
-                name=_agency_name(app, request.agency),
+                name=app.profile.agency_name(request.agency),
                 status=return_status(request, due, today),
                 received_on=london_date(request.returned_at) if request.returned_at else None,
             )
@@ -1182,13 +1178,13 @@ async def report_data(
             Decider(
                 partner_label=PARTNER_LABELS.get(partner, "Recorded by"),
                 name=str(who.get("name", "")),
-                agency=_agency_name(app, decider.agency) if decider else "",
+                agency=app.profile.agency_name(decider.agency) if decider else "",
             )
         )
 
     def joined(field_id: str) -> str:
         parts = [
-            f"{_agency_name(app, r.agency)}: {_return_text(r, field_id)}"
+            f"{app.profile.agency_name(r.agency)}: {_return_text(r, field_id)}"
             for r in requests
             if r.status == "returned" and _return_text(r, field_id)
         ]

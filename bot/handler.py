@@ -41,7 +41,6 @@ from bot.renderers import (
     PERSONAL_KIND,
     ROLE_LABELS,
     STATUS_LABELS,
-    agency_name,
     panel_view,
     shared_card,
     time_text,
@@ -1041,7 +1040,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         async with self.app.db.session() as session:
             people = await repo.members(session, self.app.partnership_id)
         rows = [
-            (m.name, m.email, agency_name(self.app, m.agency), ", ".join(m.roles)) for m in people
+            (m.name, m.email, self.app.profile.agency_name(m.agency), ", ".join(m.roles))
+            for m in people
         ]
         await turn_context.send_activity(
             card_activity(

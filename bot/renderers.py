@@ -146,11 +146,6 @@ async def personal_address(app: AppContext, session: AsyncSession, aad_object_id
     return address
 
 
-def agency_name(app: AppContext, agency_id: str) -> str:
-    """The profile's name for an agency id."""
-    return next((a.name for a in app.profile.agencies if a.id == agency_id), agency_id)
-
-
 def time_text(app: AppContext, at: object) -> str | None:
     """A London time a person reads: '10:42 Mon 23 Nov 2026'."""
     if not isinstance(at, datetime):
@@ -230,7 +225,7 @@ async def panel_view(
         outcome, decided = None, None
     return PanelView(
         reference=case.reference,
-        referring_agency=agency_name(app, case.referring_agency),
+        referring_agency=app.profile.agency_name(case.referring_agency),
         pathway_label=PATHWAYS[case.pathway_sought].label,
         event_date=case.event_date,
         received_date=london_date(case.received_at),
@@ -269,7 +264,7 @@ async def shared_card(
     events = await case_repo.case_events(session, case.id)
     return channel_case_card(
         reference=case.reference,
-        referring_agency=agency_name(app, case.referring_agency),
+        referring_agency=app.profile.agency_name(case.referring_agency),
         pathway_label=PATHWAYS[case.pathway_sought].label,
         event_date=case.event_date,
         received_date=london_date(case.received_at),
@@ -439,7 +434,7 @@ async def _outstanding_returns(
         for m in people
         if agencies_led_by(app, m) & set(waiting)
     ]
-    names = ", ".join(agency_name(app, a) for a in waiting)
+    names = ", ".join(app.profile.agency_name(a) for a in waiting)
     return f"Agency leads of {names}", mentions
 
 
@@ -558,7 +553,7 @@ async def render_information_request(
     due = await returns_due(app, session, case)
     card = information_request_card(
         reference=case.reference,
-        agency_name=agency_name(app, request.agency),
+        agency_name=app.profile.agency_name(request.agency),
         due=due or london_date(app.now()),
         values=dict(request.answers or {}),
         errors={},
@@ -578,7 +573,9 @@ async def returns_rows(
     rows = []
     for request in await after_repo.requests_of(session, case.id):
         when = format_date(london_date(request.returned_at)) if request.returned_at else None
-        rows.append((agency_name(app, request.agency), return_status(request, due, today), when))
+        rows.append(
+            (app.profile.agency_name(request.agency), return_status(request, due, today), when)
+        )
     return rows
 
 

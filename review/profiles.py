@@ -295,6 +295,11 @@ class Profile:
         """Return the milestone whose `completed_by` is `event`, if any."""
         return self._completing.get(event)
 
+    def agency_name(self, agency_id: str) -> str:
+        """The name of the agency with this id; the id itself for one the profile does not
+        know (an agency removed from the profile after a case named it)."""
+        return next((a.name for a in self.agencies if a.id == agency_id), agency_id)
+
     def statutory_partner(self, partner: str) -> Agency:
         """Return the agency that is the "la", "police" or "health" statutory partner."""
         for a in self.agencies:

@@ -74,6 +74,10 @@ def test_stockport_agencies() -> None:
     assert p.statutory_partner("health").name == "Stockport CCG"
     others = {a.name for a in p.agencies if a.statutory_partner is None}
     assert others == {"Stockport NHS Foundation Trust", "Pennine Care NHS Foundation Trust"}
+    assert p.agency_name("gmp") == "Greater Manchester Police"
+    assert p.agency_name("stockport_nhs_ft") == "Stockport NHS Foundation Trust"
+    # An id the profile no longer has (a case named it before the profile changed).
+    assert p.agency_name("gone_trust") == "gone_trust"
 
 
 # id, anchor, offset, completed_by, responsible
