@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -28,7 +29,7 @@ from bot.referrals import Person
 from bot.settings import is_loopback
 from storage import files as files_repo
 from storage import repositories as repo
-from storage.files import ACCEPTED, DECLINED, OFFERED
+from storage.files import ACCEPTED, DECLINED, OFFERED, UPLOADING
 from storage.models import OutboundMessage, SharedFile
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024
 READABLE_TYPES = frozenset({"csv", "txt", "xlsx"})
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
+# An accept's claim on a file lasts while its upload can still be running (60 s at most); one
+# older than this was left by a process that stopped mid-upload, and a new accept takes it over.
+UPLOAD_CLAIM_EXPIRES = timedelta(minutes=5)
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 MAX_REDIRECTS = 3
 ASK_AGAIN = "Ask for it again from the case when you want it."
@@ -139,7 +143,7 @@ async def _answer(app: AppContext, person: Person, value: Mapping[str, Any], rep
         await _audit(app, person, file, audit_action, "refused", reason="not the recipient")
         await reply("That file was offered to someone else, so it was not sent to you.")
         return
-    if file.status != OFFERED:
+    if file.status not in (OFFERED, UPLOADING):
         await reply(_answered_again(file))
         return
     if action == "decline":
@@ -155,8 +159,24 @@ async def _answer(app: AppContext, person: Person, value: Mapping[str, Any], rep
             "Nothing was uploaded. Please try again shortly."
         )
         return
-    status = await _upload(url, file.content or b"")
+    claimed_at = app.now()
+    async with app.db.session() as session, session.begin():
+        claimed = await files_repo.claim_upload(
+            session, file.id, now=claimed_at, stale_before=claimed_at - UPLOAD_CLAIM_EXPIRES
+        )
+    if not claimed:
+        # Another accept of this file is uploading it (or has just finished).
+        async with app.db.session() as session:
+            current = await files_repo.get_offered(session, file.id)
+        await reply(_answered_again(current or file))
+        return
+    try:
+        status = await _upload(url, file.content or b"")
+    except Exception:
+        await _release(app, file, claimed_at)
+        raise
     if status not in (200, 201):
+        await _release(app, file, claimed_at)
         await _audit(app, person, file, audit_action, "failed", status=status)
         await reply(
             f"I could not put {file.name} in your OneDrive just now, so it was not sent. "
@@ -165,8 +185,8 @@ async def _answer(app: AppContext, person: Person, value: Mapping[str, Any], rep
         return
     async with app.db.session() as session, session.begin():
         current = await files_repo.get_offered(session, file.id, lock=True)
-        if current is None or current.status != OFFERED:
-            # Another answer got there while this one was uploading.
+        if current is None or current.status != UPLOADING or current.answered_at != claimed_at:
+            # Not this answer's claim any more (taken over as stale): the file was answered.
             answered = current or file
         else:
             await files_repo.mark_answered(session, current, ACCEPTED, app.now())
@@ -190,7 +210,14 @@ async def _decline(app: AppContext, person: Person, file: SharedFile, reply: Rep
     await reply(text)
 
 
+async def _release(app: AppContext, file: SharedFile, claimed_at: datetime) -> None:
+    async with app.db.session() as session, session.begin():
+        await files_repo.release_upload(session, file.id, claimed_at=claimed_at)
+
+
 def _answered_again(file: SharedFile) -> str:
+    if file.status == UPLOADING:
+        return f"{file.name} is being put in your OneDrive now, from when you first allowed it."
     if file.status == ACCEPTED:
         return f"{file.name} is already in your OneDrive: it was sent when you first allowed it."
     return f"You declined {file.name} earlier, so it was not sent. {ASK_AGAIN}"

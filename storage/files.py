@@ -2,6 +2,11 @@
 
 The bytes wait here only until the person accepts: once the file is in their OneDrive the
 content is cleared. Every function works inside the caller's transaction.
+
+An accept claims the file (`claim_upload`: offered -> uploading) in a short transaction of its
+own before it uploads, so two accepts arriving together upload it once; no transaction is held
+open across the upload. A failed upload gives the claim back (`release_upload`); a claim whose
+upload never ended (the process died) can be taken again once it is older than the caller says.
 """
 
 from __future__ import annotations
@@ -9,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage, SharedFile
 
-OFFERED, ACCEPTED, DECLINED = "offered", "accepted", "declined"
+OFFERED, UPLOADING, ACCEPTED, DECLINED = "offered", "uploading", "accepted", "declined"
 ANSWERS = frozenset({ACCEPTED, DECLINED})
 FILE_OFFER = "file_offer"
 # One PUT to a OneDrive upload session takes at most 60 MiB; what the bot offers (a report,
@@ -86,6 +92,43 @@ async def get_offered(
     )
 
 
+async def claim_upload(
+    session: AsyncSession, file_id: int, *, now: datetime, stale_before: datetime
+) -> bool:
+    """Claim an offered file for one upload: True if this answer may upload it.
+
+    A claim made before `stale_before` is taken over (its upload can no longer be running).
+    The claim's time is kept in `answered_at`: when the accept arrived.
+    """
+    result = await session.execute(
+        update(SharedFile)
+        .where(
+            SharedFile.id == file_id,
+            or_(
+                SharedFile.status == OFFERED,
+                and_(SharedFile.status == UPLOADING, SharedFile.answered_at < stale_before),
+            ),
+        )
+        .values(status=UPLOADING, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_upload(session: AsyncSession, file_id: int, *, claimed_at: datetime) -> None:
+    """Give back the claim made at `claimed_at` (the upload failed): the file is offered again."""
+    await session.execute(
+        update(SharedFile)
+        .where(
+            SharedFile.id == file_id,
+            SharedFile.status == UPLOADING,
+            SharedFile.answered_at == claimed_at,
+        )
+        .values(status=OFFERED, answered_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_answered(
     session: AsyncSession, file: SharedFile, status: str, now: datetime
 ) -> None:
@@ -93,8 +136,10 @@ async def mark_answered(
     the person's OneDrive; declined: a report or invitation is made afresh when asked for)."""
     if status not in ANSWERS:
         raise ValueError(f"a file is answered accepted or declined, not {status!r}")
-    if file.status != OFFERED:
-        raise ValueError(f"file {file.id} was already {file.status}")
+    # An accept has claimed the file for its upload; a decline answers an offered one.
+    expected = UPLOADING if status == ACCEPTED else OFFERED
+    if file.status != expected:
+        raise ValueError(f"file {file.id} is {file.status}, not {expected}")
     file.status = status
     file.answered_at = now
     file.content = None

@@ -7,15 +7,16 @@ URL naming `localhost` reaches the same fake server but must never be fetched.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.files import FileRefused, download_attachment
+from bot.files import UPLOAD_CLAIM_EXPIRES, FileRefused, download_attachment
 from bot.keys import CONTEXT, COURIER
 from bot.settings import FILE_HOSTS, Settings, host_matches
 from helpers.activities import message, recorded
@@ -257,6 +258,79 @@ async def test_a_second_accept_does_not_upload_again(
         assert len(connector.uploads) == 1
         assert "already in your OneDrive" in texts_to(connector, ROBIN_CHAT)[-1]
     assert len(await stored(roster_db, AuditEvent, AuditEvent.action == "file.accepted")) == 1
+
+
+async def test_two_accepts_at_once_upload_once_and_a_decline_meanwhile_changes_nothing(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    async with running_app(settings(roster_db), clock=lambda: NOW) as app:
+        await robin_says_hello(app, connector)
+        file_id = await offer(roster_db, "robin")
+        await deliver(app)
+        url = connector.upload_url("report.docx")
+        connector.upload_gate = asyncio.Event()  # OneDrive holds the first upload
+        first = asyncio.create_task(
+            answer(
+                app,
+                consent_invoke(
+                    "robin", "accept", file_id, upload_url=url, activity_id="a-1", **svc(connector)
+                ),
+            )
+        )
+        await connector.wait_for_uploads(1)
+        # A second press of Allow (another device), then Decline, while the first uploads.
+        await answer(
+            app,
+            consent_invoke(
+                "robin", "accept", file_id, upload_url=url, activity_id="a-2", **svc(connector)
+            ),
+        )
+        assert "being put in your OneDrive now" in texts_to(connector, ROBIN_CHAT)[-1]
+        await answer(
+            app,
+            consent_invoke("robin", "decline", file_id, upload_url=url, **svc(connector)),
+        )
+        assert "being put in your OneDrive now" in texts_to(connector, ROBIN_CHAT)[-1]
+        (shared,) = await stored(roster_db, SharedFile)
+        assert shared.status == "uploading" and shared.content == REPORT
+        connector.upload_gate.set()
+        await asyncio.wait_for(first, 10)
+        assert len(connector.uploads) == 1
+        assert len(attachments_to(connector, ROBIN_CHAT, FILE_INFO)) == 1
+    (shared,) = await stored(roster_db, SharedFile)
+    assert shared.status == "accepted" and shared.content is None
+    events = await stored(roster_db, AuditEvent, AuditEvent.action.like("file.%"))
+    assert [(e.action, e.outcome) for e in events] == [("file.accepted", "ok")]
+
+
+@pytest.mark.parametrize(
+    ("claimed_ago", "uploads"),
+    [
+        (UPLOAD_CLAIM_EXPIRES + timedelta(seconds=1), 1),  # left by a stopped process
+        (timedelta(minutes=1), 0),  # an upload that may still be running
+    ],
+)
+async def test_a_claim_left_by_a_stopped_upload_is_taken_over_once_stale(
+    roster_db: str, connector: FakeConnector, claimed_ago: timedelta, uploads: int
+) -> None:
+    file_id = await offer(roster_db, "robin")
+    db = Database(roster_db)
+    try:
+        async with db.session() as s, s.begin():
+            shared = await s.get(SharedFile, file_id)
+            assert shared is not None
+            shared.status, shared.answered_at = "uploading", NOW - claimed_ago
+    finally:
+        await db.dispose()
+    async with running_app(settings(roster_db), clock=lambda: NOW) as app:
+        await robin_says_hello(app, connector)
+        url = connector.upload_url("report.docx")
+        await answer(
+            app, consent_invoke("robin", "accept", file_id, upload_url=url, **svc(connector))
+        )
+    assert len(connector.uploads) == uploads
+    (shared,) = await stored(roster_db, SharedFile)
+    assert shared.status == ("accepted" if uploads else "uploading")
 
 
 async def test_someone_elses_accept_is_refused_audited_and_uploads_nothing(

@@ -41,6 +41,8 @@ class FakeConnector:
     # OneDrive's side of file transfers: uploads received, files served, downloads made.
     uploads: list[Call] = field(default_factory=list)
     upload_status: int = 201
+    # While set and not yet released, an upload is received but not answered (a slow OneDrive).
+    upload_gate: asyncio.Event | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     downloads: list[Call] = field(default_factory=list)
     # Serve downloads without a Content-Length (chunked), as a server may.
@@ -83,6 +85,13 @@ class FakeConnector:
                 if att.get("contentType") == "application/vnd.microsoft.card.adaptive":
                     found.append(att["content"])
         return found
+
+    async def wait_for_uploads(self, count: int, limit_s: float = 5.0) -> None:
+        """Wait until at least `count` uploads have arrived (answered or not)."""
+        async with asyncio.timeout(limit_s):
+            while len(self.uploads) < count:
+                self.changed.clear()
+                await self.changed.wait()
 
     async def wait_for(self, count: int, limit_s: float = 5.0) -> None:
         """Wait until at least `count` activities have been sent."""
@@ -140,6 +149,8 @@ class FakeConnector:
             Call(request.method, request.path, "", None, body, dict(request.headers))
         )
         self.changed.set()
+        if self.upload_gate is not None:
+            await self.upload_gate.wait()
         if self.upload_status >= 300:
             return web.json_response(
                 {"error": {"code": "generalException"}}, status=self.upload_status
