@@ -29,7 +29,7 @@ from bot.referrals import Person
 from bot.settings import is_loopback
 from storage import files as files_repo
 from storage import repositories as repo
-from storage.files import ACCEPTED, DECLINED, OFFERED, UPLOADING
+from storage.files import ACCEPTED, DECLINED, EXPIRED, OFFERED, UPLOADING
 from storage.models import OutboundMessage, SharedFile
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ UPLOAD_CLAIM_EXPIRES = timedelta(minutes=5)
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 MAX_REDIRECTS = 3
 ASK_AGAIN = "Ask for it again from the case when you want it."
+# A file offered and never answered is not kept for the case's whole retention: its bytes (a
+# report, an invitation) go after this long, and it can be asked for again from the case.
+OFFER_KEPT = timedelta(days=30)
 
 Reply = Callable[[Any], Awaitable[Any]]
 
@@ -215,7 +218,25 @@ async def _release(app: AppContext, file: SharedFile, claimed_at: datetime) -> N
         await files_repo.release_upload(session, file.id, claimed_at=claimed_at)
 
 
+async def expire_offers(app: AppContext) -> int:
+    """Drop the bytes of the partnership's files offered more than `OFFER_KEPT` ago and never
+    answered, each audited; how many."""
+    now = app.now()
+    async with app.db.session() as session, session.begin():
+        expired = await files_repo.expire_offers(
+            session, partnership_id=app.partnership_id, offered_before=now - OFFER_KEPT, now=now
+        )
+        for file in expired:
+            await _audit(app, None, file, "file.expired", "ok", session=session)
+    return len(expired)
+
+
 def _answered_again(file: SharedFile) -> str:
+    if file.status == EXPIRED:
+        return (
+            f"{file.name} is no longer on offer: a file not accepted within "
+            f"{OFFER_KEPT.days} days is deleted. {ASK_AGAIN}"
+        )
     if file.status == UPLOADING:
         return f"{file.name} is being put in your OneDrive now, from when you first allowed it."
     if file.status == ACCEPTED:
@@ -241,7 +262,7 @@ async def _upload(url: URL, content: bytes) -> int | None:
 
 async def _audit(
     app: AppContext,
-    person: Person,
+    person: Person | None,
     file: SharedFile,
     action: str,
     outcome: str,
@@ -249,8 +270,8 @@ async def _audit(
     session: AsyncSession | None = None,
     **detail: Any,
 ) -> None:
-    """Audit an answer (in `session`, or a transaction of its own): the file's id and name,
-    never its contents or a URL."""
+    """Audit an answer, or the bot's own step where `person` is None (in `session`, or a
+    transaction of its own): the file's id and name, never its contents or a URL."""
     if session is None:
         async with app.db.session() as own, own.begin():
             await _audit(app, person, file, action, outcome, session=own, **detail)
@@ -258,7 +279,7 @@ async def _audit(
     await repo.audit(
         session,
         action=action,
-        actor=person.aad_object_id,
+        actor=person.aad_object_id if person is not None else None,
         partnership_id=app.partnership_id,
         case_id=file.case_id,
         outcome=outcome,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import OPEN_CASE_STATUSES, replan_case
 from bot.context import AppContext
+from bot.files import expire_offers
 from bot.outbox import Courier
 from bot.referrals import Person
 from review.calendar import LONDON, london_date
@@ -190,6 +191,7 @@ class Reminders:
             await reminder_repo.supersede_missed(session, now=now)
         if self._topped_up != today:
             await self.top_up(today)
+            await expire_offers(self.app)
             self._topped_up = today
         return await self.courier.deliver(limit=1000)
 

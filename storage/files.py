@@ -14,12 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage, SharedFile
 
 OFFERED, UPLOADING, ACCEPTED, DECLINED = "offered", "uploading", "accepted", "declined"
+EXPIRED = "expired"
+"""Offered too long ago and never answered: the bytes are gone (`expire_offers`)."""
 ANSWERS = frozenset({ACCEPTED, DECLINED})
 FILE_OFFER = "file_offer"
 # One PUT to a OneDrive upload session takes at most 60 MiB; what the bot offers (a report,
@@ -127,6 +129,31 @@ async def release_upload(session: AsyncSession, file_id: int, *, claimed_at: dat
         .values(status=OFFERED, answered_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def expire_offers(
+    session: AsyncSession, *, partnership_id: int, offered_before: datetime, now: datetime
+) -> list[SharedFile]:
+    """Drop the bytes of files offered before `offered_before` and never answered (a claim
+    as old counts as unanswered); the files expired."""
+    stale = list(
+        await session.scalars(
+            select(SharedFile)
+            .where(
+                SharedFile.partnership_id == partnership_id,
+                SharedFile.offered_at < offered_before,
+                or_(
+                    SharedFile.status == OFFERED,
+                    and_(SharedFile.status == UPLOADING, SharedFile.answered_at < offered_before),
+                ),
+            )
+            .with_for_update()
+        )
+    )
+    for file in stale:
+        file.status, file.answered_at, file.content = EXPIRED, now, None
+    await session.flush()
+    return stale
 
 
 async def mark_answered(

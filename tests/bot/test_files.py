@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.files import UPLOAD_CLAIM_EXPIRES, FileRefused, download_attachment
-from bot.keys import CONTEXT, COURIER
+from bot.files import OFFER_KEPT, UPLOAD_CLAIM_EXPIRES, FileRefused, download_attachment
+from bot.keys import CONTEXT, COURIER, REMINDERS
 from bot.settings import FILE_HOSTS, Settings, host_matches
 from helpers.activities import message, recorded
 from helpers.app import RunningApp, app_settings, running_app
@@ -42,7 +42,9 @@ def settings(db_url: str) -> Settings:
     return app_settings(db_url, file_hosts=(*FILE_HOSTS, "127.0.0.1"))
 
 
-async def offer(db_url: str, who: str, content: bytes = REPORT, name: str = "report.docx") -> int:
+async def offer(
+    db_url: str, who: str, content: bytes = REPORT, name: str = "report.docx", at: datetime = NOW
+) -> int:
     """Offer a file to a demo person, as a use case would; the file's id."""
     db = Database(db_url)
     try:
@@ -58,7 +60,7 @@ async def offer(db_url: str, who: str, content: bytes = REPORT, name: str = "rep
                 content_type="application/vnd.openxmlformats-officedocument."
                 "wordprocessingml.document",
                 content=content,
-                now=NOW,
+                now=at,
             )
             return shared.id
     finally:
@@ -331,6 +333,34 @@ async def test_a_claim_left_by_a_stopped_upload_is_taken_over_once_stale(
     assert len(connector.uploads) == uploads
     (shared,) = await stored(roster_db, SharedFile)
     assert shared.status == ("accepted" if uploads else "uploading")
+
+
+async def test_an_offer_not_answered_in_time_loses_its_bytes_once_audited(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    too_old = NOW - OFFER_KEPT - timedelta(minutes=1)
+    old = await offer(roster_db, "robin", at=too_old)
+    declined = await offer(roster_db, "robin", at=too_old)
+    recent = await offer(roster_db, "robin", at=NOW - OFFER_KEPT + timedelta(hours=1))
+    async with running_app(settings(roster_db), clock=lambda: NOW) as app:
+        await robin_says_hello(app, connector)
+        url = connector.upload_url("report.docx")
+        await answer(
+            app, consent_invoke("robin", "decline", declined, upload_url=url, **svc(connector))
+        )
+        reminders = app.client.app[REMINDERS]
+        await reminders.sweep()  # the day's first sweep expires what is too old
+        await reminders.sweep()  # and the next one has nothing more to do
+        await answer(app, consent_invoke("robin", "accept", old, upload_url=url, **svc(connector)))
+        assert "no longer on offer" in texts_to(connector, ROBIN_CHAT)[-1]
+        assert "30 days" in texts_to(connector, ROBIN_CHAT)[-1]
+        assert not connector.uploads
+    files = {f.id: f for f in await stored(roster_db, SharedFile)}
+    assert (files[old].status, files[old].content, files[old].answered_at) == ("expired", None, NOW)
+    assert files[declined].status == "declined"
+    assert files[recent].status == "offered" and files[recent].content == REPORT
+    (event,) = await stored(roster_db, AuditEvent, AuditEvent.action == "file.expired")
+    assert event.actor is None and event.detail == {"file_id": old, "name": "report.docx"}
 
 
 async def test_someone_elses_accept_is_refused_audited_and_uploads_nothing(
