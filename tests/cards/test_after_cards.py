@@ -26,7 +26,7 @@ from cards.after import (
 )
 from cards.base import escape_markdown, neutralise_text_functions
 from cards.gallery import GALLERY
-from helpers.cards import MAX_CARD_BYTES, check_cards
+from helpers.cards import MAX_CARD_BYTES, check_cards, nodes
 from review.report import ACTION_ROWS, CHAIR_FIELDS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX
 from review.returns import (
     FIELD_INFO,
@@ -61,22 +61,14 @@ MARKED_RETURN = {
 }
 
 
-def _nodes(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, dict):
-        return [node, *(found for value in node.values() for found in _nodes(value))]
-    if isinstance(node, list):
-        return [found for item in node for found in _nodes(item)]
-    return []
-
-
 def _inputs(card: Card) -> dict[str, dict[str, Any]]:
-    return {n["id"]: n for n in _nodes(card) if str(n.get("type", "")).startswith("Input.")}
+    return {n["id"]: n for n in nodes(card) if str(n.get("type", "")).startswith("Input.")}
 
 
 def _markdown_texts(card: Card) -> list[str]:
     """Texts that Teams reads as markdown (TextBlocks and facts)."""
-    found = [n["text"] for n in _nodes(card) if n.get("type") == "TextBlock"]
-    for n in _nodes(card):
+    found = [n["text"] for n in nodes(card) if n.get("type") == "TextBlock"]
+    for n in nodes(card):
         if n.get("type") == "FactSet":
             found += [f["title"] for f in n["facts"]] + [f["value"] for f in n["facts"]]
     return found
@@ -311,13 +303,13 @@ def test_every_return_part_fits_in_teams_with_every_answer_at_its_maximum() -> N
     # The test is only worth something if the answers really are at their longest.
     part_two = _inputs(cards[1])
     assert len(part_two["involvement_child"]["value"]) == LONG_TEXT_MAX + 1000
-    runs = [n["text"] for n in _nodes(cards[RETURN_PART_COUNT + 1]) if n.get("type") == "TextRun"]
+    runs = [n["text"] for n in nodes(cards[RETURN_PART_COUNT + 1]) if n.get("type") == "TextRun"]
     assert sum(len(run) == LONG_TEXT_MAX + 1000 for run in runs) == len(INVOLVEMENT_FIELDS)
     last = cards[RETURN_PART_COUNT - 1]
     row_form = _inputs(next(a for a in last["actions"] if a["type"] == "Action.ShowCard"))
     assert len(row_form["chrono_event_outcome"]["value"]) == LONG_TEXT_MAX + 1000
     summaries = [
-        n for n in _nodes(last) if n.get("type") == "Container" and n.get("separator") is True
+        n for n in nodes(last) if n.get("type") == "Container" and n.get("separator") is True
     ]
     assert len(summaries) == ROWS_SHOWN
 
@@ -400,7 +392,7 @@ def test_read_only_parts_show_the_answers_and_nothing_to_change(n: int) -> None:
     texts = _markdown_texts(card)
     assert "The papers have been circulated, so this return can no longer be changed." in texts
     assert not any("Give the issues." in t or "Please check" in t for t in texts)
-    runs = [node["text"] for node in _nodes(card) if node.get("type") == "TextRun"]
+    runs = [node["text"] for node in nodes(card) if node.get("type") == "TextRun"]
     _, part_ids = RETURN_PARTS[n - 1]
     for field_id in part_ids:
         if FIELD_INFO[field_id].kind == "multiline":
@@ -418,7 +410,7 @@ def test_read_only_answers_stay_inert() -> None:
     check_cards(cards)
     for card in cards:
         assert not any("[click](" in t or "**Evil**" in t for t in _markdown_texts(card))
-    facts = [f for n in _nodes(cards[0]) if n.get("type") == "FactSet" for f in n["facts"]]
+    facts = [f for n in nodes(cards[0]) if n.get("type") == "FactSet" for f in n["facts"]]
     assert ("Contact with the child or family", "No") in [(f["title"], f["value"]) for f in facts]
     assert ("Name of Author", escape_markdown(HOSTILE)) in [(f["title"], f["value"]) for f in facts]
 
@@ -532,7 +524,7 @@ def test_an_agency_not_involved_is_told_only_part_one_is_needed() -> None:
 def test_rows_are_listed_latest_first_capped_and_inert() -> None:
     rows = [*(_row(n) for n in range(ROWS_SHOWN + 5)), _row(99, HOSTILE)]
     card = _request(chronology_rows=rows, part=RETURN_PART_COUNT)
-    runs = [n["text"] for n in _nodes(card) if n.get("type") == "TextRun"]
+    runs = [n["text"] for n in nodes(card) if n.get("type") == "TextRun"]
     assert f"{neutralise_text_functions(HOSTILE)} 99" in runs
     assert "Visit 0" not in runs and "Visit 14" in runs
     assert f"{len(rows)} rows so far. The latest {ROWS_SHOWN} are shown." in _markdown_texts(card)
@@ -571,7 +563,7 @@ def test_returns_status_shows_names_and_statuses_only() -> None:
     text = json.dumps(card)
     assert "MARKER" not in text
     assert not _inputs(card) and "actions" not in card
-    facts = next(n for n in _nodes(card) if n.get("type") == "FactSet")["facts"]
+    facts = next(n for n in nodes(card) if n.get("type") == "FactSet")["facts"]
     assert [(f["title"], f["value"]) for f in facts] == [
         ("Northdale Council", "Received · Wed 2 Dec"),
         ("Northdale Police", "Not involved · Tue 1 Dec"),
@@ -595,7 +587,7 @@ def test_meeting_notice_is_date_time_and_place_only() -> None:
     )
     text = json.dumps(card)
     assert "MARKER" not in text and not _inputs(card)
-    facts = next(n for n in _nodes(card) if n.get("type") == "FactSet")["facts"]
+    facts = next(n for n in nodes(card) if n.get("type") == "FactSet")["facts"]
     assert facts[0] == {"title": "When", "value": "10:00 Thu 10 Dec 2026 (90 minutes)"}
     assert facts[1]["value"] == "Room 2 \\[Town Hall\\]\\(x)"
     assert any("Wed 9 Dec 2026" in t for t in _markdown_texts(card))

@@ -23,7 +23,7 @@ from cards.base import (
 )
 from cards.gallery import GALLERY, export_gallery, main
 from cards.welcome import HELP_COMMANDS, help_card, team_welcome_card, welcome_card
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 
 
 def _actions(card: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -48,15 +48,6 @@ def _texts(card: dict[str, Any]) -> str:
 
     walk(card)
     return "\n".join(found)
-
-
-def _nodes(node: Any) -> list[dict[str, Any]]:
-    """Every JSON object in a card."""
-    if isinstance(node, dict):
-        return [node, *(found for value in node.values() for found in _nodes(value))]
-    if isinstance(node, list):
-        return [found for item in node for found in _nodes(item)]
-    return []
 
 
 def test_gallery_has_the_first_contact_cards() -> None:
@@ -136,7 +127,7 @@ def test_hostile_partnership_names_stay_inert_and_valid(build: Any) -> None:
     text = _texts(card)
     runs = [
         node
-        for node in _nodes(card)
+        for node in nodes(card)
         if node.get("type") == "TextRun" and node.get("weight") == "Bolder"
     ]
     assert [run["text"] for run in runs] == [neutralise_text_functions(HOSTILE)]
