@@ -354,7 +354,8 @@ class Meeting(Base):
 
 
 class ChairNote(Base):
-    """Appendix F: the chair's notes, questions 4.1-4.7, the conclusion and the actions."""
+    """Appendix F: the chair's notes (attendees, overview, discussion with invited partners,
+    questions 4.1-4.7), the conclusion and the actions."""
 
     __tablename__ = "chair_note"
 
@@ -371,7 +372,9 @@ class SharedFile(Base):
     """A file offered to one person in 1:1 (Teams file consent): the report, an invitation.
 
     Held until the person accepts (it is then uploaded to their OneDrive and the bytes are
-    cleared) or declines; only the person it was offered to can accept it.
+    cleared) or declines, or for 30 days unanswered (then expired, the bytes cleared); only
+    the person it was offered to can accept it. `status` is offered, uploading (an accept's
+    claim while it uploads), accepted, declined or expired (storage/files.py).
     """
 
     __tablename__ = "shared_file"
