@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.after import agencies_led_by, return_status, returns_due, steps_card
-from bot.casework import OPEN_CASE_STATUSES, case_timeline
+from bot.casework import OPEN_CASE_STATUSES, case_timeline, replan_case
 from bot.context import AppContext
 from bot.files import render_file_offer
 from bot.messenger import Address, SendError, thread_id
@@ -334,7 +334,17 @@ async def render_decision_notice(
         decided_at_text=time_text(app, decision.decided_at) or "",
         next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
     )
-    return Rendered(address, card_message(card))
+    case_id = case.id
+
+    async def told(s: AsyncSession, _activity_id: str) -> None:
+        # Telling the referrer is a milestone of its own in some profiles (Halton's
+        # referrer_informed): the notice's delivery completes it, and its reminders go.
+        if await case_repo.record_event(s, case_id, "decision_notice_sent", app.now()):
+            told_case = await s.get(Case, case_id)
+            if told_case is not None:
+                await replan_case(app, s, told_case)
+
+    return Rendered(address, card_message(card), told)
 
 
 async def render_queries(app: AppContext, session: AsyncSession, row: OutboundMessage) -> Rendered:

@@ -99,6 +99,7 @@ CARD_BYTE_BUDGET = 26 * 1024
 WAITING_FOR_WORDS: dict[str, str] = {
     "referral_received": "the referral",
     "panel_decision": "the panel decision",
+    "decision_notice_sent": "the referrer being told the decision",
     "information_request_sent": "the information request",
     "rapid_review_meeting": "the Rapid Review meeting",
     "rapid_review_report_sent": "the report being sent",

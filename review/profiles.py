@@ -94,6 +94,7 @@ PATHWAYS: tuple[str, ...] = (
 ANCHOR_EVENTS: tuple[str, ...] = (
     "referral_received",
     "panel_decision",
+    "decision_notice_sent",
     "information_request_sent",
     "rapid_review_meeting",
     "rapid_review_report_sent",

@@ -29,7 +29,13 @@ from helpers.referral import FORM
 from helpers.workbooks import workbook, zip_bomb
 from review.report import REPORT_SECTIONS
 from storage.db import Database
-from storage.models import AuditEvent, CaseEvent, InformationRequest, Milestone
+from storage.models import (
+    AuditEvent,
+    CaseEvent,
+    InformationRequest,
+    Milestone,
+    OutboundMessage,
+)
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
@@ -310,6 +316,32 @@ async def ask(app: RunningApp, connector: FakeConnector, ref: str, agencies: str
     """Morgan sends the information request to `agencies` (comma-separated ids)."""
     value = {"action": "returns.request", "reference": ref, "agencies": agencies}
     await send(app, as_person("morgan", "", connector, value))
+
+
+@pytest.mark.parametrize("profile", ["stockport", "halton"])
+async def test_the_decision_notice_sent_to_the_referrer_completes_telling_them(
+    db_url: str, connector: FakeConnector, tmp_path: Path, profile: str
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, profile)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, profile)
+        notices = cards_in(sent_to(connector, "a:1robin"))
+        assert f"Decision on referral {ref}" in json.dumps(notices)
+    (told,) = await rows(db_url, CaseEvent, CaseEvent.event == "decision_notice_sent")
+    assert told.occurred_at == MONDAY.replace(hour=11, minute=20)  # as the third vote sealed it
+    milestones = {m.milestone for m in await rows(db_url, Milestone)}
+    if profile == "halton":  # "The referrer will be informed ... within 5 working days"
+        # Done by its event (derived, not stored as a manual mark): no reminder is left.
+        pending = await rows(
+            db_url,
+            OutboundMessage,
+            OutboundMessage.milestone == "referrer_informed",
+            OutboundMessage.status == "pending",
+        )
+        assert pending == []
+    else:
+        assert "referrer_informed" not in milestones
 
 
 @pytest.mark.parametrize("profile", ["stockport", "halton"])

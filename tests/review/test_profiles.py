@@ -45,6 +45,7 @@ def test_vocabulary() -> None:
     assert set(ANCHOR_EVENTS) == {
         "referral_received",
         "panel_decision",
+        "decision_notice_sent",
         "information_request_sent",
         "rapid_review_meeting",
         "rapid_review_report_sent",
@@ -114,7 +115,13 @@ STOCKPORT = [
 
 HALTON = [
     ("virtual_panel", "referral_received", WorkingDaysAfter(1), "panel_decision", "manager"),
-    ("referrer_informed", "referral_received", WorkingDaysAfter(5), None, "manager"),
+    (
+        "referrer_informed",
+        "referral_received",
+        WorkingDaysAfter(5),
+        "decision_notice_sent",
+        "manager",
+    ),
     ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
     (
         "information_request",
