@@ -256,6 +256,17 @@ async def _seal(
     case.status = "decided"
     case.pathway = outcome
     await case_repo.record_event(session, case.id, "panel_decision", decided_at)
+    if outcome == "practice_review":
+        # The panel's decision is the decision to initiate the local review: the review's own
+        # clock (local_review_report, six months) counts from it. After a Rapid Review the
+        # chair's conclusion records this event instead (bot/after.py).
+        await case_repo.record_event(
+            session,
+            case.id,
+            "local_review_decided",
+            decided_at,
+            recorded_by.id if recorded_by else None,
+        )
     await replan_case(app, session, case)
     now = app.now()
     await panel_repo.plan_message(

@@ -114,6 +114,34 @@ async def settle(app: RunningApp) -> None:
     await app.client.app[COURIER].idle()
 
 
+async def test_a_practice_review_decision_starts_the_local_reviews_six_month_clock(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = Clock(MONDAY)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await open_case(app, connector)
+        for i, (partner, who) in enumerate(VOTERS.items()):
+            clock.now = MONDAY.replace(hour=11, minute=10 * i)
+            await press(app, connector, "panel.vote", who, vote_data("practice_review", partner))
+        await settle(app)
+    db = Database(roster_db)
+    try:
+        async with db.session() as s:
+            case = (await s.scalars(select(Case))).one()
+            assert case.pathway == "practice_review"
+            events = {e.event: e.occurred_at for e in await s.scalars(select(CaseEvent))}
+            assert events["local_review_decided"] == MONDAY.replace(hour=11, minute=20)
+            report = await s.scalar(
+                select(Milestone).where(Milestone.milestone == "local_review_report")
+            )
+            # Six months from the decision (Mon 23 Nov 2026) is Sun 23 May 2027: the working
+            # day before it. Counted now, not waiting for an event.
+            assert report is not None and str(report.due_on) == "2027-05-21"
+            assert report.waiting_for is None
+    finally:
+        await db.dispose()
+
+
 async def test_three_agreeing_votes_seal_the_decision(
     roster_db: str, connector: FakeConnector
 ) -> None:
