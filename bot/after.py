@@ -1111,6 +1111,7 @@ async def chair_action(
             else:
                 row.conclusion = notes.conclusion
                 row.concluded_at = now
+                row.concluded_by_member_id = member.id
                 if notes.conclusion == "local_review":
                     await case_repo.record_event(
                         session, case.id, "local_review_decided", now, member.id
@@ -1190,7 +1191,12 @@ async def report_data(
         ]
         return "\n\n".join(parts)
 
-    chairs = [m.name for m in people.values() if "chair" in m.roles]
+    note = await after_repo.chair_note_of(session, case.id)
+    chair = (
+        people.get(note.concluded_by_member_id) if note and note.concluded_by_member_id else None
+    )
+    # Notes concluded before who concluded was recorded: the roster's chairs, as then.
+    chairs = [chair.name] if chair else [m.name for m in people.values() if "chair" in m.roles]
     return ReportData(
         reference=case.reference,
         partnership_name=app.profile.partnership.name,

@@ -366,6 +366,9 @@ class ChairNote(Base):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     saved_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     concluded_at: Mapped[datetime | None]
+    # The chair who recorded the conclusion: the report names them (saving after it is allowed,
+    # so the last saver need not be the chair who concluded).
+    concluded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
 class SharedFile(Base):

@@ -32,7 +32,9 @@ from storage.db import Database
 from storage.models import (
     AuditEvent,
     CaseEvent,
+    ChairNote,
     InformationRequest,
+    Member,
     Milestone,
     OutboundMessage,
 )
@@ -281,10 +283,13 @@ async def rows(db_url: str, model: type, *where: Any) -> list[Any]:
         await db.dispose()
 
 
-async def decided_app_settings(db_url: str, tmp_path: Path, profile: str) -> Any:
-    """Settings for `profile` with its fictional roster (plus Alex, a police lead) loaded."""
+async def decided_app_settings(
+    db_url: str, tmp_path: Path, profile: str, extra_members: str = ""
+) -> Any:
+    """Settings for `profile` with its fictional roster (plus Alex, a police lead, and any
+    `extra_members`, roster TOML) loaded."""
     roster = tmp_path / "roster.toml"
-    roster.write_text(roster_text(profile))
+    roster.write_text(roster_text(profile) + extra_members)
     settings = app_settings(
         db_url, partnership_profile=profile, file_hosts=(*FILE_HOSTS, "127.0.0.1")
     )
@@ -890,6 +895,38 @@ async def test_only_managers_and_the_chair_act_after_the_decision(
     assert {"returns.request", "meeting.propose", "chair.save", "report.sent", "meeting.open"} <= {
         a.action for a in refused
     }
+
+
+async def test_the_report_names_the_chair_who_recorded_the_conclusion(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    second_chair = """
+[[members]]
+name = "Casey Otherchair"
+email = "casey.otherchair@example.org"
+agency = "stockport_council"
+roles = ["chair"]
+aad_object_id = "00000000-0000-4000-8000-000000000011"
+"""
+    settings = await decided_app_settings(db_url, tmp_path, "stockport", second_chair)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "stockport")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        value = {"action": "chair.conclude", "reference": ref, "part": 1, **CHAIR}
+        await send(app, as_person("morgan", "", connector, value))
+        report = next(
+            c
+            for c in consents_in(sent_to(connector, "a:1morgan"))
+            if c["name"].endswith("report.docx")
+        )
+        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+    who = report_sections(document)[REPORT_SECTIONS[8]]
+    assert "Chair: Morgan Manager" in who
+    assert "Casey Otherchair" not in who  # a chair on the roster, not this case's
+    (note,) = await rows(db_url, ChairNote)
+    (morgan,) = await rows(db_url, Member, Member.name == "Morgan Manager")
+    assert note.concluded_by_member_id == morgan.id
 
 
 @pytest.mark.parametrize("profile", ["stockport", "halton"])
