@@ -307,6 +307,7 @@ _ABOUT_FIELDS: tuple[str, ...] = (
     "author_name",
     "author_role",
     "practitioners",
+    "quality_assured_by",
     "family_members",
 )
 _ISSUES_FIELDS: tuple[str, ...] = (

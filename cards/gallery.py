@@ -84,6 +84,7 @@ _DEMO_RETURN: dict[str, str] = {
     "author_name": "Sam Lead",
     "author_role": "Named Nurse, Safeguarding Children",
     "practitioners": "Alex Visitor, health visitor, 0161 496 0000",
+    "quality_assured_by": "Jo Sample, Head of Safeguarding",
     "family_members": "Parent A (mother), Parent B (father); both at the family home.",
     "involvement_child": "Seen at two health visitor contacts; growth concerns noted.",
     "involvement_parental_capacity": "Mother engaged with the first visit, missed the next two.",

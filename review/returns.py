@@ -117,6 +117,14 @@ FIELD_INFO: dict[str, ReturnField] = _index(
         help="With their contact details.",
     ),
     ReturnField(
+        "quality_assured_by",
+        "Name of Senior Agency manager that has Quality Assured the Report",
+        "text",
+        NAME_MAX,
+        missing="Enter the name of the senior manager in your agency who has quality assured "
+        "this return.",
+    ),
+    ReturnField(
         "family_members",
         "B. Other Significant Family & Household Members",
         "multiline",
@@ -202,7 +210,7 @@ INVOLVEMENT_FIELDS: tuple[str, ...] = (
 """The four analyses of the agency's involvement."""
 
 _ALWAYS_REQUIRED = ("involved", "records_secured", "author_name", "author_role")
-_REQUIRED_IF_INVOLVED = (*INVOLVEMENT_FIELDS, "issues_for_panel")
+_REQUIRED_IF_INVOLVED = (*INVOLVEMENT_FIELDS, "issues_for_panel", "quality_assured_by")
 
 ROW_INFO: dict[str, ReturnField] = _index(
     ReturnField("chrono_date_from", "Date from", "date", missing="Enter the date of the event."),
@@ -277,6 +285,7 @@ class ReturnData:
     views_of_child_family: str
     other_information: str
     date_submitted: date
+    quality_assured_by: str = ""
 
 
 # -- cleaning ---------------------------------------------------------------------------
@@ -470,6 +479,7 @@ def validate_return(
             views_of_child_family=v["views_of_child_family"],
             other_information=v["other_information"],
             date_submitted=today,
+            quality_assured_by=v["quality_assured_by"],
         ),
         {},
     )

@@ -49,6 +49,7 @@ RETURN = {
     "author_name": "Robin Referrer",
     "author_role": "Named Nurse",
     "practitioners": "RET-MARKER-PRACTITIONERS health visitor",
+    "quality_assured_by": "RET-MARKER-QA named nurse lead",
     "family_members": "RET-MARKER-FAMILY mother and partner",
     "involvement_child": "RET-MARKER-CHILD weight checks",
     "involvement_parental_capacity": "RET-MARKER-CAPACITY missed appointments",

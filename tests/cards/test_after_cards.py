@@ -49,6 +49,7 @@ MARKED_RETURN = {
     "author_name": "MARKER-AUTHOR Sam Lead",
     "author_role": "MARKER-ROLE",
     "practitioners": "MARKER-PRACT",
+    "quality_assured_by": "MARKER-QA",
     "family_members": "MARKER-FAMILY",
     "involvement_child": "MARKER-CHILD",
     "involvement_parental_capacity": "MARKER-PARENT",

@@ -17,6 +17,7 @@ ANSWERS = {
     "author_name": "Sam Sample",
     "author_role": "Named Nurse",
     "practitioners": "Health visitor",
+    "quality_assured_by": "Jo Senior",
     "involvement_child": "Weight checks\nmissed twice",
     "issues_for_panel": "Supervision <b>of</b> visits \x0b",
 }
@@ -61,6 +62,7 @@ def test_each_agency_has_its_answers_and_chronology_and_the_papers_are_confident
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Return: Received on Tue 1 Dec 2026" in text
     assert f"{FIELD_INFO['involvement_child'].label}\nWeight checks\nmissed twice" in text
+    assert f"{FIELD_INFO['quality_assured_by'].label}\nJo Senior" in text
     assert "Supervision <b>of</b> visits" in text  # as typed, never markup; \x0b dropped
     assert "Return: Overdue" in text
     # A "not involved" return shows only what such a return holds.

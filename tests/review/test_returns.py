@@ -40,6 +40,7 @@ INVOLVED: dict[str, str] = {
     **NOT_INVOLVED,
     "involved": "yes",
     "practitioners": "Alex Visitor, health visitor",
+    "quality_assured_by": "Jo Senior, Head of Safeguarding",
     "family_members": "MARKER-FAMILY Mother, 29",
     "involvement_child": "MARKER-CHILD seen twice",
     "involvement_parental_capacity": "MARKER-PARENT low mood",
@@ -71,6 +72,7 @@ def test_field_ids_are_the_card_input_ids() -> None:
         "author_name",
         "author_role",
         "practitioners",
+        "quality_assured_by",
         "family_members",
         "involvement_child",
         "involvement_parental_capacity",
@@ -120,10 +122,11 @@ def test_not_involved_drops_anything_else_typed() -> None:
     assert data.involvement_child == "" and data.family_members == ""
 
 
-def test_involved_needs_the_analysis_and_the_issues() -> None:
+def test_involved_needs_the_quality_assurance_the_analysis_and_the_issues() -> None:
     data, errors = validate_return({**NOT_INVOLVED, "involved": "yes"}, today=TODAY)
     assert data is None
-    assert list(errors) == [*INVOLVEMENT_FIELDS, "issues_for_panel"]
+    # Appendix D: "Name of Senior Agency manager that has Quality Assured the Report".
+    assert list(errors) == ["quality_assured_by", *INVOLVEMENT_FIELDS, "issues_for_panel"]
     for field_id, message in errors.items():
         assert message == FIELD_INFO[field_id].missing
 
@@ -133,6 +136,7 @@ def test_a_complete_involved_return() -> None:
     assert errors == {} and data is not None
     assert data.involved and data.records_secured
     assert data.involvement_multi_agency == "MARKER-MULTI no joint visit"
+    assert data.quality_assured_by == "Jo Senior, Head of Safeguarding"
     assert data.views_of_child_family == ""
 
 
