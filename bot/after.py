@@ -1225,6 +1225,7 @@ async def report_data(
         agencies=tuple(agencies),
         deciders=tuple(deciders),
         child=child_details(form.get("child") or {}),
+        local_criteria=app.profile.partnership.local_criteria,
         referral_received=london_date(case.received_at),
         meeting_date=london_date(meeting.starts_at) if meeting else None,
         meeting_chair=", ".join(chairs),

@@ -20,6 +20,8 @@ The schema (every key required unless marked optional; no other keys allowed):
     name = "..."; reference_prefix = "SSCP"          # 2-12 capital letters
     retention_years = 7; closures = [2026-12-29]     # TOML dates, may be empty
     hide_positions_until_all_voted = true
+    local_criteria = ["...", "..."]                  # the report quotes them, in the
+                                                     # partnership's own words
 
     [[agencies]]                                     # la, police and health once each
     id = "gmp"; name = "..."
@@ -136,6 +138,9 @@ class Partnership:
     retention_years: int
     closures: tuple[date, ...]
     hide_positions_until_all_voted: bool
+    local_criteria: tuple[str, ...]
+    """The criteria for a local review and the circumstances to have regard to, as the
+    partnership's own process words them (the Rapid Review report quotes them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +453,21 @@ class _Reader:
             out.append(v)
         return tuple(out)
 
+    def text_list(self, name: str) -> tuple[str, ...]:
+        value = self.get(name, True)
+        if not isinstance(value, list):
+            raise self.error(name, f"expected a list of strings, got {_show(value)}")
+        if not value:
+            raise self.error(name, "expected at least one entry")
+        out: list[str] = []
+        for i, v in enumerate(value):
+            if not isinstance(v, str) or not v.strip():
+                raise self.error(f"{name}[{i}]", f"expected a non-empty string, got {_show(v)}")
+            if v in out:
+                raise self.error(f"{name}[{i}]", "is listed twice")
+            out.append(v)
+        return tuple(out)
+
     def date_list(self, name: str) -> tuple[date, ...]:
         value = self.get(name, True)
         if not isinstance(value, list):
@@ -520,6 +540,7 @@ def _parse_partnership(t: _Reader) -> Partnership:
         retention_years=t.integer("retention_years", minimum=1),
         closures=t.date_list("closures"),
         hide_positions_until_all_voted=t.boolean("hide_positions_until_all_voted"),
+        local_criteria=t.text_list("local_criteria"),
     )
     t.done()
     return p

@@ -42,7 +42,6 @@ __all__ = [
     "CHAIR_QUESTIONS",
     "CONCLUSIONS",
     "CONFIDENTIAL",
-    "LOCAL_CRITERIA",
     "NATIONAL_CRITERIA",
     "NOT_RECORDED",
     "NOTES_MAX",
@@ -347,24 +346,6 @@ NATIONAL_CRITERIA: tuple[str, ...] = (
 )
 """A serious child safeguarding case (Working Together 2018; Children Act 2004 s.16C(1))."""
 
-LOCAL_CRITERIA: tuple[str, ...] = (
-    "Highlights improvements needed to safeguard and promote the welfare of children, "
-    "including where those improvements have been previously identified.",
-    "Highlights recurrent themes in the safeguarding and promotion of the welfare of children.",
-    "Highlights two or more organisations or agencies working together effectively to "
-    "safeguard and promote the welfare of children.",
-    "Is one which the Safeguarding National Panel have considered and concluded a local review "
-    "may be appropriate.",
-    "Where the safeguarding partners have cause for concern about actions of a single agency.",
-    "Where there has been no agency involvement, and this gives the safeguarding partners "
-    "cause for concern.",
-    "Where more than one local authority, police area, or clinical commissioning group is "
-    "involved, including in cases where families have moved around.",
-    "Where cases may raise issues relating to safeguarding or promoting the welfare of "
-    "children in institutional settings.",
-)
-"""The criteria for a local review and the circumstances to have regard to (Stockport)."""
-
 AGENCY_STATUSES: tuple[str, ...] = ("received", "not involved", "awaited", "overdue")
 """Where an agency's return stands."""
 
@@ -446,11 +427,12 @@ class ReportData:
     agencies: tuple[AgencyReturn, ...]
     deciders: tuple[Decider, ...]
     child: ChildDetails
+    local_criteria: tuple[str, ...]
+    """The partnership's criteria for a local review (its profile's `local_criteria`)."""
     referral_received: date | None = None
     meeting_date: date | None = None
     meeting_chair: str = ""
     national_criteria: tuple[str, ...] = NATIONAL_CRITERIA
-    local_criteria: tuple[str, ...] = LOCAL_CRITERIA
 
     @property
     def national_review_recommended(self) -> bool:

@@ -659,6 +659,13 @@ async def test_the_whole_path_from_referral_to_report(
             child,
         ) = sections.values()
         assert "Working Together" in criteria and "CHAIR-MARKER-Q4 notes" in criteria
+        # The partnership's own wording of the local review criteria (its profile).
+        if profile == "halton":
+            assert "police area or integrated care board is involved" in criteria
+            assert "under the Mental Health Act 1983" in criteria
+        else:
+            assert "police area, or clinical commissioning group is involved" in criteria
+            assert "integrated care board" not in criteria
         assert "RET-MARKER-ACTIONS safety plan in place" in safeguarding
         assert "CHAIR-MARKER-OVERVIEW" in facts and "4 Dec 2026" in facts  # the meeting
         assert "CHAIR-MARKER-PARTNERS" in facts

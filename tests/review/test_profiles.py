@@ -81,6 +81,17 @@ def test_stockport_agencies() -> None:
     assert p.agency_name("gone_trust") == "gone_trust"
 
 
+def test_each_partnership_words_its_own_local_review_criteria() -> None:
+    stockport = load_profile("stockport").partnership.local_criteria
+    halton = load_profile("halton").partnership.local_criteria
+    assert len(stockport) == len(halton) == 8
+    assert stockport[2].startswith("Highlights two or more organisations")
+    assert halton[2].startswith("Concerns regarding two or more organisations")
+    assert "clinical commissioning group" in stockport[6]
+    assert "integrated care board" in halton[6]
+    assert "Mental Health Act 1983" in halton[7]
+
+
 # id, anchor, offset, completed_by, responsible
 STOCKPORT = [
     ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
@@ -395,6 +406,27 @@ def _write(tmp_path: Path, old: str, new: str, *, name: str = "stockport.toml") 
             "",
             "partnership.hide_positions_until_all_voted",
             "missing",
+        ),
+        (
+            "local_criteria = [",
+            "local_criteria = []\nunused = [",
+            "partnership.local_criteria",
+            "expected at least one entry",
+        ),
+        (
+            '  "Highlights recurrent themes in',
+            '  7,\n  "Highlights recurrent themes in',
+            "partnership.local_criteria[1]",
+            "expected a non-empty string, got 7",
+        ),
+        (
+            '  "Highlights recurrent themes in the safeguarding and promotion of the welfare of '
+            'children.",\n',
+            '  "Highlights recurrent themes in the safeguarding and promotion of the welfare of '
+            'children.",\n  "Highlights recurrent themes in the safeguarding and promotion of the '
+            'welfare of children.",\n',
+            "partnership.local_criteria[2]",
+            "listed twice",
         ),
         (
             'heads_up = { working_days_before = 2, at = "09:00" }',

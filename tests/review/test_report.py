@@ -23,7 +23,6 @@ from review.report import (
     CHAIR_QUESTIONS,
     CONCLUSIONS,
     CONFIDENTIAL,
-    LOCAL_CRITERIA,
     NATIONAL_CRITERIA,
     REPORT_SECTIONS,
     AgencyReturn,
@@ -41,6 +40,8 @@ from review.report import (
     validate_chair_notes,
 )
 
+# Fictional criteria (a profile's own wording is tested with the profiles and over HTTP).
+LOCAL_CRITERIA = ("MARKER-CRITERION-1 improvements needed.", "MARKER-CRITERION-2 a single agency.")
 HOSTILE = "**bold** _it_ [click](https://evil.example) <script>alert(1)</script> # x | y"
 
 RAW_NOTES: dict[str, str] = {
@@ -87,6 +88,7 @@ def _data(notes: ChairNotes | None = None, **changes: Any) -> ReportData:
             ),
         ),
         "chair_notes": notes or _notes(),
+        "local_criteria": LOCAL_CRITERIA,
         "immediate_learning": "MARKER-LEARN bruising protocol",
         "dissemination": "MARKER-DISSEM 7-minute briefing",
         "further_learning": "MARKER-FURTHER working with fathers",
