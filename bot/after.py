@@ -76,6 +76,7 @@ from review.report import (
 from review.returns import (
     MAX_CHRONOLOGY_ROWS,
     ChronologyRow,
+    check_review_period,
     clean_return_values,
     parse_chronology_csv,
     validate_chronology_row,
@@ -250,10 +251,22 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
 
 
 async def _picker(
-    app: AppContext, session: AsyncSession, case: Case, error: str | None
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    error: str | None,
+    raw: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The agency picker; the period under review as `raw` gave it (a refused send), else the
+    one the case's latest requests were sent with."""
     people = await repo.members(session, app.partnership_id)
-    asked = {r.agency: r for r in await after_repo.requests_of(session, case.id)}
+    requests = await after_repo.requests_of(session, case.id)
+    asked = {r.agency: r for r in requests}
+    if raw is not None:
+        period = (parse_iso_date(raw.get("period_from")), parse_iso_date(raw.get("period_to")))
+    else:
+        latest = max(requests, key=lambda r: r.requested_at, default=None)
+        period = (latest.period_from, latest.period_to) if latest else (None, None)
     choices = []
     for agency in app.profile.agencies:
         request = asked.get(agency.id)
@@ -268,7 +281,9 @@ async def _picker(
                 asked_status=status,
             )
         )
-    return agency_picker_card(reference=case.reference, agencies=choices, error=error)
+    return agency_picker_card(
+        reference=case.reference, agencies=choices, error=error, period=period
+    )
 
 
 @refusals_audited
@@ -305,11 +320,16 @@ async def send_requests(
             "send information requests.",
         )
         if not chosen:
-            return await _picker(app, session, case, "Choose at least one agency.")
+            return await _picker(app, session, case, "Choose at least one agency.", raw)
         if not set(chosen) <= known:
             return await _picker(
-                app, session, case, "That list of agencies is not one I know. Choose again."
+                app, session, case, "That list of agencies is not one I know. Choose again.", raw
             )
+        period, wrong = check_review_period(
+            raw.get("period_from"), raw.get("period_to"), today=london_date(now)
+        )
+        if period is None:
+            return await _picker(app, session, case, f"{wrong} Nothing was sent.", raw)
         people = await repo.members(session, app.partnership_id)
         without = [app.profile.agency_name(a) for a in chosen if not leads_for(app, people, a)]
         if without:
@@ -320,11 +340,17 @@ async def send_requests(
                 case,
                 f"{', '.join(without)} {verb} no safeguarding lead on the roster. Add one to "
                 "the roster, or leave it unticked. Nothing was sent.",
+                raw,
             )
         sent = []
         for agency_id in dict.fromkeys(chosen):
             request, created = await after_repo.add_request(
-                session, case_id=case.id, agency=agency_id, member_id=member.id, now=now
+                session,
+                case_id=case.id,
+                agency=agency_id,
+                member_id=member.id,
+                now=now,
+                period=period,
             )
             if not created:
                 continue
@@ -353,7 +379,14 @@ async def send_requests(
                 send_after=now,
             )
             await replan_case(app, session, case)
-        await _audit(app, session, person, "returns.request", case, {"agencies": chosen})
+        await _audit(
+            app,
+            session,
+            person,
+            "returns.request",
+            case,
+            {"agencies": chosen, "period": [d.isoformat() for d in period]},
+        )
     if not sent:
         return "Those agencies had already been asked. Nothing new was sent."
     return (
@@ -488,6 +521,7 @@ async def _return_card(
         part=part,
         returned=request.status in after_repo.REPLIED,
         editable=editable,
+        period=(request.period_from, request.period_to),
     )
 
 

@@ -570,6 +570,7 @@ async def render_information_request(
         chronology_rows=(),
         token=request.token,
         part=1,
+        period=(request.period_from, request.period_to),
     )
     return Rendered(address, card_message(card))
 

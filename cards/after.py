@@ -524,8 +524,12 @@ def information_request_card(
     part: int = 1,
     returned: bool = False,
     editable: bool = True,
+    period: tuple[date | None, date | None] = (None, None),
 ) -> Card:
     """To an agency's safeguarding lead in 1:1: one part of the Appendix D form (`RETURN_PARTS`).
+
+    `period` is the period under review the agency is asked about (first and last day; shown
+    when both are known).
 
     Every part has the same input ids as the whole form had. Each button sends
     ``{"action", "reference", "token", "part"}`` (the part it is on): "Save draft", "Back" and
@@ -552,6 +556,16 @@ def information_request_card(
         ),
         text_block("CONFIDENTIAL WHEN COMPLETED", weight="Bolder", color="Attention", size="Small"),
     ]
+    period_start, period_end = period
+    if period_start is not None and period_end is not None:
+        body.append(
+            text_block(
+                f"The period under review: {format_date(period_start)} to "
+                f"{format_date(period_end)}. Say "
+                "whether your agency had any involvement with the child and family in it.",
+                spacing="Small",
+            )
+        )
     if not editable:
         body.append(
             text_block(

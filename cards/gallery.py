@@ -125,6 +125,7 @@ def _demo_information_request(part: int, returned: bool = False, editable: bool 
         part=part,
         returned=returned,
         editable=editable,
+        period=(date(2025, 11, 1), date(2026, 11, 23)),
     )
 
 
@@ -343,6 +344,7 @@ GALLERY: dict[str, Callable[[], Card]] = {
             AgencyChoice("northdale_health", "Northdale Community Health", (), None),
         ),
         error=None,
+        period=(date(2025, 11, 1), date(2026, 11, 23)),
     ),
     "next_steps": lambda: next_steps_card(
         reference="NSCP-2026-0001",

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from cards.base import (
     Card,
     Element,
     adaptive_card,
     choice_set,
+    column,
+    column_set,
     container,
+    date_input,
     escape_markdown,
     fact_set,
     heading,
@@ -52,9 +56,14 @@ class AgencyChoice:
 
 
 def agency_picker_card(
-    *, reference: str, agencies: Sequence[AgencyChoice], error: str | None
+    *,
+    reference: str,
+    agencies: Sequence[AgencyChoice],
+    error: str | None,
+    period: tuple[date | None, date | None] = (None, None),
 ) -> Card:
-    """For a manager: choose the agencies to send the information request to."""
+    """For a manager: choose the agencies to send the information request to, and the period
+    under review they are asked about (``period_from`` and ``period_to``, filled with `period`)."""
     body: list[Element] = [
         heading(f"Ask agencies for information — {escape_markdown(reference)}"),
         text_block(
@@ -85,6 +94,23 @@ def agency_picker_card(
                 choices,
                 is_multi_select=True,
                 style="expanded",
+            )
+        )
+        body.append(text_block("The period under review", weight="Bolder", spacing="Medium"))
+        body.append(
+            text_block(
+                "Each agency is asked about its involvement with the child and family in this "
+                "period.",
+                is_subtle=True,
+                size="Small",
+            )
+        )
+        body.append(
+            column_set(
+                [
+                    column([date_input("period_from", "From", value=period[0])]),
+                    column([date_input("period_to", "To", value=period[1])]),
+                ]
             )
         )
         actions.append(

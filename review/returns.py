@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from review.answers import UNREADABLE, clean_text, too_long
+from review.referral import parse_iso_date
 
 __all__ = [
     "CHILD_SEEN",
@@ -48,6 +49,7 @@ __all__ = [
     "ChronologyRow",
     "ReturnData",
     "ReturnField",
+    "check_review_period",
     "clean_return_values",
     "parse_chronology_csv",
     "validate_chronology_row",
@@ -664,3 +666,31 @@ def parse_chronology_csv(text: str, *, today: date) -> tuple[list[ChronologyRow]
     if not rows and not errors:
         errors[1] = "The file has column headings but no rows."
     return rows, errors
+
+
+# -- the period under review ---------------------------------------------------------------
+
+
+def check_review_period(
+    raw_from: object, raw_to: object, *, today: date
+) -> tuple[tuple[date, date] | None, str | None]:
+    """The period under review a manager gave with the requests (as Input.Date sends it,
+    YYYY-MM-DD): ((first day, last day), None), or (None, what to put right). Never raises.
+
+    Halton's request asks each agency about its involvement "within the time period"; Stockport's
+    form speaks of "the period under review". Agencies search their records for it.
+    """
+    given = [r for r in (raw_from, raw_to) if isinstance(r, str) and r.strip()]
+    if len(given) < 2:
+        return None, (
+            "Give the period under review: the first and the last day the agencies should "
+            "search their records for."
+        )
+    first, last = (parse_iso_date(str(r).strip()) for r in (raw_from, raw_to))
+    if first is None or last is None:
+        return None, "Enter each date of the period under review as YYYY-MM-DD."
+    if first > last:
+        return None, "The period under review must start before it ends."
+    if last > today:
+        return None, "The period under review cannot end after today."
+    return (first, last), None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -42,9 +42,16 @@ async def request_by_token(
 
 
 async def add_request(
-    session: AsyncSession, *, case_id: int, agency: str, member_id: int | None, now: datetime
+    session: AsyncSession,
+    *,
+    case_id: int,
+    agency: str,
+    member_id: int | None,
+    now: datetime,
+    period: tuple[date, date],
 ) -> tuple[InformationRequest, bool]:
-    """The agency's request on the case, created if new; (request, created)."""
+    """The agency's request on the case, about `period` (first and last day), created if new;
+    (request, created). An existing request keeps the period it was sent with."""
     existing = (
         await session.scalars(
             select(InformationRequest).where(
@@ -63,6 +70,8 @@ async def add_request(
         chronology=[],
         requested_at=now,
         requested_by_member_id=member_id,
+        period_from=period[0],
+        period_to=period[1],
         updated_at=now,
     )
     session.add(row)

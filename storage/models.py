@@ -332,6 +332,9 @@ class InformationRequest(Base):
     chronology: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    # The period under review the agency was asked about (None: asked before it was recorded).
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
     returned_at: Mapped[datetime | None]
     returned_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

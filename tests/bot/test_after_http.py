@@ -78,6 +78,8 @@ CHAIR = {
     "owner_1": "Designated nurse",
     "due_1": "2026-12-18",
 }
+# The period under review the manager gives with the requests (the decision is Mon 23 Nov 2026).
+PERIOD = {"period_from": "2025-11-01", "period_to": "2026-11-20"}
 CHILD_IDENTIFIERS = ("MARKER-", "2019-03-14", "14 Mar 2019", "RET-MARKER", "CHAIR-MARKER")
 
 STOCKPORT_ROSTER = """
@@ -320,7 +322,7 @@ async def decide(app: RunningApp, connector: FakeConnector, clock: Clock, profil
 
 async def ask(app: RunningApp, connector: FakeConnector, ref: str, agencies: str) -> None:
     """Morgan sends the information request to `agencies` (comma-separated ids)."""
-    value = {"action": "returns.request", "reference": ref, "agencies": agencies}
+    value = {"action": "returns.request", "reference": ref, "agencies": agencies, **PERIOD}
     await send(app, as_person("morgan", "", connector, value))
 
 
@@ -385,7 +387,7 @@ async def test_the_whole_path_from_referral_to_report(
                 "morgan",
                 "",
                 connector,
-                {"action": "returns.request", "reference": ref, "agencies": lonely},
+                {"action": "returns.request", "reference": ref, "agencies": lonely, **PERIOD},
             ),
         )
         assert "no safeguarding lead on the roster" in json.dumps(
@@ -394,23 +396,41 @@ async def test_the_whole_path_from_referral_to_report(
         assert not await rows(db_url, InformationRequest)
 
         ask = f"{names['referrer_agency']},{names['police']}"
-        await send(
-            app,
-            as_person(
-                "morgan",
-                "",
-                connector,
-                {"action": "returns.request", "reference": ref, "agencies": ask},
-            ),
-        )
+        # Without the period under review nothing is sent, and the choice is kept.
+        value = {"action": "returns.request", "reference": ref, "agencies": ask}
+        await send(app, as_person("morgan", "", connector, dict(value, period_to="2026-11-20")))
+        refused = cards_in(sent_to(connector, "a:1morgan"))[-1]
+        assert "Give the period under review" in json.dumps(refused)
+        assert [n.get("value") for n in nodes(refused) if n.get("id") == "period_to"] == [
+            "2026-11-20"
+        ]
+        assert not await rows(db_url, InformationRequest)
+        await send(app, as_person("morgan", "", connector, {**value, **PERIOD}))
         assert any(
             "Sent the information request" in (b.get("text") or "")
             for b in sent_to(connector, "a:1morgan")
         )
         requests = await rows(db_url, InformationRequest)
         assert sorted(r.agency for r in requests) == sorted(ask.split(","))
+        assert {(str(r.period_from), str(r.period_to)) for r in requests} == {
+            ("2025-11-01", "2026-11-20")
+        }
         # Robin's 1:1 is known (the referral); Alex's chat is created proactively.
         robin_cards = cards_in(sent_to(connector, "a:1robin"))
+        assert "The period under review: Sat 1 Nov 2025 to Fri 20 Nov 2026" in json.dumps(
+            robin_cards[-1]
+        )
+        # The picker opened again offers the same period for the next agencies.
+        await send(
+            app, as_person("morgan", "", connector, {"action": "returns.pick", "reference": ref})
+        )
+        again = cards_in(sent_to(connector, "a:1morgan"))[-1]
+        assert {
+            n["id"]: n.get("value") for n in nodes(again) if n.get("id", "").startswith("period")
+        } == {
+            "period_from": "2025-11-01",
+            "period_to": "2026-11-20",
+        }
         robin_token = next(t for c in robin_cards for t in tokens_in(c) if "." not in t)
         alex_bodies = [
             c.body

@@ -258,6 +258,17 @@ def test_return_parts_hold_every_question_once_and_the_chronology_last() -> None
             assert "Chronology of Significant Events" not in texts
 
 
+def test_the_request_states_the_period_under_review_when_it_was_given() -> None:
+    period = (date(2025, 11, 1), date(2026, 11, 20))
+    line = "The period under review: Sat 1 Nov 2025 to Fri 20 Nov 2026."
+    assert any(line in t for t in _markdown_texts(_request(period=period)))
+    # On every part, read-only too: the lead needs it while answering.
+    last = _request(period=period, part=len(RETURN_PARTS), editable=False)
+    assert any(line in t for t in _markdown_texts(last))
+    # A request sent before periods were recorded says nothing of one.
+    assert not any("period under review" in t for t in _markdown_texts(_request()))
+
+
 def test_chair_parts_hold_every_field_once() -> None:
     ids = [field_id for _, part_ids in CHAIR_PARTS for field_id in part_ids]
     assert ids == list(CHAIR_FIELDS)

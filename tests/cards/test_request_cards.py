@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from cards.requests import AgencyChoice, agency_picker_card, next_steps_card
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 
 AGENCIES = (
     AgencyChoice("council", "Northdale Council", ("Lee Authority",), None),
@@ -65,3 +66,21 @@ def test_next_steps_are_one_button_each_and_say_so_when_there_are_none() -> None
     ]
     empty = next_steps_card(reference="NSCP-2026-0001", status_label="Rapid Review", steps={})
     assert "nothing for you to do" in json.dumps(empty)
+
+
+def test_the_picker_asks_for_the_period_under_review_and_keeps_it() -> None:
+    empty = agency_picker_card(reference="NSCP-2026-0001", agencies=AGENCIES, error=None)
+    filled = agency_picker_card(
+        reference="NSCP-2026-0001",
+        agencies=AGENCIES,
+        error="The period under review must start before it ends.",
+        period=(date(2025, 11, 1), date(2026, 11, 20)),
+    )
+    check_cards([empty, filled])
+
+    def dates(card: dict) -> dict[str, object]:
+        return {n["id"]: n.get("value") for n in nodes(card) if n.get("type") == "Input.Date"}
+
+    assert dates(empty) == {"period_from": None, "period_to": None}
+    assert dates(filled) == {"period_from": "2025-11-01", "period_to": "2026-11-20"}
+    assert "The period under review must start before it ends." in json.dumps(filled)

@@ -22,6 +22,7 @@ from review.returns import (
     ROW_FIELDS,
     ChronologyRow,
     ReturnData,
+    check_review_period,
     clean_return_values,
     parse_chronology_csv,
     validate_chronology_row,
@@ -359,3 +360,36 @@ def test_at_most_500_rows() -> None:
 def test_csv_never_raises(text: str) -> None:
     parse_chronology_csv("Date from,Involvement with,Event\n" + text, today=TODAY)
     parse_chronology_csv(text, today=TODAY)
+
+
+# --- the period under review ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "says"),
+    [
+        (None, "2026-11-20", "Give the period under review"),
+        ("2025-11-01", "  ", "Give the period under review"),
+        (7, "2026-11-20", "Give the period under review"),
+        ("01/11/2025", "2026-11-20", "as YYYY-MM-DD"),
+        ("2025-02-30", "2026-11-20", "as YYYY-MM-DD"),
+        ("2026-11-21", "2026-11-20", "must start before it ends"),
+        ("2025-11-01", "2026-12-02", "cannot end after today"),
+    ],
+)
+def test_a_period_under_review_that_cannot_be_used_says_why(
+    first: object, last: object, says: str
+) -> None:
+    period, wrong = check_review_period(first, last, today=TODAY)
+    assert period is None and wrong is not None and says in wrong
+
+
+def test_a_period_under_review_may_be_one_day_and_end_today() -> None:
+    assert check_review_period(" 2026-12-01", "2026-12-01", today=TODAY) == (
+        (date(2026, 12, 1), date(2026, 12, 1)),
+        None,
+    )
+    assert check_review_period("2025-11-01", "2026-11-20", today=TODAY) == (
+        (date(2025, 11, 1), date(2026, 11, 20)),
+        None,
+    )
