@@ -16,7 +16,7 @@ import docx
 import icalendar
 import pytest
 from sqlalchemy import select
-from test_panel_http import Clock, open_case, press, settle, vote_data
+from test_panel_http import Clock, all_vote, open_case, settle
 
 from bot.roster import import_roster
 from bot.settings import FILE_HOSTS
@@ -24,7 +24,7 @@ from helpers.activities import message
 from helpers.app import RunningApp, app_settings, running_app
 from helpers.cards import check_cards, nodes
 from helpers.connector import FakeConnector
-from helpers.people import PEOPLE, VOTERS
+from helpers.people import PEOPLE
 from helpers.referral import FORM
 from helpers.workbooks import workbook, zip_bomb
 from review.report import REPORT_SECTIONS
@@ -307,15 +307,7 @@ async def decide(app: RunningApp, connector: FakeConnector, clock: Clock, profil
     ref = f"{names['prefix']}-2026-0001"
     with referral_from(names["referrer_agency"]):
         await open_case(app, connector)
-    for i, (partner, who) in enumerate(VOTERS.items()):
-        clock.now = MONDAY.replace(hour=11, minute=10 * i)
-        await press(
-            app,
-            connector,
-            "panel.vote",
-            who,
-            {**vote_data("rapid_review", partner), "reference": ref},
-        )
+    await all_vote(app, connector, clock, "rapid_review", reference=ref)
     await settle(app)
     return ref
 

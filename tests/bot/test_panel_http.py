@@ -96,6 +96,25 @@ def vote_data(outcome: str, marker: str, round_: int = 1) -> dict[str, Any]:
     return data
 
 
+async def all_vote(
+    app: RunningApp,
+    connector: FakeConnector,
+    clock: Clock,
+    outcome: str,
+    *,
+    reference: str = REF,
+    card_id: str = "act-1",
+) -> dict[str, Any]:
+    """The three partners vote `outcome` in turn, from 11:00 on Monday ten minutes apart (so
+    the third vote, which seals an agreement, is at 11:20); the last voter's card."""
+    card: dict[str, Any] = {}
+    for i, (partner, who) in enumerate(VOTERS.items()):
+        clock.now = MONDAY.replace(hour=11, minute=10 * i)
+        data = {**vote_data(outcome, partner), "reference": reference}
+        card = await press(app, connector, "panel.vote", who, data, card_id=card_id)
+    return card
+
+
 async def count(db_url: str, model: type, *where: Any) -> int:
     db = Database(db_url)
     try:
@@ -120,9 +139,7 @@ async def test_a_practice_review_decision_starts_the_local_reviews_six_month_clo
     clock = Clock(MONDAY)
     async with running_app(app_settings(roster_db), clock=clock) as app:
         await open_case(app, connector)
-        for i, (partner, who) in enumerate(VOTERS.items()):
-            clock.now = MONDAY.replace(hour=11, minute=10 * i)
-            await press(app, connector, "panel.vote", who, vote_data("practice_review", partner))
+        await all_vote(app, connector, clock, "practice_review")
         await settle(app)
     db = Database(roster_db)
     try:
@@ -151,16 +168,7 @@ async def test_three_agreeing_votes_seal_the_decision(
         card_id = await case_card_id(roster_db)
         view = await press(app, connector, "panel.vote_open", "pat", card_id=card_id)
         assert "outcome" in json.dumps(view) and "Police" in json.dumps(view)
-        for i, (partner, who) in enumerate(VOTERS.items()):
-            clock.now = MONDAY.replace(hour=11, minute=10 * i)
-            card = await press(
-                app,
-                connector,
-                "panel.vote",
-                who,
-                vote_data("rapid_review", partner),
-                card_id=card_id,
-            )
+        card = await all_vote(app, connector, clock, "rapid_review", card_id=card_id)
         await settle(app)
         assert "Meets threshold for Rapid Review" in json.dumps(card)
         check_cards(connector.cards())
