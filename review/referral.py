@@ -350,6 +350,17 @@ FIELD_INFO: dict[str, FieldInfo] = _info(
         missing="Tell us the key issues and what you think the review needs to look at.",
         max_length=4000,
     ),
+    # Appendix A, "Top Tips for Referrers" 2: the referrer's views on involving the family.
+    FieldInfo(
+        id="family_involvement",
+        section="views",
+        kind="multiline",
+        label="How should the child and their family be involved in the review, and who should "
+        "help them take part? If involving them is not in the child's best interests, say why.",
+        title="Involving the child and family",
+        required=False,
+        max_length=4000,
+    ),
 )
 """Every question of the form, by field id, in the order they are asked."""
 

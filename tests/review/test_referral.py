@@ -65,6 +65,8 @@ VALID: dict[str, dict[str, str]] = {
         "worked_well": "School and health shared information quickly.",
         "did_not_work_well": "Missed appointments were not followed up.",
         "key_issues": "How agencies follow up missed health appointments.",
+        "family_involvement": "Mother is willing to talk to the reviewer; the health visitor "
+        "could support her.",
     },
 }
 
@@ -104,7 +106,7 @@ def test_sections_and_field_ids_are_the_card_input_ids() -> None:
             "lead_contact",
         ),
         "child": ("event_date", "date_of_birth", "care_leaver", "gender", "disability"),
-        "views": ("worked_well", "did_not_work_well", "key_issues"),
+        "views": ("worked_well", "did_not_work_well", "key_issues", "family_involvement"),
     }
     assert {"date_of_birth", "gender", "disability", "care_leaver", "age"} <= CHILD_FIELDS
     assert {
@@ -113,6 +115,7 @@ def test_sections_and_field_ids_are_the_card_input_ids() -> None:
         "worked_well",
         "did_not_work_well",
         "key_issues",
+        "family_involvement",
         "referrer_name",
         "lead_contact",
     } <= FREE_TEXT_FIELDS
@@ -146,6 +149,7 @@ def test_limits() -> None:
         "worked_well": 4000,
         "did_not_work_well": 4000,
         "key_issues": 4000,
+        "family_involvement": 4000,
     }
 
 
@@ -497,6 +501,7 @@ def test_summary_facts() -> None:
         ("What worked well", "Not given"),
         ("What didn't work well", "Not given"),
         ("Key issues", "Follow-up."),
+        ("Involving the child and family", "Not given"),
     ]
 
 
