@@ -1235,7 +1235,9 @@ async def report_data(
         reference=case.reference,
         partnership_name=app.profile.partnership.name,
         report_date=today,
-        immediate_safeguarding=joined("actions_identified"),
+        # Notes concluded before these three were asked have none: the agencies' actions, the
+        # panel's notes on 4.1 and the agencies' issues stand in, as they did then.
+        immediate_safeguarding=notes.safeguarding_arrangements or joined("actions_identified"),
         event_date=case.event_date,
         pathway_sought=PATHWAYS[case.pathway_sought].label,
         decision=PanelDecision(
@@ -1250,12 +1252,12 @@ async def report_data(
             ),
         ),
         chair_notes=notes,
-        immediate_learning=notes.q4_1,
+        immediate_learning=notes.immediate_learning or notes.q4_1,
         dissemination="\n".join(
             f"{a.action} — {a.owner}" + (f", by {format_date(a.due)}" if a.due else "")
             for a in notes.actions
         ),
-        further_learning=joined("issues_for_panel"),
+        further_learning=notes.further_learning or joined("issues_for_panel"),
         agencies=tuple(agencies),
         deciders=tuple(deciders),
         child=child_details(form.get("child") or {}),
@@ -1337,7 +1339,12 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
             "have the Rapid Review report.",
         )
         row = await after_repo.chair_note_of(session, case.id)
-        notes, _ = validate_chair_notes(row.notes) if row and row.conclusion else (None, {})
+        # As recorded: a question added since the conclusion does not block its report.
+        notes, _ = (
+            validate_chair_notes(row.notes, complete=False)
+            if row and row.conclusion
+            else (None, {})
+        )
         if notes is None:
             return (
                 f"The report for {case.reference} is made from the chair's notes: the chair "

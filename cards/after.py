@@ -54,7 +54,7 @@ from cards.base import (
 )
 from review.meeting import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from review.referral import format_date, parse_iso_date
-from review.report import ACTION_ROWS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX
+from review.report import ACTION_ROWS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX, REPORT_NOTES
 from review.returns import (
     CHILD_SEEN,
     FIELD_INFO,
@@ -791,6 +791,7 @@ CHAIR_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Attendees, overview and invited partners", ("attendees", "overview", "partner_discussion")),
     ("Questions 4.1–4.3", tuple(q.id for q in CHAIR_QUESTIONS[:_FIRST_QUESTIONS])),
     ("Questions 4.4–4.7", tuple(q.id for q in CHAIR_QUESTIONS[_FIRST_QUESTIONS:])),
+    ("For the report", tuple(REPORT_NOTES)),
     ("Conclusion and actions", ("conclusion", "conclusion_reasons", *_ACTION_FIELDS)),
 )
 """The parts of the chair's notes: (title, the input ids on that part), in order.
@@ -822,8 +823,13 @@ _CHAIR_NOTES: dict[str, tuple[str, str, str | None]] = {
         "Key questions and discussion points with the wider partners",
         "Leave empty if no wider partners were invited",
     ),
+    **{
+        field_id: (question, "Notes for the Rapid Review report", None)
+        for field_id, (question, _) in REPORT_NOTES.items()
+    },
 }
-"""Appendix F 1.1, 2.1 and 3.1: input id -> (heading, label, placeholder)."""
+"""Appendix F 1.1, 2.1 and 3.1, and what the report must also say (`REPORT_NOTES`): input id ->
+(heading, label, placeholder)."""
 
 
 def _chair_question(

@@ -3,7 +3,10 @@
 The chair's notes follow Appendix F of the Stockport process: the attendees (1.1), an overview
 of the case (2.1), the discussion with invited partners (3.1), the seven questions of the core
 panel's assessment of need (4.1–4.7, `CHAIR_QUESTIONS`, in the document's own words), the
-conclusion and its reasons (5.1) and the actions (6).
+conclusion and its reasons (5.1) and the actions (6). Three things the report must say and
+Appendix F has no place for are asked with them (`REPORT_NOTES`): the immediate safeguarding
+arrangements of any children involved, the immediate learning already established, and the
+potential for additional learning.
 `validate_chair_notes` checks them as the card sends them and never raises.
 
 `ReportData` is the view model of the report, one field for each thing "a completed Rapid
@@ -45,6 +48,7 @@ __all__ = [
     "NATIONAL_CRITERIA",
     "NOT_RECORDED",
     "NOTES_MAX",
+    "REPORT_NOTES",
     "REPORT_SECTIONS",
     "AgencyReturn",
     "ChairAction",
@@ -164,11 +168,28 @@ CONCLUSIONS: dict[str, str] = {
 }
 """The conclusions of the panel (Appendix F 5.1): value sent by the card -> wording."""
 
+REPORT_NOTES: dict[str, tuple[str, str]] = {
+    "safeguarding_arrangements": (
+        "Immediate safeguarding arrangements of any children involved",
+        "Record the immediate safeguarding arrangements of any children involved.",
+    ),
+    "immediate_learning": (
+        "Any immediate learning already established",
+        'Record the immediate learning already established (write "None yet" if there is none).',
+    ),
+    "further_learning": (
+        "Potential for additional learning",
+        'Record the potential for additional learning (write "None" if there is none).',
+    ),
+}
+"""What the report must say that Appendix F does not ask: input id -> (question, if missing)."""
+
 CHAIR_FIELDS: tuple[str, ...] = (
     "attendees",
     "overview",
     "partner_discussion",
     *(q.id for q in CHAIR_QUESTIONS),
+    *REPORT_NOTES,
     "conclusion",
     "conclusion_reasons",
     *(f"{part}_{n}" for n in range(1, ACTION_ROWS + 1) for part in ("action", "owner", "due")),
@@ -202,6 +223,9 @@ class ChairNotes:
     overview: str = ""
     attendees: str = ""
     partner_discussion: str = ""
+    safeguarding_arrangements: str = ""
+    immediate_learning: str = ""
+    further_learning: str = ""
 
     def answers(self) -> tuple[tuple[ChairQuestion, str], ...]:
         """Each question of 4.1–4.7 with its notes."""
@@ -260,27 +284,44 @@ def _text(
     return text
 
 
-def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, dict[str, str]]:
-    """Check the chair's notes from the card: (the notes, {}) or (None, errors by input id)."""
+def validate_chair_notes(
+    raw: Mapping[str, object], *, complete: bool = True
+) -> tuple[ChairNotes | None, dict[str, str]]:
+    """Check the chair's notes from the card: (the notes, {}) or (None, errors by input id).
+
+    With ``complete=False``, notes whose conclusion is already recorded, read back as they
+    were recorded: an answer missing is no error (a question may have been added since the
+    conclusion), but the conclusion, lengths and dates are checked as ever.
+    """
     source: Mapping[str, object] = raw if isinstance(raw, Mapping) else {}
     errors: dict[str, str] = {}
+
+    def needed(message: str) -> str | None:
+        return message if complete else None
+
     attendees = _text(
         source,
         "attendees",
         NOTES_MAX,
         errors,
-        "List who attended the meeting: name, role and agency.",
+        needed("List who attended the meeting: name, role and agency."),
     )
     overview = _text(source, "overview", NOTES_MAX, errors, None)
     partner_discussion = _text(source, "partner_discussion", NOTES_MAX, errors, None)
+    for_report = {
+        field_id: _text(source, field_id, NOTES_MAX, errors, needed(missing))
+        for field_id, (_, missing) in REPORT_NOTES.items()
+    }
     notes = {
         q.id: _text(
             source,
             q.id,
             NOTES_MAX,
             errors,
-            f'Record the panel\'s notes and views on question {q.number} (write "None" if '
-            "there are none).",
+            needed(
+                f'Record the panel\'s notes and views on question {q.number} (write "None" if '
+                "there are none)."
+            ),
         )
         for q in CHAIR_QUESTIONS
     }
@@ -297,7 +338,7 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
         "conclusion_reasons",
         NOTES_MAX,
         errors,
-        "Give the reasons a review is or is not proposed.",
+        needed("Give the reasons a review is or is not proposed."),
     )
     actions: list[ChairAction] = []
     for n in range(1, ACTION_ROWS + 1):
@@ -332,6 +373,7 @@ def validate_chair_notes(raw: Mapping[str, object]) -> tuple[ChairNotes | None, 
             overview=overview,
             attendees=attendees,
             partner_discussion=partner_discussion,
+            **for_report,
         ),
         {},
     )

@@ -31,6 +31,7 @@ from review.report import REPORT_SECTIONS
 from storage.db import Database
 from storage.models import (
     AuditEvent,
+    Case,
     CaseEvent,
     ChairNote,
     InformationRequest,
@@ -72,6 +73,9 @@ CHAIR = {
     "overview": "CHAIR-MARKER-OVERVIEW summary",
     "partner_discussion": "CHAIR-MARKER-PARTNERS the school nurse's account",
     **{f"q4_{n}": f"CHAIR-MARKER-Q{n} notes" for n in range(1, 8)},
+    "safeguarding_arrangements": "CHAIR-MARKER-SAFE siblings with their grandmother",
+    "immediate_learning": "CHAIR-MARKER-LEARN bruising in non-mobile babies",
+    "further_learning": "CHAIR-MARKER-FURTHER working with fathers",
     "conclusion": "local_review",
     "conclusion_reasons": "CHAIR-MARKER-REASONS learning for two agencies",
     "action_1": "CHAIR-MARKER-ACTION brief the health visitors",
@@ -678,14 +682,15 @@ async def test_the_whole_path_from_referral_to_report(
         else:
             assert "police area, or clinical commissioning group is involved" in criteria
             assert "integrated care board" not in criteria
-        assert "RET-MARKER-ACTIONS safety plan in place" in safeguarding
+        # The report's own answers, recorded with the chair's notes.
+        assert "CHAIR-MARKER-SAFE" in safeguarding and "RET-MARKER" not in safeguarding
         assert "CHAIR-MARKER-OVERVIEW" in facts and "4 Dec 2026" in facts  # the meeting
         assert "CHAIR-MARKER-PARTNERS" in facts
         assert "RATIONALE-la" in decision and "BASIS-police" in decision
         assert "CHAIR-MARKER-REASONS" in decision
         assert "not recommended" in national.lower() or "no national review" in national.lower()
-        assert "CHAIR-MARKER-Q1" in learning and "CHAIR-MARKER-ACTION" in learning
-        assert "RET-MARKER-ISSUES" in further
+        assert "CHAIR-MARKER-LEARN" in learning and "CHAIR-MARKER-ACTION" in learning
+        assert "CHAIR-MARKER-FURTHER" in further
         assert "Received" in agencies and "Not involved" in agencies
         assert "Lee Authority" in who and "Pat Constable" in who and "Hana Health" in who
         assert "CHAIR-MARKER-ATTENDEES" in who
@@ -947,6 +952,63 @@ aad_object_id = "00000000-0000-4000-8000-000000000011"
     (note,) = await rows(db_url, ChairNote)
     (morgan,) = await rows(db_url, Member, Member.name == "Morgan Manager")
     assert note.concluded_by_member_id == morgan.id
+
+
+async def test_notes_concluded_before_later_questions_still_give_their_report(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, "stockport")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "stockport")
+        clock.now = MONDAY.replace(day=24, hour=9)
+        await ask(app, connector, ref, "stockport_nhs_ft")
+        (request,) = await rows(db_url, InformationRequest)
+        value = {"action": "return.submit", "token": request.token, "part": 1, **RETURN}
+        await send(app, as_person("robin", "", connector, value))
+        # Concluded as the notes were before the attendees and the report's three answers.
+        recorded = {
+            k: v
+            for k, v in CHAIR.items()
+            if k
+            not in (
+                "attendees",
+                "partner_discussion",
+                "safeguarding_arrangements",
+                "immediate_learning",
+                "further_learning",
+            )
+        }
+        db = Database(db_url)
+        try:
+            async with db.session() as s, s.begin():
+                (case,) = await s.scalars(select(Case))
+                s.add(
+                    ChairNote(
+                        case_id=case.id,
+                        notes=recorded,
+                        conclusion="local_review",
+                        concluded_at=clock.now,
+                    )
+                )
+        finally:
+            await db.dispose()
+        await send(
+            app, as_person("morgan", "", connector, {"action": "report.open", "reference": ref})
+        )
+        texts = [b.get("text") or "" for b in sent_to(connector, "a:1morgan")]
+        assert any("on its way to you" in t for t in texts), texts[-3:]
+        report = next(
+            c
+            for c in consents_in(sent_to(connector, "a:1morgan"))
+            if c["name"].endswith("report.docx")
+        )
+        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+    sections = report_sections(document)
+    # What stood in for the three answers then stands in still.
+    assert "RET-MARKER-ACTIONS safety plan in place" in sections[REPORT_SECTIONS[1]]
+    assert "CHAIR-MARKER-Q1" in sections[REPORT_SECTIONS[5]]
+    assert "RET-MARKER-ISSUES" in sections[REPORT_SECTIONS[6]]
 
 
 @pytest.mark.parametrize("profile", ["stockport", "halton"])

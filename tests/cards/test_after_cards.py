@@ -682,16 +682,18 @@ def test_chair_notes_errors_on_other_parts_are_named() -> None:
         "attendees": "List who attended.",
         "q4_1": "Record the notes.",
         "q4_5": "Record the notes.",
+        "further_learning": "Record the potential.",
         "owner_2": "Who?",
     }
-    first, second, third, fourth = (_chair(errors=errors, part=n) for n in (1, 2, 3, 4))
-    assert "Please check 1 answer below" in _markdown_texts(first)
-    assert "List who attended." in _markdown_texts(first)
-    assert "Parts 2, 3 and 4 have answers to check." in _markdown_texts(first)
-    assert "Parts 1, 3 and 4 have answers to check." in _markdown_texts(second)
-    assert "Parts 1, 2 and 4 have answers to check." in _markdown_texts(third)
-    assert "Parts 1, 2 and 3 have answers to check." in _markdown_texts(fourth)
-    assert "Who?" in _markdown_texts(fourth) and "Who?" not in _markdown_texts(first)
+    parts = [_chair(errors=errors, part=n) for n in range(1, 6)]
+    assert CHAIR_PART_COUNT == 5
+    assert "Please check 1 answer below" in _markdown_texts(parts[0])
+    assert "List who attended." in _markdown_texts(parts[0])
+    assert "Record the potential." in _markdown_texts(parts[3])
+    others = ["2, 3, 4 and 5", "1, 3, 4 and 5", "1, 2, 4 and 5", "1, 2, 3 and 5", "1, 2, 3 and 4"]
+    for card, named in zip(parts, others, strict=True):
+        assert f"Parts {named} have answers to check." in _markdown_texts(card)
+    assert "Who?" in _markdown_texts(parts[4]) and "Who?" not in _markdown_texts(parts[0])
 
 
 def test_report_ready_card() -> None:

@@ -24,6 +24,7 @@ from review.report import (
     CONCLUSIONS,
     CONFIDENTIAL,
     NATIONAL_CRITERIA,
+    REPORT_NOTES,
     REPORT_SECTIONS,
     AgencyReturn,
     ChairAction,
@@ -49,6 +50,9 @@ RAW_NOTES: dict[str, str] = {
     "overview": "MARKER-OVERVIEW Infant admitted with injuries.\n- not a list",
     "partner_discussion": "MARKER-PARTNERS the school nurse described missed checks",
     **{f"q4_{n}": f"MARKER-Q4{n} notes for {n}" for n in range(1, 8)},
+    "safeguarding_arrangements": "MARKER-SAFEARR sibling placed with grandparent",
+    "immediate_learning": "MARKER-IMMEDIATE bruising in non-mobile babies",
+    "further_learning": "MARKER-ADDITIONAL working with fathers",
     "conclusion": "local_review",
     "conclusion_reasons": "MARKER-REASONS joint working gaps",
     "action_1": "Share the learning brief",
@@ -154,6 +158,9 @@ def test_valid_notes() -> None:
     [
         ({"q4_5": ""}, "q4_5", "question 4.5"),
         ({"attendees": " \n "}, "attendees", "who attended"),
+        ({"safeguarding_arrangements": ""}, "safeguarding_arrangements", "safeguarding"),
+        ({"immediate_learning": " "}, "immediate_learning", "immediate learning"),
+        ({"further_learning": "x" * 4001}, "further_learning", "under 4,000"),
         ({"attendees": "x" * 4001}, "attendees", "under 4,000"),
         ({"partner_discussion": "x" * 4001}, "partner_discussion", "under 4,000"),
         ({"q4_1": "x" * 4001}, "q4_1", "under 4,000"),
@@ -181,6 +188,24 @@ def test_no_actions_is_fine_and_the_overview_and_partners_discussion_are_optiona
     notes, errors = validate_chair_notes(raw)
     assert errors == {} and notes is not None
     assert notes.actions == () and notes.overview == "" and notes.partner_discussion == ""
+
+
+def test_concluded_notes_are_read_back_as_they_were_recorded() -> None:
+    # Concluded before the attendees and the report's three answers were asked.
+    recorded = {
+        k: v
+        for k, v in RAW_NOTES.items()
+        if k not in ("attendees", "partner_discussion", *REPORT_NOTES)
+    }
+    assert validate_chair_notes(recorded)[0] is None  # as a new conclusion: incomplete
+    notes, errors = validate_chair_notes(recorded, complete=False)
+    assert errors == {} and notes is not None
+    assert notes.attendees == "" and notes.safeguarding_arrangements == ""
+    assert notes.q4_2 == "MARKER-Q42 notes for 2"
+    # The conclusion and the limits still hold.
+    assert "conclusion" in validate_chair_notes({**recorded, "conclusion": ""}, complete=False)[1]
+    too_long = {**recorded, "q4_1": "x" * 4001}
+    assert "q4_1" in validate_chair_notes(too_long, complete=False)[1]
 
 
 def test_the_attendees_start_as_who_was_invited() -> None:
