@@ -249,6 +249,17 @@ async def accept(
     return body
 
 
+async def offered_document(
+    app: RunningApp, connector: FakeConnector, who: str, name_ends: str
+) -> Any:
+    """The Word document offered to `who` in 1:1 whose name ends with `name_ends`, accepted
+    (uploaded by the bot to the fake OneDrive) and opened with python-docx."""
+    offer = next(
+        c for c in consents_in(sent_to(connector, f"a:1{who}")) if c["name"].endswith(name_ends)
+    )
+    return docx.Document(io.BytesIO(await accept(app, connector, who, offer)))
+
+
 def report_sections(document: Any) -> dict[str, str]:
     """The report's text under each level-1 heading, paragraphs and tables in order."""
     from docx.table import Table
@@ -588,12 +599,7 @@ async def test_the_whole_path_from_referral_to_report(
         )[0]
         assert robin_request.answers["practitioners"] == RETURN["practitioners"]
         # The papers went to the panel, the managers and the chair in 1:1: every return.
-        papers = next(
-            c
-            for c in consents_in(sent_to(connector, "a:1morgan"))
-            if c["name"].endswith("meeting papers.docx")
-        )
-        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", papers)))
+        document = await offered_document(app, connector, "morgan", "meeting papers.docx")
         text = "\n".join(p.text for p in document.paragraphs) + json.dumps(
             [[c.text for c in row.cells] for t in document.tables for row in t.rows]
         )
@@ -654,12 +660,7 @@ async def test_the_whole_path_from_referral_to_report(
         assert await rows(db_url, CaseEvent, CaseEvent.event == "local_review_decided")
         local = await rows(db_url, Milestone, Milestone.milestone == "local_review_report")
         assert local[0].due_on == date(2027, 6, 4)
-        report = next(
-            c
-            for c in consents_in(sent_to(connector, "a:1morgan"))
-            if c["name"].endswith("report.docx")
-        )
-        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+        document = await offered_document(app, connector, "morgan", "report.docx")
         sections = report_sections(document)
         assert list(sections) == list(REPORT_SECTIONS)
         (
@@ -940,12 +941,7 @@ aad_object_id = "00000000-0000-4000-8000-000000000011"
         clock.now = MONDAY.replace(day=24, hour=9)
         value = {"action": "chair.conclude", "reference": ref, "part": 1, **CHAIR}
         await send(app, as_person("morgan", "", connector, value))
-        report = next(
-            c
-            for c in consents_in(sent_to(connector, "a:1morgan"))
-            if c["name"].endswith("report.docx")
-        )
-        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+        document = await offered_document(app, connector, "morgan", "report.docx")
     who = report_sections(document)[REPORT_SECTIONS[8]]
     assert "Chair: Morgan Manager" in who
     assert "Casey Otherchair" not in who  # a chair on the roster, not this case's
@@ -998,12 +994,7 @@ async def test_notes_concluded_before_later_questions_still_give_their_report(
         )
         texts = [b.get("text") or "" for b in sent_to(connector, "a:1morgan")]
         assert any("on its way to you" in t for t in texts), texts[-3:]
-        report = next(
-            c
-            for c in consents_in(sent_to(connector, "a:1morgan"))
-            if c["name"].endswith("report.docx")
-        )
-        document = docx.Document(io.BytesIO(await accept(app, connector, "morgan", report)))
+        document = await offered_document(app, connector, "morgan", "report.docx")
     sections = report_sections(document)
     # What stood in for the three answers then stands in still.
     assert "RET-MARKER-ACTIONS safety plan in place" in sections[REPORT_SECTIONS[1]]
