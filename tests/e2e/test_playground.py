@@ -55,6 +55,7 @@ FORM = {
             "worked_well": "School and the health visitor shared concerns quickly.",
             "did_not_work_well": "Missed health appointments were not followed up.",
             "key_issues": "Neglect and supervision at home; how agencies escalated concerns.",
+            "family_involvement": "The mother would like to talk to the reviewer.",
         },
     }.items()
 }

@@ -33,6 +33,7 @@ FORM: dict[str, dict[str, str]] = {
         "worked_well": "MARKER-WELL quick information sharing",
         "did_not_work_well": "MARKER-NOTWELL missed health appointments",
         "key_issues": "MARKER-ISSUES neglect and supervision",
+        "family_involvement": "MARKER-INVOLVE the mother would like to take part",
     },
 }
 SECTIONS = ("pathway", "referrer", "child", "views")
