@@ -438,33 +438,23 @@ class _Reader:
             raise self.error(name, "expected at least one entry")
         return [_Reader(self.file, f"{self.key(name)}[{i}]", v) for i, v in enumerate(value)]
 
-    def string_list(self, name: str, *, choices: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.get(name, True)
-        if not isinstance(value, list) or not value:
-            raise self.error(name, f"expected a non-empty list of strings, got {_show(value)}")
-        out: list[str] = []
-        for i, v in enumerate(value):
-            if v not in choices:
-                raise self.error(
-                    f"{name}[{i}]", f"expected one of {', '.join(choices)}; got {_show(v)}"
-                )
-            if v in out:
-                raise self.error(f"{name}[{i}]", f"{v!r} is listed twice")
-            out.append(v)
-        return tuple(out)
-
-    def text_list(self, name: str) -> tuple[str, ...]:
+    def string_list(self, name: str, *, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """A non-empty list, each entry once: one of `choices`, or any non-empty text."""
         value = self.get(name, True)
         if not isinstance(value, list):
-            raise self.error(name, f"expected a list of strings, got {_show(value)}")
+            raise self.error(name, f"expected a non-empty list of strings, got {_show(value)}")
         if not value:
             raise self.error(name, "expected at least one entry")
         out: list[str] = []
         for i, v in enumerate(value):
-            if not isinstance(v, str) or not v.strip():
+            if choices is not None and v not in choices:
+                raise self.error(
+                    f"{name}[{i}]", f"expected one of {', '.join(choices)}; got {_show(v)}"
+                )
+            if choices is None and (not isinstance(v, str) or not v.strip()):
                 raise self.error(f"{name}[{i}]", f"expected a non-empty string, got {_show(v)}")
             if v in out:
-                raise self.error(f"{name}[{i}]", "is listed twice")
+                raise self.error(f"{name}[{i}]", f"{v!r} is listed twice")
             out.append(v)
         return tuple(out)
 
@@ -540,7 +530,7 @@ def _parse_partnership(t: _Reader) -> Partnership:
         retention_years=t.integer("retention_years", minimum=1),
         closures=t.date_list("closures"),
         hide_positions_until_all_voted=t.boolean("hide_positions_until_all_voted"),
-        local_criteria=t.text_list("local_criteria"),
+        local_criteria=t.string_list("local_criteria"),
     )
     t.done()
     return p
