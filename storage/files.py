@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage, SharedFile
@@ -94,6 +94,14 @@ async def get_offered(
     )
 
 
+def _unanswered(claimed_before: datetime) -> ColumnElement[bool]:
+    """Offered, or claimed by an upload before `claimed_before` (one no longer running)."""
+    return or_(
+        SharedFile.status == OFFERED,
+        and_(SharedFile.status == UPLOADING, SharedFile.answered_at < claimed_before),
+    )
+
+
 async def claim_upload(
     session: AsyncSession, file_id: int, *, now: datetime, stale_before: datetime
 ) -> bool:
@@ -104,13 +112,7 @@ async def claim_upload(
     """
     result = await session.execute(
         update(SharedFile)
-        .where(
-            SharedFile.id == file_id,
-            or_(
-                SharedFile.status == OFFERED,
-                and_(SharedFile.status == UPLOADING, SharedFile.answered_at < stale_before),
-            ),
-        )
+        .where(SharedFile.id == file_id, _unanswered(stale_before))
         .values(status=UPLOADING, answered_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -142,10 +144,7 @@ async def expire_offers(
             .where(
                 SharedFile.partnership_id == partnership_id,
                 SharedFile.offered_at < offered_before,
-                or_(
-                    SharedFile.status == OFFERED,
-                    and_(SharedFile.status == UPLOADING, SharedFile.answered_at < offered_before),
-                ),
+                _unanswered(offered_before),
             )
             .with_for_update()
         )
