@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3978
 export HOST PORT
 
-.PHONY: run test lint typecheck pytest bench setup clean cards
+.PHONY: run test lint layers typecheck pytest bench setup clean cards
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -45,13 +45,17 @@ e2e: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# The rooms' import rules (pyproject.toml, [tool.importlinter]): a crossed layer fails here.
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 pytest: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint layers typecheck pytest
 
 cards: $(STAMP)
 	$(PY) -m bot cards export artifacts/cards
@@ -63,7 +67,7 @@ package: $(STAMP) $(NODE_STAMP)
 	$(PY) deploy/teams/build_package.py $(if $(MicrosoftAppId),,--demo)
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 
 # The load generator is wrk, from Debian's packages (installed here when missing).
 bench: $(STAMP)

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # included: it comes a second after the first vote, and drawing and sending it the first
 # time (statements compiled, the connector's connection opened) took ~20 ms.
 WARM_UP_S = 2
-ACTIVITIES = ROOT / "tests" / "bot" / "activities"
+ACTIVITIES = ROOT / "tests" / "bot" / "teams" / "activities"
 
 
 def free_port() -> int:

@@ -57,11 +57,11 @@ async def bare_app() -> web.Application:
     from botbuilder.core import ActivityHandler
     from botbuilder.integration.aiohttp import CloudAdapter
 
-    from bot.auth import RequestAuthenticator
-    from bot.foreground import Foreground
-    from bot.http import MAX_BODY_BYTES, messages
-    from bot.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
+    from bot.delivery.foreground import Foreground
     from bot.settings import Settings
+    from bot.teams.auth import RequestAuthenticator
+    from bot.teams.http import MAX_BODY_BYTES, messages
+    from bot.teams.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
 
     settings = Settings()
     auth = RequestAuthenticator(app_id="", app_password="", app_type="MultiTenant", tenant_id="")
@@ -92,8 +92,8 @@ async def connector_app() -> web.Application:
 
 async def seed(db_url: str, connector_url: str) -> None:
     """A migrated database with the demo roster, the channel and one case with its panel open."""
-    from bot.roster import DEMO_ROSTER, import_roster
     from bot.settings import Settings
+    from bot.usecases.roster import DEMO_ROSTER, import_roster
     from review.profiles import load_profile
     from storage import cases as case_repo
     from storage import repositories as repo

@@ -36,8 +36,8 @@ class InstantMessenger:
 
 async def _seed(db_url: str) -> tuple[Any, Any]:
     from bot.context import AppContext
-    from bot.roster import DEMO_ROSTER, import_roster
     from bot.settings import Settings
+    from bot.usecases.roster import DEMO_ROSTER, import_roster
     from storage import repositories as repo
     from storage.db import Database
     from storage.migrate import upgrade
@@ -109,10 +109,11 @@ async def _seed(db_url: str) -> tuple[Any, Any]:
 
 
 async def _run() -> dict[str, float]:
-    from bot.messenger import Address
-    from bot.outbox import Courier, Rendered, card_message
-    from bot.reminders import Reminders
-    from bot.renderers import RENDERERS, channel_address
+    from bot.delivery.addresses import channel_address
+    from bot.delivery.courier import Courier, Rendered
+    from bot.delivery.message import Address, card_message
+    from bot.delivery.renderers import RENDERERS
+    from bot.delivery.sweep import Reminders
     from storage.models import OutboundMessage
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,5 @@
-"""The app factory: `create_app(settings)` wires the Bot Framework, database and scheduler."""
+"""The app factory: `create_app(settings)` wires the Teams side, delivery, the database and
+the scheduler (the SDK itself is imported only under bot/teams/)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,17 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from azure.core.exceptions import DeserializationError
-from botbuilder.core import Storage, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import ErrorResponseException
-from msrest.exceptions import HttpOperationError
 
-from bot.auth import RequestAuthenticator
 from bot.context import AppContext
-from bot.foreground import Foreground
-from bot.handler import RapidReviewBot
-from bot.http import MAX_BODY_BYTES, messages
-from bot.keys import (
+from bot.delivery.courier import Courier
+from bot.delivery.foreground import Foreground
+from bot.delivery.renderers import RENDERERS
+from bot.delivery.sweep import Reminders
+from bot.settings import Settings
+from bot.teams.adapter import StateStorage, teams_adapter, teams_bot
+from bot.teams.auth import RequestAuthenticator
+from bot.teams.http import MAX_BODY_BYTES, messages
+from bot.teams.keys import (
     ADAPTER,
     AUTHENTICATOR,
     BOT,
@@ -34,14 +34,8 @@ from bot.keys import (
     SCHEDULER,
     SETTINGS,
 )
-from bot.messenger import Messenger
-from bot.outbox import Courier
-from bot.reminders import Reminders
-from bot.renderers import RENDERERS
-from bot.settings import Settings
-from bot.state import SqlStorage
+from bot.teams.messenger import Messenger
 from storage.db import Database
-from storage.state import StateStore
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
@@ -65,30 +59,11 @@ def moved_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: datetime.now(UTC) + offset
 
 
-async def _on_turn_error(context: TurnContext, error: Exception) -> None:
-    """Log the traceback; tell the person plainly (never the exception text)."""
-    if isinstance(error, ErrorResponseException | HttpOperationError | DeserializationError):
-        # The Bot Connector refused a reply (e.g. a conversation it does not know): not a
-        # fault of ours to page anyone about, but worth a line in the log.
-        log.warning("the Bot Connector refused a reply", extra={"why": type(error).__name__})
-        return
-    log.error("turn failed", exc_info=error)
-    activity = context.activity
-    if activity.type == "message" and activity.conversation is not None:
-        try:
-            await context.send_activity(
-                "Sorry, something went wrong on our side and nothing was saved from that "
-                "message. Please try again shortly."
-            )
-        except Exception as exc:
-            log.warning("could not tell the user about the failure", extra={"why": repr(exc)})
-
-
 def create_app(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = _utcnow,
-    storage: Storage | None = None,
+    storage: StateStorage | None = None,
     authenticator: RequestAuthenticator | None = None,
 ) -> web.Application:
     """Build the aiohttp application; the database and scheduler start with it."""
@@ -110,9 +85,7 @@ def create_app(
             **kwargs,
         )
     app[AUTHENTICATOR] = authenticator
-    adapter = CloudAdapter(authenticator.bot_framework_authentication)
-    adapter.on_turn_error = _on_turn_error
-    app[ADAPTER] = adapter
+    app[ADAPTER] = teams_adapter(authenticator)
     app[FOREGROUND] = Foreground()
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -126,7 +99,7 @@ def create_app(
             courier = Courier(context, messenger, RENDERERS, foreground=app[FOREGROUND])
             app[COURIER] = courier
             app[REMINDERS] = Reminders(context, courier)
-            app[BOT] = RapidReviewBot(context, storage or SqlStorage(StateStore(db)), courier)
+            app[BOT] = teams_bot(context, db, courier, storage)
             yield
         finally:
             await db.dispose()

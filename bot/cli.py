@@ -75,7 +75,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
     """Load the demo partnership and its fictional roster."""
-    from bot.roster import DEMO_ROSTER, import_roster
+    from bot.usecases.roster import DEMO_ROSTER, import_roster
 
     count = asyncio.run(import_roster(_settings(), DEMO_ROSTER))
     print(f"demo roster loaded: {count} members")
@@ -84,7 +84,7 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     """Import a roster file (TOML)."""
-    from bot.roster import import_roster
+    from bot.usecases.roster import import_roster
 
     count = asyncio.run(import_roster(_settings(), Path(args.file)))
     print(f"roster imported: {count} members")

@@ -11,7 +11,7 @@ def explain(exc: BaseException) -> str | None:
 
     if isinstance(exc, SettingsError | ProfileError | DatabaseNotMigrated):
         return str(exc)
-    from bot.roster import RosterError
+    from review.roster import RosterError
 
     if isinstance(exc, RosterError):
         return str(exc)

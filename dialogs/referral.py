@@ -28,7 +28,6 @@ from botbuilder.dialogs import (
     DialogTurnResult,
 )
 
-from bot.referrals import FormInvalid, Person, Submitted
 from cards.referral import (
     cancel_confirm_card,
     out_of_date_text,
@@ -36,12 +35,25 @@ from cards.referral import (
     referral_step_card,
     referral_summary_card,
 )
-from review.referral import FIELDS, SECTIONS, validate_section
+from review.referral import FIELDS, SECTIONS, FormInvalid, validate_section
 
 log = logging.getLogger(__name__)
 
 REFERRAL_DIALOG = "referral"
 _FORM = "referral.form"
+
+
+# The person acting, as the services read them from the turn: the dialog only passes it on.
+Person = Any
+
+
+class Submitted(Protocol):
+    """What a submit gives back: the case reference, and whether this submit created it."""
+
+    reference: str
+    created: bool
+    pathway_label: str
+    next_steps: tuple[tuple[str, date], ...]
 
 
 class ReferralServices(Protocol):

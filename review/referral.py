@@ -53,6 +53,7 @@ __all__ = [
     "SECTIONS",
     "SECTION_TITLES",
     "FieldInfo",
+    "FormInvalid",
     "FieldKind",
     "PathwayInfo",
     "SectionResult",
@@ -645,6 +646,19 @@ def validate_section(
     _CHECKS[section](check, today, agency_ids)
     errors = {f: check.errors[f] for f in FIELDS[section] if f in check.errors}
     return SectionResult(values=check.values, errors=errors)
+
+
+class FormInvalid(Exception):
+    """The form failed validation at submit; `results` has the errors by section."""
+
+    def __init__(self, results: Mapping[str, SectionResult]) -> None:
+        super().__init__("referral form has errors")
+        self.results = dict(results)
+
+    @property
+    def first_section(self) -> str:
+        """The first section with an error."""
+        return next(s for s, r in self.results.items() if not r.ok)
 
 
 def validate_form(

@@ -1,6 +1,6 @@
 """Key/value store for conversation and user state, with e_tag optimistic concurrency.
 
-Pure SQLAlchemy: the Bot Framework `Storage` adapter in `bot/state.py` wraps it.
+Pure SQLAlchemy: the Bot Framework `Storage` adapter in `bot/teams/state.py` wraps it.
 """
 
 from __future__ import annotations

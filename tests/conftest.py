@@ -70,7 +70,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
 @pytest.fixture
 async def roster_db(db_url: str) -> str:
     """A migrated database with the demo partnership's fictional roster."""
-    from bot.roster import DEMO_ROSTER, import_roster
+    from bot.usecases.roster import DEMO_ROSTER, import_roster
     from helpers.app import app_settings
 
     await import_roster(app_settings(db_url), DEMO_ROSTER)

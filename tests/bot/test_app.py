@@ -33,7 +33,7 @@ async def test_healthz_ok(db_url: str) -> None:
 
 async def test_healthz_degraded_when_database_unreachable(db_url: str) -> None:
     async with running_app(app_settings(db_url)) as app:
-        from bot.keys import DATABASE
+        from bot.teams.keys import DATABASE
 
         db: Database = app.client.app[DATABASE]
         real = db.ping

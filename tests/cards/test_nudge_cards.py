@@ -21,7 +21,6 @@ from cards.gallery import GALLERY
 from cards.nudges import (
     CASES_MAX_ROWS,
     DIGEST_MAX_ROWS,
-    NUDGE_STAGES,
     TIMELINE_STATES,
     VERB_CASE_OPEN,
     VERB_MILESTONE_DONE,
@@ -45,6 +44,7 @@ from cards.nudges import (
 from helpers.cards import MAX_CARD_BYTES, check_cards, nodes
 from review.profiles import ANCHOR_EVENTS
 from review.referral import format_date
+from review.timeline import NUDGE_STAGES
 
 Card = dict[str, Any]
 REFERENCE = "SSCP-2026-0001"

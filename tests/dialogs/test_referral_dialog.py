@@ -11,10 +11,11 @@ from botbuilder.core import ConversationState, MemoryStorage, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.testing import DialogTestClient
 
-from bot.referrals import FormInvalid, Person, Submitted
+from bot.usecases.people import Person
+from bot.usecases.referrals import Submitted
 from dialogs.referral import ReferralDialog, StartOptions
 from helpers.referral import FORM, find_tokens
-from review.referral import validate_form
+from review.referral import FormInvalid, validate_form
 
 
 @dataclass

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-RECORDED = Path(__file__).resolve().parent.parent / "bot" / "activities"
+RECORDED = Path(__file__).resolve().parent.parent / "bot" / "teams" / "activities"
 _ids = itertools.count(1)
 
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from conftest import POSTGRES_URL, needs_postgres, reset_postgres
 from sqlalchemy import select
 
-from bot.keys import COURIER, REMINDERS
-from bot.roster import DEMO_ROSTER, import_roster
+from bot.teams.keys import COURIER, REMINDERS
+from bot.usecases.roster import DEMO_ROSTER, import_roster
 from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.connector import FakeConnector

@@ -496,3 +496,25 @@ def test_unknown_profile_name() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match=r"^nowhere\.toml: cannot read"):
         load_profile(tmp_path / "nowhere.toml")
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "title"),
+    [
+        ("stockport", "stockport-rapid-review-process-2019.md", "SSCP Rapid Review Process"),
+        ("halton", "halton-cspr-framework-2022.md", "Child Safeguarding Practice Review Framework"),
+    ],
+)
+def test_each_profile_cites_its_process_document_beside_the_repository(
+    name: str, document: str, title: str
+) -> None:
+    """A profile's header names its document and where it is from any checkout
+    (`../shared/reference/`), never a path of one machine."""
+    profile = Path(__file__).resolve().parents[2] / "review" / "profiles" / f"{name}.toml"
+    header = profile.read_text(encoding="utf-8").split("\n[", 1)[0]
+    assert title in header
+    assert f"../shared/reference/{document}" in header
+    assert "/work/" not in header and "/home/" not in header
+    shared = profile.parents[3] / "shared" / "reference" / document
+    if shared.parent.is_dir():  # CI and developers have ../shared beside the repository
+        assert shared.is_file(), shared

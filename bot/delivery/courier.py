@@ -1,0 +1,334 @@
+"""Delivering the outbox: claim, render from the current database state, send, mark.
+
+Renderers are routed by the row's `kind`; each builds the address and the activity from the
+database at send time (so a case card shows the case as it is now) and may record what the
+send produced (the case card's activity id starts the case's thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+import socket
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.delivery.foreground import Foreground
+from bot.delivery.message import Address, Outgoing, Sender, SendError
+from bot.usecases import batch as run_reads
+from storage import outbox
+from storage.models import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({412, 429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 8
+# Rows rendered per read of the database, and how long a rendering may wait to be sent.
+RENDER_BATCH = 100
+RENDER_FRESH_S = 1.0
+# Delivery's pause between steps while requests are being answered: about as long as the
+# event loop takes to come round all the requests in flight at 20 connections (~30 ms), so
+# each step lands in a different round of them and none of them waits for two (#8). A
+# card update goes out ~50 ms later under such load (two pauses before its send), when
+# Teams itself takes at most one update a second.
+GIVE_WAY_S = 0.025
+# Claims that outlived their lease are looked for this often, not on every delivery: a
+# worker dies rarely, and deliveries come once a second while votes do (#8).
+RELEASE_EVERY = outbox.LEASE / 4
+
+
+class NotReady(Exception):
+    """The message cannot be rendered yet (e.g. no rapid review channel registered)."""
+
+
+class Skip(Exception):
+    """The message is no longer wanted (e.g. the milestone was done): cancel it."""
+
+
+@dataclass(frozen=True)
+class _RenderFailed:
+    """A renderer's unexpected error, kept until that row's turn to be sent."""
+
+    error: Exception
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to send, and what to record once it is sent."""
+
+    address: Address
+    message: Outgoing
+    on_sent: Callable[[AsyncSession, str], Awaitable[None]] | None = None
+    # When set, the message replaces this sent one (a card updated in place).
+    replaces: str | None = None
+
+
+Outcome = Rendered | NotReady | Skip | _RenderFailed
+Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
+
+# The Courier's sender during a delivery run: a renderer that must call Teams before the
+# send (to open a 1:1 chat nobody has started yet) finds it here.
+run_messenger: contextvars.ContextVar[Sender | None] = contextvars.ContextVar(
+    "outbox_run_messenger", default=None
+)
+
+
+def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> timedelta:
+    """Exponential backoff with full jitter, never sooner than the server's Retry-After."""
+    base = min(300.0, 2.0 ** min(attempt, 8))
+    delay = rng.uniform(base / 2, base)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, 3600.0))
+    return timedelta(seconds=delay)
+
+
+class ConversationPacer:
+    """Keeps to Teams' limit of 7 messages a second per conversation.
+
+    A channel thread (`19:…;messageid=…`) is its own conversation, as Teams counts it.
+    """
+
+    def __init__(self, per_second: int = 7) -> None:
+        self.per_second = per_second
+        self._sent: dict[str, deque[float]] = {}
+
+    async def wait(self, conversation_id: str) -> None:
+        """Wait until one more message may go to this conversation."""
+        times = self._sent.setdefault(conversation_id, deque())
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while times and now - times[0] >= 1.0:
+                times.popleft()
+            if len(times) < self.per_second:
+                times.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - times[0]))
+
+
+class Courier:
+    """Claims due outbox rows and sends them, one worker identity per process."""
+
+    def __init__(
+        self,
+        app: AppContext,
+        messenger: Sender,
+        renderers: dict[str, Renderer],
+        *,
+        foreground: Foreground | None = None,
+    ) -> None:
+        self.app = app
+        self.messenger = messenger
+        self.renderers = renderers
+        self.foreground = foreground
+        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.rng = random.Random()
+        self.pacer = ConversationPacer()
+        self._running: asyncio.Task[None] | None = None
+        self._again = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._released_at: datetime | None = None
+
+    def kick(self, delay: float = 0.0) -> None:
+        """Deliver what is due, in the background, after `delay` seconds (coalesced).
+
+        Kicks that arrive while one is scheduled or running share it: a burst of votes
+        makes one delivery (one card update per case), at most one per `delay`.
+        """
+        if delay > 0:
+            if self._timer is None:
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(delay, self._fire)
+            return
+        self._fire()
+
+    def _fire(self) -> None:
+        self._timer = None
+        self._again = True
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("outbox delivery failed; the sweep will retry")
+
+    async def idle(self) -> None:
+        """Wait for scheduled and running background delivery to finish (tests, shutdown)."""
+        while self._timer is not None or (self._running is not None and not self._running.done()):
+            if self._timer is not None and (self._running is None or self._running.done()):
+                self._timer.cancel()
+                self._fire()
+            assert self._running is not None
+            await asyncio.shield(self._running)
+
+    async def deliver(self, limit: int = 100) -> int:
+        """Claim and send what is due now; how many were sent.
+
+        The claimed rows are read and rendered a batch at a time (the rows, their cases and
+        the cases' events and milestones in one query each; a card update reads its own), in
+        one short session closed before anything is sent. A batch is read afresh once
+        `RENDER_FRESH_S` has passed, so what is sent is never older than that plus the send
+        itself. Each message is still marked in its own transaction right after its own
+        send, as before. Claims that outlived their lease (a worker died) go back to pending
+        every RELEASE_EVERY.
+        """
+        now = self.app.now()
+        release = self._released_at is None or not (
+            timedelta(0) <= now - self._released_at < RELEASE_EVERY
+        )
+        async with self.app.db.transaction() as connection:
+            if release:
+                await outbox.release_stale_claims(connection, now)
+                self._released_at = now
+            claimed = await outbox.claim_due(connection, now=now, worker=self.worker, limit=limit)
+        sent = 0
+        if claimed:
+            await self._give_way()
+        token = run_reads.begin_run()
+        messenger_token = run_messenger.set(self.messenger)
+        try:
+            loop = asyncio.get_running_loop()
+            while claimed:
+                batch = await self._render(claimed[:RENDER_BATCH])
+                await self._give_way()
+                rendered_at = loop.time()
+                done = 0
+                for message_id, attempts, rendered in batch:
+                    if done and loop.time() - rendered_at > RENDER_FRESH_S:
+                        break  # render the rest again from the database as it is now
+                    sent += await self._send_one(message_id, attempts, rendered)
+                    done += 1
+                    await self._give_way()
+                    if isinstance(rendered, Rendered) and rendered.on_sent is not None:
+                        break  # the send changed what the rest render from (a case's thread)
+                claimed = claimed[done:]
+        finally:
+            run_messenger.reset(messenger_token)
+            run_reads.end_run(token)
+        return sent
+
+    async def _give_way(self) -> None:
+        """Between delivery's steps: a pause while requests are being answered (see
+        bot/delivery/foreground.py), else only a turn of the event loop."""
+        busy = self.foreground is not None and self.foreground.busy
+        await asyncio.sleep(GIVE_WAY_S if busy else 0)
+
+    async def _render(self, message_ids: Sequence[int]) -> list[tuple[int, int, Outcome]]:
+        """Render these rows in one short session (closed before anything is sent: a second
+        session inside it would wait on its lock, SQLite having one writer)."""
+        out: list[tuple[int, int, Outcome]] = []
+        async with self.app.db.session() as session:
+            rows = await outbox.rows_by_id(session, message_ids)
+            # A card update reads what it draws itself (bot.usecases.panel.panel_now): prefetching
+            # its case's events and milestones would be two queries for nothing.
+            await run_reads.prefetch_cases(
+                session,
+                [
+                    r.case_id
+                    for r in rows.values()
+                    if r.case_id and r.kind != outbox.CASE_CARD_UPDATE
+                ],
+            )
+            for message_id in message_ids:
+                row = rows.get(message_id)
+                attempts = row.attempts if row is not None else 0
+                try:
+                    if row is None:
+                        raise LookupError(f"outbox row {message_id} is gone")
+                    renderer = self.renderers.get(row.kind)
+                    if renderer is None:
+                        raise NotReady(f"no renderer for {row.kind!r}")
+                    out.append((message_id, attempts, await renderer(self.app, session, row)))
+                except (NotReady, Skip) as why:
+                    out.append((message_id, attempts, why))
+                except Exception as exc:
+                    # Raised when this row's turn to be sent comes, as when rendering was
+                    # done one row at a time: the rows before it still go out.
+                    out.append((message_id, attempts, _RenderFailed(exc)))
+                    break
+        run_reads.forget_prefetch()  # only for this batch's rendering
+        return out
+
+    async def _send_one(self, message_id: int, attempts: int, rendered: Outcome) -> int:
+        if isinstance(rendered, _RenderFailed):
+            raise rendered.error
+        if isinstance(rendered, NotReady):
+            await self._retry_later(message_id, str(rendered), attempts, None, hold=True)
+            return 0
+        if isinstance(rendered, Skip):
+            await self._mark(message_id, str(rendered), outbox.CANCELLED, None)
+            return 0
+        await self.pacer.wait(rendered.address.conversation_id)
+        try:
+            if rendered.replaces is not None:
+                await self.messenger.update(rendered.address, rendered.replaces, rendered.message)
+                activity_id = rendered.replaces
+            else:
+                activity_id = await self.messenger.send(rendered.address, rendered.message)
+        except SendError as exc:
+            await self._failed(message_id, exc, attempts)
+            return 0
+        if rendered.on_sent is None:
+            async with self.app.db.transaction() as connection:
+                await outbox.mark_sent_on(
+                    connection,
+                    message_id,
+                    worker=self.worker,
+                    activity_id=activity_id,
+                    now=self.app.now(),
+                )
+            return 1
+        async with self.app.db.session() as session, session.begin():
+            ok = await outbox.mark_sent(
+                session, message_id, worker=self.worker, activity_id=activity_id, now=self.app.now()
+            )
+            if ok:
+                await rendered.on_sent(session, activity_id)
+        return 1
+
+    async def _failed(self, message_id: int, exc: SendError, attempts: int) -> None:
+        log.warning("outbox send failed", extra={"outbox_id": message_id, "status": exc.status})
+        if exc.status is None:
+            # No answer: it may have been posted. Do not post it blindly again.
+            await self._mark(message_id, str(exc), outbox.UNCERTAIN, None)
+        elif exc.status in RETRYABLE and attempts + 1 < MAX_ATTEMPTS:
+            await self._retry_later(message_id, str(exc), attempts, exc.retry_after)
+        else:
+            await self._mark(message_id, str(exc), outbox.FAILED, None)
+
+    async def _retry_later(
+        self,
+        message_id: int,
+        error: str,
+        attempts: int,
+        retry_after: float | None,
+        *,
+        hold: bool = False,
+    ) -> None:
+        delay = timedelta(minutes=5) if hold else backoff(attempts, retry_after, self.rng)
+        await self._mark(message_id, error, outbox.PENDING, self.app.now() + delay)
+
+    async def _mark(
+        self, message_id: int, error: str, status: str, retry_at: datetime | None
+    ) -> None:
+        async with self.app.db.session() as session, session.begin():
+            await outbox.mark_failed_attempt(
+                session,
+                message_id,
+                worker=self.worker,
+                error=error,
+                status=status,
+                retry_at=retry_at,
+            )

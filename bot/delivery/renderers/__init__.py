@@ -1,0 +1,44 @@
+"""The outbox's renderers by kind: each draws its message from the database at send time.
+
+A renderer takes the app context, a session and the outbox row, and returns what to send
+and where (`Rendered`), or raises `NotReady` (try later) or `Skip` (no longer wanted).
+"""
+
+from __future__ import annotations
+
+from bot.delivery.courier import Renderer
+from bot.delivery.renderers.case import (
+    render_card_update,
+    render_case_card,
+    render_decision_notice,
+    render_disagreement,
+    render_queries,
+    render_queries_answer,
+)
+from bot.delivery.renderers.files import render_file_offer
+from bot.delivery.renderers.nudges import render_digest, render_nudge
+from bot.delivery.renderers.stages import (
+    render_information_request,
+    render_meeting_notice,
+    render_next_steps,
+    render_report_ready,
+    render_returns_status,
+)
+from storage import outbox
+
+RENDERERS: dict[str, Renderer] = {
+    "case_card": render_case_card,
+    outbox.CASE_CARD_UPDATE: render_card_update,
+    "decision_notice": render_decision_notice,
+    "queries_to_referrer": render_queries,
+    "queries_answer": render_queries_answer,
+    "disagreement_notice": render_disagreement,
+    "nudge": render_nudge,
+    "digest": render_digest,
+    "file_offer": render_file_offer,
+    "information_request": render_information_request,
+    "returns_status": render_returns_status,
+    "meeting_notice": render_meeting_notice,
+    "report_ready": render_report_ready,
+    "next_steps": render_next_steps,
+}

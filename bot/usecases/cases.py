@@ -1,0 +1,87 @@
+"""A case as the people on the roster look it up: the open cases and their next deadlines,
+and one case's timeline (done, open, overdue). No child details on either."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import AppContext
+from bot.usecases.casework import ROLE_LABELS, case_timeline
+from bot.usecases.panel_view import STATUS_LABELS
+from bot.usecases.people import NotAllowed, Person, member_of
+from cards.nudges import CaseListRow, TimelineRow, case_timeline_card, cases_card
+from review.calendar import london_date
+from review.referral import PATHWAYS
+from review.reminders import rag
+from review.timeline import next_due
+from storage import cases as case_repo
+from storage.models import Member
+
+
+async def on_roster(app: AppContext, person: Person) -> Member | None:
+    """The person's roster entry when they hold a role on it, else None."""
+    member = await member_of(app, person)
+    return member if member is not None and member.roles else None
+
+
+async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool) -> dict[str, Any]:
+    """The case's timeline card; `repositories.NotFound` when there is no such case."""
+    today = london_date(app.now())
+    async with app.db.session() as session:
+        case = await case_repo.get_case(session, app.partnership_id, reference)
+        timeline = await case_timeline(app, session, case)
+    rows = []
+    for entry in timeline.entries:
+        if entry.completed_on is not None and entry.completed_on <= today:
+            state = "done"
+        elif entry.due is None:
+            state = "waiting"
+        elif entry.due < today:
+            state = "overdue"
+        else:
+            state = "open"
+        rows.append(
+            TimelineRow(
+                milestone_id=entry.id,
+                title=entry.milestone.title,
+                due=entry.due,
+                earliest=entry.earliest,
+                waiting_for=entry.waiting_for,
+                state=state,
+                done_on=entry.completed_on,
+                responsible_label=ROLE_LABELS.get(
+                    entry.milestone.responsible, entry.milestone.responsible
+                ),
+                provisional=entry.provisional,
+            )
+        )
+    return case_timeline_card(
+        reference=case.reference,
+        status_label=STATUS_LABELS.get(case.status, case.status),
+        received=london_date(case.received_at),
+        pathway_label=PATHWAYS[case.pathway_sought].label,
+        rows=rows,
+        can_mark_done=can_mark_done,
+    )
+
+
+async def open_cases(app: AppContext, *, person: Person) -> dict[str, Any]:
+    """`cases`: the open cases and their next deadlines, for people on the roster."""
+    if await on_roster(app, person) is None:
+        raise NotAllowed("Only people on the partnership's roster can list cases.")
+    today = london_date(app.now())
+    rows = []
+    async with app.db.session() as session:
+        for case in await case_repo.open_cases(session, app.partnership_id):
+            entry = next_due(await case_timeline(app, session, case), today)
+            due = entry.due if entry else None
+            rows.append(
+                CaseListRow(
+                    reference=case.reference,
+                    status_label=STATUS_LABELS.get(case.status, case.status),
+                    next_title=entry.milestone.title if entry else None,
+                    next_due=due,
+                    rag=rag(app.calendar, due, today)[0],
+                )
+            )
+    return cases_card(rows=rows)

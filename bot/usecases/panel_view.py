@@ -1,0 +1,165 @@
+"""The case card and the panel card as a viewer may see them, drawn from the database."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.usecases.casework import timeline_for
+from bot.usecases.panel import current_state, panel_now, partner_of
+from bot.usecases.referrals import next_deadline
+from cards.panel import (
+    PanelView,
+    PartnerRow,
+    panel_card,
+)
+from cards.referral import channel_case_card
+from review.calendar import LONDON, london_date
+from review.panel import OUTCOMES, PARTNER_LABELS, PARTNERS, PanelState, visible_positions
+from review.referral import PATHWAYS, format_date
+from storage import cases as case_repo
+from storage import panel as panel_repo
+from storage import repositories as repo
+from storage.models import Case, Member
+from storage.voting import PanelFacts
+
+PANEL_STATUSES = frozenset({"panel", "queries", "decided"})
+
+STATUS_LABELS = {
+    "received": "Received",
+    "panel": "With the virtual panel",
+    "queries": "Questions sent to the referrer",
+    "decided": "Decided",
+    "closed": "Closed",
+}
+
+
+def time_text(app: AppContext, at: object) -> str | None:
+    """A London time a person reads: '10:42 Mon 23 Nov 2026'."""
+    if not isinstance(at, datetime):
+        return None
+    return _london_time_text(at)
+
+
+# The same few vote and decision times are drawn on every panel card.
+@functools.lru_cache(maxsize=1024)
+def _london_time_text(at: datetime) -> str:
+    local = at.astimezone(LONDON)
+    return f"{local:%H:%M} {format_date(local.date())}"
+
+
+async def _members_with(
+    session: AsyncSession, app: AppContext, roles: set[str]
+) -> Sequence[Member]:
+    return [m for m in await repo.members(session, app.partnership_id) if roles & set(m.roles)]
+
+
+async def panel_view(
+    app: AppContext,
+    session: AsyncSession | None,
+    case: Case,
+    state: PanelState | None = None,
+    *,
+    viewer_partner: str | None = None,
+    people: Sequence[Member] | None = None,
+    facts: PanelFacts | None = None,
+) -> PanelView:
+    """The panel card's view model: what `viewer_partner` (None: everyone) may see.
+
+    `people` are the active members (`repo.members`) and `facts` the case's events and
+    decision, when the caller has them already; `session` may be None when it has all three.
+    """
+    if state is None or facts is None or people is None:
+        assert session is not None, "panel_view needs a session to read what it is not given"
+    state = state or await current_state(session, case)
+    if facts is None:
+        stored = await panel_repo.decision_of(session, case.id)
+        facts = PanelFacts(
+            events=await case_repo.case_events(session, case.id),
+            decision=(stored.outcome, stored.decided_at) if stored is not None else None,
+        )
+    hide = app.profile.partnership.hide_positions_until_all_voted
+    shown = visible_positions(state, viewer_partner=viewer_partner, hide_until_all_voted=hide)
+    rows = []
+    for partner in PARTNERS:
+        vote = state.positions.get(partner)
+        visible = shown.get(partner)
+        rows.append(
+            PartnerRow(
+                partner=partner,
+                label=PARTNER_LABELS[partner],
+                voted_at_text=time_text(app, vote.cast_at) if vote else None,
+                outcome_label=OUTCOMES[visible.outcome].short_label if visible else None,
+                voter_name=visible.member_name if visible else None,
+            )
+        )
+    if people is None:
+        people = await repo.members(session, app.partnership_id)
+    voters = [m for m in people if {"panel", "deputy"} & set(m.roles)]
+    managers = [m for m in people if "manager" in m.roles]
+    events = facts.events
+    timeline = timeline_for(app, case, events)
+    try:
+        panel_deadline = timeline.entry("virtual_panel").due
+    except KeyError:
+        panel_deadline = None
+    if facts.decision is not None:
+        status, decided = "agreed", facts.decision[1]
+        outcome: str | None = facts.decision[0]
+    elif case.status == "queries":
+        status, outcome, decided = "queries", "queries", None
+    else:
+        status = "disagreement" if state.status == "disagreement" else "awaiting"
+        outcome, decided = None, None
+    return PanelView(
+        reference=case.reference,
+        referring_agency=app.profile.agency_name(case.referring_agency),
+        pathway_label=PATHWAYS[case.pathway_sought].label,
+        event_date=case.event_date,
+        received_date=london_date(case.received_at),
+        panel_deadline=panel_deadline,
+        next_deadline=next_deadline(app, case, events),
+        status=status,
+        outcome_label=OUTCOMES[outcome].label if outcome else None,
+        decided_at_text=time_text(app, decided),
+        rows=tuple(rows),
+        round=case.panel_round,
+        refresh_user_ids=tuple(
+            f"8:orgid:{m.aad_object_id}"
+            for m in voters
+            if m.aad_object_id and partner_of(app, m) is not None
+        )[:60],
+        manager_mentions=tuple(
+            (m.teams_user_id or m.aad_object_id or "", m.name) for m in managers
+        ),
+    )
+
+
+async def shared_card(
+    app: AppContext, session: AsyncSession, case: Case, *, viewer_partner: str | None = None
+) -> dict[str, object]:
+    """The card everyone in the channel sees for a case: the panel card once a panel is open.
+
+    With `viewer_partner`, the panel card as that partner's member may see it (a card they
+    open, or get back for a vote Teams sent again). Drawn from the vote's prepared reads.
+    """
+    if case.status in PANEL_STATUSES:
+        state, people, facts = await panel_now(session, case)
+        view = await panel_view(
+            app, None, case, state, viewer_partner=viewer_partner, people=people, facts=facts
+        )
+        return panel_card(view)
+    events = await case_repo.case_events(session, case.id)
+    return channel_case_card(
+        reference=case.reference,
+        referring_agency=app.profile.agency_name(case.referring_agency),
+        pathway_label=PATHWAYS[case.pathway_sought].label,
+        event_date=case.event_date,
+        received_date=london_date(case.received_at),
+        next_deadline=next_deadline(app, case, events),
+        status=STATUS_LABELS.get(case.status, case.status),
+    )

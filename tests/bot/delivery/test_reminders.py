@@ -1,0 +1,422 @@
+"""Deadline reminders with a controllable clock: which nudge goes out on which day, once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from bot.delivery.courier import RELEASE_EVERY
+from bot.teams.keys import COURIER, REMINDERS
+from helpers.app import RunningApp, app_settings, running_app
+from helpers.cards import check_cards
+from helpers.connector import Call, FakeConnector
+from helpers.referral import complete_referral, register_channel, say, submit
+from review.calendar import LONDON
+from storage import outbox
+from storage.db import Database
+from storage.models import Case, CaseEvent, OutboundMessage
+
+CHRISTMAS_EVE = datetime(2026, 12, 24, 16, 5, tzinfo=UTC)  # Thursday, 16:05 in London
+
+
+class Clock:
+    """A controllable clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def london(self, day: date, hour: int = 9, minute: int = 5) -> None:
+        """Move to `day` at hh:mm London time."""
+        self.now = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(
+            UTC
+        )
+
+
+async def sweep(app: RunningApp) -> int:
+    sent = await app.client.app[REMINDERS].sweep()
+    await app.client.app[COURIER].idle()
+    return sent
+
+
+def nudges(calls: list[Call]) -> list[tuple[str, str]]:
+    """(milestone title fragment, stage word) of every nudge card posted in a thread."""
+    found = []
+    for call in calls:
+        if ";messageid=" not in call.conversation_id or call.method != "POST":
+            continue
+        text = json.dumps(call.body)
+        if '"milestone.done"' not in text:
+            continue
+        stage = next(s for s in ("Escalated", "Overdue", "Due today", "Due in") if s in text)
+        milestone = re.search(r'"milestone": "([a-z_0-9]+)"', text)
+        assert milestone is not None
+        short = {"national_panel_notification": "notify", "rapid_review_report": "report"}
+        found.append((short.get(milestone.group(1), milestone.group(1)), stage))
+    return found
+
+
+async def test_a_case_walked_across_christmas_and_new_year(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = Clock(CHRISTMAS_EVE)
+    days: dict[date, list[tuple[str, str]]] = {}
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        await app.client.app[COURIER].idle()
+        day = date(2026, 12, 24)
+        while day <= date(2027, 1, 21):
+            if day == date(2027, 1, 8):  # the notification is made; its reminders stop
+                clock.london(day, 8, 30)
+                await say(app, connector, "done SSCP-2026-0001 national_panel_notification")
+            before = len(connector.calls)
+            for hour, minute in ((9, 5), (14, 0)):  # two sweeps a day post nothing twice
+                clock.london(day, hour, minute)
+                await sweep(app)
+            posted = nudges(connector.calls[before:])
+            if posted:
+                days[day] = sorted(posted)
+            day += timedelta(days=1)
+        check_cards(connector.cards())
+    # Notification: 5 working days after Thu 24 Dec (25, 28 Dec and 1 Jan are bank
+    # holidays) is Tue 5 Jan. Report: 15 working days, Tue 19 Jan.
+    assert days == {
+        date(2026, 12, 31): [("notify", "Due in")],
+        date(2027, 1, 5): [("notify", "Due today")],
+        date(2027, 1, 6): [("notify", "Overdue")],
+        date(2027, 1, 7): [("notify", "Escalated"), ("notify", "Overdue")],
+        date(2027, 1, 15): [("report", "Due in")],
+        date(2027, 1, 19): [("report", "Due today")],
+        date(2027, 1, 20): [("report", "Overdue")],
+        date(2027, 1, 21): [("report", "Escalated"), ("report", "Overdue")],
+    }
+
+
+async def test_digest_posts_once_on_working_days_only(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = Clock(CHRISTMAS_EVE)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        digests: dict[date, int] = {}
+        day = date(2026, 12, 24)
+        while day <= date(2026, 12, 31):
+            for hour in (8, 9, 12, 17):
+                clock.london(day, hour, 30)
+                before = len(connector.calls)
+                await sweep(app)
+                posted = [
+                    c
+                    for c in connector.calls[before:]
+                    if "Rapid review digest" in json.dumps(c.body)
+                ]
+                if posted:
+                    digests[day] = digests.get(day, 0) + len(posted)
+            day += timedelta(days=1)
+    assert digests == {
+        date(2026, 12, 24): 1,
+        date(2026, 12, 29): 1,
+        date(2026, 12, 30): 1,
+        date(2026, 12, 31): 1,
+    }
+
+
+async def test_after_downtime_a_missed_nudge_goes_out_once_and_says_it_is_late(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = Clock(CHRISTMAS_EVE)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+    # Down from Christmas Eve until Thursday 7 Jan at 11:00.
+    clock.london(date(2027, 1, 7), 11, 0)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        before = len(connector.calls)
+        await sweep(app)
+        await sweep(app)
+        posted = connector.calls[before:]
+    found = nudges(posted)
+    assert sorted(found) == [("notify", "Escalated"), ("notify", "Overdue")]
+    assert "2 working days" in json.dumps([c.body for c in posted])
+
+
+async def _seed_due_nudges(db_url: str, count: int, connector: FakeConnector) -> None:
+    """Open `count` cases whose notification reminder is due on Thu 7 Jan 2027."""
+    clock = Clock(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
+    async with running_app(app_settings(db_url), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        await app.client.app[COURIER].idle()
+    connector.calls.clear()
+    db = Database(db_url)
+    try:
+        async with db.session() as s, s.begin():
+            case = (await s.scalars(select(Case))).one()
+            template = case
+            # Copy the case (no child details are needed for reminders) and its rows.
+            for i in range(2, count + 1):
+                s.add(
+                    Case(
+                        partnership_id=template.partnership_id,
+                        reference=f"SSCP-2026-{i:04d}",
+                        year=2026,
+                        seq=i,
+                        status=template.status,
+                        pathway_sought=template.pathway_sought,
+                        referring_agency=template.referring_agency,
+                        event_date=template.event_date,
+                        received_at=template.received_at,
+                        channel_activity_id=f"root-{i}",
+                        panel_round=1,
+                    )
+                )
+            await s.flush()
+            await s.execute(update(OutboundMessage).values(status="cancelled"))
+            ids = list(await s.scalars(select(Case.id)))
+            for case_id in ids[1:]:
+                s.add(
+                    CaseEvent(
+                        case_id=case_id, event="referral_received", occurred_at=template.received_at
+                    )
+                )
+            # Before 09:00, so the day's digest is not yet due and only reminders are sent.
+            due = datetime(2027, 1, 7, 7, 0, tzinfo=UTC)
+            for case_id in ids:
+                s.add(
+                    OutboundMessage(
+                        case_id=case_id,
+                        partnership_id=template.partnership_id,
+                        kind="nudge",
+                        milestone="national_panel_notification",
+                        stage="due_today",
+                        due_on=date(2027, 1, 7),
+                        send_after=due,
+                        status="pending",
+                    )
+                )
+    finally:
+        await db.dispose()
+
+
+async def test_two_instances_sweeping_together_post_each_nudge_once(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    await _seed_due_nudges(roster_db, 200, connector)
+    clock = Clock(datetime(2027, 1, 7, 7, 30, tzinfo=UTC))  # the notification's due day
+    async with (
+        running_app(app_settings(roster_db), clock=clock) as one,
+        running_app(app_settings(roster_db), clock=clock) as two,
+    ):
+        await asyncio.gather(sweep(one), sweep(two), sweep(one), sweep(two))
+    posts = [
+        c for c in connector.calls if c.method == "POST" and ";messageid=" in c.conversation_id
+    ]
+    threads = [c.conversation_id for c in posts]
+    assert len(threads) == 200
+    assert len(set(threads)) == 200
+    db = Database(roster_db)
+    try:
+        async with db.session() as s:
+            sent = await s.scalar(
+                select(func.count())
+                .select_from(OutboundMessage)
+                .where(OutboundMessage.kind == "nudge", OutboundMessage.status == "sent")
+            )
+            assert sent == 200
+    finally:
+        await db.dispose()
+
+
+async def _one_due_nudge(roster_db: str, connector: FakeConnector) -> Clock:
+    await _seed_due_nudges(roster_db, 1, connector)
+    return Clock(datetime(2027, 1, 7, 7, 30, tzinfo=UTC))
+
+
+async def _rows(db_url: str) -> list[Any]:
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            return list(
+                await s.scalars(
+                    select(OutboundMessage).where(
+                        OutboundMessage.kind == "nudge", OutboundMessage.status != "cancelled"
+                    )
+                )
+            )
+    finally:
+        await db.dispose()
+
+
+async def test_429_then_500_then_success_posts_once(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = await _one_due_nudge(roster_db, connector)
+    connector.fail_next.extend([(429, {"Retry-After": "30"}), (500, {})])
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await sweep(app)
+        (row,) = await _rows(roster_db)
+        assert row.status == "pending" and row.send_after >= clock.now + timedelta(seconds=30)
+        await sweep(app)  # not due yet: Retry-After is honoured
+        assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
+        clock.now += timedelta(minutes=1)
+        await sweep(app)  # the 500
+        clock.now += timedelta(minutes=10)
+        await sweep(app)  # success
+        clock.now += timedelta(minutes=10)
+        await sweep(app)
+    attempts = [c for c in connector.calls if ";messageid=" in c.conversation_id]
+    assert len(attempts) == 3
+    (row,) = await _rows(roster_db)
+    assert row.status == "sent" and row.attempts == 3 and row.sent_activity_id
+
+
+async def test_a_dropped_connection_is_marked_uncertain_not_posted_again(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = await _one_due_nudge(roster_db, connector)
+    connector.drop_next = 1
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await sweep(app)
+        clock.now += timedelta(hours=1)
+        await sweep(app)
+        health = await (await app.client.get("/healthz")).json()
+    (row,) = await _rows(roster_db)
+    assert row.status == "uncertain"
+    assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
+    assert health["outbox"]["uncertain"] == 1
+
+
+async def test_a_permanent_failure_ends_failed_and_shows_in_health(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = await _one_due_nudge(roster_db, connector)
+    connector.fail_next.extend([(403, {})])
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await sweep(app)
+        health = await (await app.client.get("/healthz")).json()
+    (row,) = await _rows(roster_db)
+    assert row.status == "failed"
+    assert health["outbox"]["failed"] == 1
+
+
+async def test_killed_between_claim_and_send_goes_out_once_after_restart(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    clock = await _one_due_nudge(roster_db, connector)
+    db = Database(roster_db)
+    try:
+        async with db.transaction() as c:  # a worker claims, then dies
+            claimed = await outbox.claim_due(c, now=clock.now, worker="dead-worker")
+            assert len(claimed) == 1
+    finally:
+        await db.dispose()
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await sweep(app)  # within the lease: the dead worker's claim is respected
+        assert not [c for c in connector.calls if ";messageid=" in c.conversation_id]
+        clock.now += timedelta(minutes=3)
+        await sweep(app)
+        await sweep(app)
+    assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
+    (row,) = await _rows(roster_db)
+    assert row.status == "sent"
+
+
+async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_delivery(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """Deliveries come once a second while votes do; a dead worker's claim is released by
+    the first delivery after its lease ends that is RELEASE_EVERY past the last look."""
+    clock = await _one_due_nudge(roster_db, connector)
+    claimed_at = clock.now
+    db = Database(roster_db)
+    try:
+        async with db.transaction() as c:  # a worker claims, then dies
+            assert len(await outbox.claim_due(c, now=claimed_at, worker="dead-worker")) == 1
+    finally:
+        await db.dispose()
+
+    def posted() -> int:
+        return len([c for c in connector.calls if ";messageid=" in c.conversation_id])
+
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        courier = app.client.app[COURIER]
+        clock.now = claimed_at + outbox.LEASE - timedelta(seconds=10)
+        await courier.deliver()  # looks: the claim is still within its lease
+        clock.now = claimed_at + outbox.LEASE + timedelta(seconds=10)
+        await courier.deliver()  # the lease is over, but the last look was 20 s ago
+        assert posted() == 0
+        clock.now = claimed_at + outbox.LEASE - timedelta(seconds=10) + RELEASE_EVERY
+        await courier.deliver()
+        await courier.deliver()
+    assert posted() == 1
+    (row,) = await _rows(roster_db)
+    assert row.status == "sent"
+
+
+async def test_the_pacer_keeps_to_seven_a_second_per_conversation() -> None:
+    from bot.delivery.courier import ConversationPacer
+
+    pacer = ConversationPacer()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stamps = []
+    for _ in range(15):
+        await pacer.wait("19:channel@thread.tacv2;messageid=1")
+        stamps.append(loop.time() - start)
+    before = loop.time()
+    await pacer.wait("19:channel@thread.tacv2;messageid=2")  # another thread does not wait
+    assert loop.time() - before < 0.1
+    assert stamps[6] < 0.5
+    assert stamps[7] >= 0.99 and stamps[14] >= 1.99
+    assert all(b - a >= 0.99 for a, b in zip(stamps, stamps[7:], strict=False))
+
+
+async def test_snooze_is_for_managers_and_quietens_one_working_day(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    from helpers.activities import card_invoke
+
+    clock = Clock(CHRISTMAS_EVE)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await register_channel(app, connector)
+        await complete_referral(app, connector)
+        await submit(app, connector, "referral.submit")
+        clock.london(date(2026, 12, 31), 8, 30)  # before the heads-up goes out
+
+        async def press(verb: str, who: str) -> str:
+            data = {"reference": "SSCP-2026-0001", "milestone": "national_panel_notification"}
+            resp = await app.post_activity(
+                card_invoke(verb, data, who=who, service_url=connector.url)
+            )
+            assert resp.status == 200
+            return json.dumps(await resp.json())
+
+        assert "Only a partnership manager" in await press("milestone.snooze", "pat")
+        assert "SSCP-2026-0001" in await press("milestone.snooze", "morgan")
+        before = len(connector.calls)
+        clock.london(date(2026, 12, 31), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == []  # quiet for the day
+        before = len(connector.calls)
+        clock.london(date(2027, 1, 5), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == [("notify", "Due today")]
+        timeline = await press("milestone.done", "lee")
+        assert "Done" in timeline or "done" in timeline
+        before = len(connector.calls)
+        clock.london(date(2027, 1, 6), 9, 5)
+        await sweep(app)
+        assert nudges(connector.calls[before:]) == []  # done: its reminders stopped
