@@ -140,11 +140,11 @@ async def _settled_heap(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_counts(app: web.Application) -> dict[str, int]:
-    from storage.outbox import counts_by_status
+    from storage.outbox import RESENT, counts_by_status
 
     async with app[DATABASE].session() as session:
         counts = await counts_by_status(session)
-    return {k: counts.get(k, 0) for k in ("pending", "failed", "uncertain")}
+    return {k: counts.get(k, 0) for k in ("pending", "failed", "uncertain", RESENT)}
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -32,6 +32,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _tenant_rate(env: Mapping[str, str]) -> int:
+    value = _int(env, "TEAMS_TENANT_SENDS_PER_SECOND", 50)
+    if not 1 <= value <= 50:
+        raise SettingsError(
+            "TEAMS_TENANT_SENDS_PER_SECOND must be between 1 and 50 (Teams allows a bot 50 a "
+            "second per tenant; with N replicas give each 50 / N)"
+        )
+    return value
+
+
 def _instant(env: Mapping[str, str], name: str) -> datetime | None:
     text = env.get(name, "")
     if not text:
@@ -120,6 +130,9 @@ class Settings:
     reminder_sweep_seconds: int = 30
     # The shared panel card is redrawn at most once per this many seconds (Teams throttles).
     card_update_seconds: float = 1.0
+    # Sends and updates a second to one tenant from this replica: Teams allows a bot 50 per
+    # tenant, so each of N replicas keeps 50 / N (TEAMS_TENANT_SENDS_PER_SECOND).
+    tenant_sends_per_second: int = 50
     # Development and demos only: the app's clock starts at this instant and runs on.
     clock_start: datetime | None = None
     # Hosts the bot uploads 1:1 files to and downloads them from (FILE_HOST_ALLOW_LIST adds).
@@ -168,6 +181,7 @@ class Settings:
             service_url_allow_list=allow,
             openid_metadata_url=env.get("OPENID_METADATA_URL", ""),
             reminder_sweep_seconds=_int(env, "REMINDER_SWEEP_SECONDS", 30),
+            tenant_sends_per_second=_tenant_rate(env),
             clock_start=_instant(env, "RAPID_REVIEW_CLOCK_START"),
             file_hosts=file_hosts,
         )

@@ -300,6 +300,7 @@ GALLERY: dict[str, Callable[[], Card]] = {
         rows=demo_digest_rows(),
         failed_reminders=2,
         uncertain_reminders=1,
+        resent_messages=1,
     ),
     "digest_empty": lambda: digest_card(
         partnership_name=DEMO_PARTNERSHIP,

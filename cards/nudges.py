@@ -391,7 +391,7 @@ def _counts_text(rows: Sequence[DigestRow]) -> str:
     return text
 
 
-def _reminder_problems(failed: int, uncertain: int) -> str | None:
+def _reminder_problems(failed: int, uncertain: int, resent: int = 0) -> str | None:
     """What went wrong with the reminders, for a manager to check; None if nothing did."""
     parts: list[str] = []
     if failed > 0:
@@ -399,6 +399,9 @@ def _reminder_problems(failed: int, uncertain: int) -> str | None:
     if uncertain > 0:
         counted = str(uncertain) if parts else _plural(uncertain, "reminder")
         parts.append(f"{counted} may or may not have been posted")
+    if resent > 0:
+        counted = str(resent) if parts else _plural(resent, "message")
+        parts.append(f"{counted} sent again after an interruption may be repeats")
     if not parts:
         return None
     return "; ".join(parts) + " — a manager should check the channel."
@@ -434,6 +437,7 @@ def digest_card(
     rows: Sequence[DigestRow],
     failed_reminders: int,
     uncertain_reminders: int,
+    resent_messages: int = 0,
 ) -> Card:
     """The 09:00 digest in the channel: counts, reminder problems, a line per open case.
 
@@ -444,7 +448,7 @@ def digest_card(
     for row in rows:
         _check_rag(row.rag)
     title = f"Rapid review digest — {format_date(day)}"
-    problems = _reminder_problems(failed_reminders, uncertain_reminders)
+    problems = _reminder_problems(failed_reminders, uncertain_reminders, resent_messages)
 
     def build(shown: int) -> Card:
         body: list[Element] = [

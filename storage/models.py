@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -252,6 +253,10 @@ class OutboundMessage(Base):
     sent_activity_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Recorded just before the POST to Teams: a claim taken over after it may have reached
+    # Teams, and is sent again saying so (`resent`).
+    send_started_at: Mapped[datetime | None]
+    resent: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class ConversationRef(Base):

@@ -2,8 +2,11 @@
 
 A row is claimed by one worker at a time — `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
 an atomic conditional `UPDATE … WHERE status = 'pending'` on SQLite — so several sweeps or
-replicas never send the same row twice. A claim not marked within the lease (the worker died
-between claim and send) becomes pending again.
+replicas never send the same row twice. The worker holding a claim renews it while it holds
+it (`renew_claims`), and records just before each POST that the send began
+(`mark_send_started`). A claim not renewed within the lease (its worker stopped) becomes
+pending again; one whose send had begun may have reached Teams, so it is marked `resent` and
+goes out again saying so.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, case, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import prepared
@@ -28,6 +31,8 @@ PENDING, SENDING, SENT, FAILED, UNCERTAIN, CANCELLED = (
     "uncertain",
     "cancelled",
 )
+# Not a status: `counts_by_status` counts the rows sent again after an interruption under it.
+RESENT = "resent"
 LEASE = timedelta(minutes=2)
 # The kind of the row that redraws a case's shared card (one per case, coalesced).
 CASE_CARD_UPDATE = "case_card_update"
@@ -40,7 +45,30 @@ _RELEASE = Prepared(
     lambda _: (
         update(_OUTBOX)
         .where(_OUTBOX.c.status == SENDING, _OUTBOX.c.claimed_at < bindparam("b_before"))
-        .values(status=PENDING, claimed_by=None)
+        .values(
+            status=PENDING,
+            claimed_by=None,
+            resent=case((_OUTBOX.c.send_started_at.is_not(None), true()), else_=_OUTBOX.c.resent),
+            send_started_at=None,
+        )
+    )
+)
+_RENEW = Prepared(
+    lambda _: (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.status == SENDING, _OUTBOX.c.claimed_by == bindparam("b_worker"))
+        .values(claimed_at=bindparam("b_now", type_=UTCDateTime()))
+    )
+)
+_SEND_STARTED = Prepared(
+    lambda _: (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id == bindparam("b_id"),
+            _OUTBOX.c.status == SENDING,
+            _OUTBOX.c.claimed_by == bindparam("b_worker"),
+        )
+        .values(send_started_at=bindparam("b_now", type_=UTCDateTime()))
     )
 )
 # The due rows, oldest first, claimed by one conditional UPDATE. On PostgreSQL they are
@@ -73,12 +101,42 @@ _CLAIM = Prepared(
 
 
 async def release_stale_claims(connection: AsyncConnection, now: datetime) -> int:
-    """Put rows whose claim outlived the lease back to pending; how many.
+    """Put rows whose claim was not renewed within the lease back to pending; how many.
 
-    In the connection's transaction, as a prepared statement (storage/prepared.py).
+    A row whose send had begun is marked `resent`: it may have reached Teams. In the
+    connection's transaction, as a prepared statement (storage/prepared.py).
     """
     params = {"b_before": now - LEASE}
     return await prepared.run(connection, lambda cursor: cursor.run(_RELEASE, params))
+
+
+async def renew_claims(connection: AsyncConnection, *, worker: str, now: datetime) -> int:
+    """Renew the lease of every claim `worker` holds; how many."""
+    params = {"b_worker": worker, "b_now": now}
+    return await prepared.run(connection, lambda cursor: cursor.run(_RENEW, params))
+
+
+async def give_back_unsent(connection: AsyncConnection, ids: Sequence[int], *, worker: str) -> int:
+    """Put these claims of `worker`'s whose send never began back to pending; how many."""
+    result = await connection.execute(
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(list(ids)),
+            _OUTBOX.c.status == SENDING,
+            _OUTBOX.c.claimed_by == worker,
+            _OUTBOX.c.send_started_at.is_(None),
+        )
+        .values(status=PENDING, claimed_by=None)
+    )
+    return int(result.rowcount)
+
+
+async def mark_send_started(
+    connection: AsyncConnection, message_id: int, *, worker: str, now: datetime
+) -> bool:
+    """Record that `worker` is about to POST the row; False if it no longer holds the claim."""
+    params = {"b_id": message_id, "b_worker": worker, "b_now": now}
+    return bool(await prepared.run(connection, lambda cursor: cursor.run(_SEND_STARTED, params)))
 
 
 async def claim_due(
@@ -184,6 +242,8 @@ async def mark_failed_attempt(
         "last_error": error[:1000],
         "attempts": OutboundMessage.attempts + 1,
         "claimed_by": None,
+        # The attempt ended with an answer (or none, `uncertain`): not one in flight.
+        "send_started_at": None,
     }
     if retry_at is not None:
         values["send_after"] = retry_at
@@ -200,8 +260,14 @@ async def mark_failed_attempt(
 
 
 async def counts_by_status(session: AsyncSession) -> dict[str, int]:
-    """How many rows are in each status (for /healthz and the digest)."""
+    """How many rows are in each status (for /healthz and the digest), and how many were
+    sent again after an interruption (`resent`)."""
     rows = await session.execute(
         select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
     )
-    return {status: int(n) for status, n in rows}
+    counts = {status: int(n) for status, n in rows}
+    resent = await session.scalar(
+        select(func.count()).select_from(OutboundMessage).where(OutboundMessage.resent.is_(True))
+    )
+    counts[RESENT] = int(resent or 0)
+    return counts

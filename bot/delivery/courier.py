@@ -3,12 +3,24 @@
 Renderers are routed by the row's `kind`; each builds the address and the activity from the
 database at send time (so a case card shows the case as it is now) and may record what the
 send produced (the case card's activity id starts the case's thread).
+
+Exactly once, as far as it can be promised:
+
+* a claim is renewed while its worker holds it (each delivery, and every `heartbeat_s` while
+  a send is in flight), and another worker takes over only claims not renewed for a lease
+  while it has itself been in touch with the database for a whole lease;
+* the outcome of a send (sent, retry, failed) is kept in memory when the database cannot
+  record it, and recorded first thing once it can;
+* just before each POST the row records that its send began. A worker killed during the POST
+  cannot know whether the message arrived: its row, taken over, goes out again with a line
+  saying it may be a repeat, and is counted (`/healthz`, the digest).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import random
 import socket
@@ -18,11 +30,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.foreground import Foreground
-from bot.delivery.message import Address, Outgoing, Sender, SendError
+from bot.delivery.message import Address, Outgoing, Sender, SendError, possible_repeat
 from bot.usecases import batch as run_reads
 from storage import outbox
 from storage.models import OutboundMessage
@@ -43,6 +56,14 @@ GIVE_WAY_S = 0.025
 # Claims that outlived their lease are looked for this often, not on every delivery: a
 # worker dies rarely, and deliveries come once a second while votes do (#8).
 RELEASE_EVERY = outbox.LEASE / 4
+# While a send is in flight its claim is renewed this often (seconds), so a POST that Teams
+# holds open is never taken over by another worker.
+HEARTBEAT_S = outbox.LEASE.total_seconds() / 4
+# Teams' limits for a bot: 7 messages a second per conversation, 50 requests a second per
+# app per tenant (each replica keeps its share: settings.tenant_sends_per_second).
+PER_CONVERSATION = 7
+# What the database raises when it cannot be reached (the driver's errors come wrapped).
+DATABASE_DOWN = (OSError, SQLAlchemyError, TimeoutError)
 
 
 class NotReady(Exception):
@@ -90,28 +111,43 @@ def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> time
     return timedelta(seconds=delay)
 
 
-class ConversationPacer:
-    """Keeps to Teams' limit of 7 messages a second per conversation.
+class Pacer:
+    """Keeps to a limit of `per_second` sends a second for each key: a conversation (a channel
+    thread, `19:…;messageid=…`, is its own, as Teams counts it), or a tenant."""
 
-    A channel thread (`19:…;messageid=…`) is its own conversation, as Teams counts it.
-    """
-
-    def __init__(self, per_second: int = 7) -> None:
+    def __init__(
+        self,
+        per_second: int,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.per_second = per_second
+        self._clock = clock
+        self._sleep = sleep
         self._sent: dict[str, deque[float]] = {}
 
-    async def wait(self, conversation_id: str) -> None:
-        """Wait until one more message may go to this conversation."""
-        times = self._sent.setdefault(conversation_id, deque())
-        loop = asyncio.get_running_loop()
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    async def wait(self, key: str) -> None:
+        """Wait until one more send may go for this key."""
+        times = self._sent.setdefault(key, deque())
         while True:
-            now = loop.time()
+            now = self._now()
             while times and now - times[0] >= 1.0:
                 times.popleft()
             if len(times) < self.per_second:
                 times.append(now)
                 return
-            await asyncio.sleep(1.0 - (now - times[0]))
+            await self._sleep(1.0 - (now - times[0]))
+
+
+class ConversationPacer(Pacer):
+    """Teams' limit of 7 messages a second per conversation."""
+
+    def __init__(self, per_second: int = PER_CONVERSATION) -> None:
+        super().__init__(per_second)
 
 
 class Courier:
@@ -132,10 +168,22 @@ class Courier:
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.rng = random.Random()
         self.pacer = ConversationPacer()
+        self.tenant_pacer = Pacer(app.settings.tenant_sends_per_second)
+        self.heartbeat_s = HEARTBEAT_S
         self._running: asyncio.Task[None] | None = None
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
         self._released_at: datetime | None = None
+        # Since when this worker has reached the database without a break (None: it has
+        # not, or a call just failed): it takes over others' claims only after a lease of it.
+        self._in_touch_since: datetime | None = None
+        # Outcomes of sends the database could not record yet, oldest first.
+        self._unrecorded: list[Callable[[], Awaitable[None]]] = []
+        # Rows claimed by a delivery that stopped (the database went away) before sending them.
+        self._stranded: set[int] = set()
+        # Deliveries under way that hold claims.
+        self._runs = 0
+        self._heartbeat: asyncio.Task[None] | None = None
 
     def kick(self, delay: float = 0.0) -> None:
         """Deliver what is due, in the background, after `delay` seconds (coalesced).
@@ -185,14 +233,25 @@ class Courier:
         every RELEASE_EVERY.
         """
         now = self.app.now()
-        release = self._released_at is None or not (
-            timedelta(0) <= now - self._released_at < RELEASE_EVERY
-        )
-        async with self.app.db.transaction() as connection:
-            if release:
-                await outbox.release_stale_claims(connection, now)
-                self._released_at = now
-            claimed = await outbox.claim_due(connection, now=now, worker=self.worker, limit=limit)
+        try:
+            await self._settle(now)
+            release = self._released_at is None or not (
+                timedelta(0) <= now - self._released_at < RELEASE_EVERY
+            )
+            async with self.app.db.transaction() as connection:
+                if release:
+                    if self._watched_a_lease(now):
+                        await outbox.release_stale_claims(connection, now)
+                    self._released_at = now
+                claimed = await outbox.claim_due(
+                    connection, now=now, worker=self.worker, limit=limit
+                )
+        except DATABASE_DOWN:
+            self.out_of_touch()
+            raise
+        if claimed:
+            self._runs += 1
+            self._hold()
         sent = 0
         if claimed:
             await self._give_way()
@@ -214,10 +273,77 @@ class Courier:
                     if isinstance(rendered, Rendered) and rendered.on_sent is not None:
                         break  # the send changed what the rest render from (a case's thread)
                 claimed = claimed[done:]
+        except DATABASE_DOWN:
+            self.out_of_touch()
+            self._stranded.update(claimed)
+            raise
         finally:
             run_messenger.reset(messenger_token)
             run_reads.end_run(token)
+            if self._runs:
+                self._runs -= 1
         return sent
+
+    @property
+    def holding(self) -> bool:
+        """True while this worker holds claims: in a delivery under way, with an outcome the
+        database has not recorded yet, or left by a delivery the database's absence stopped."""
+        return bool(self._runs or self._unrecorded or self._stranded)
+
+    def out_of_touch(self) -> None:
+        """The database could not be reached (by a delivery or anything else of this worker):
+        it watches a whole lease again before it takes over anyone's claim."""
+        self._in_touch_since = None
+
+    def _watched_a_lease(self, now: datetime) -> bool:
+        """True once this worker has reached the database without a break for a lease: only
+        then can it tell a claim whose worker stopped from one whose worker could not reach
+        the database either."""
+        if self._in_touch_since is None:
+            self._in_touch_since = now
+        return now - self._in_touch_since >= outbox.LEASE
+
+    async def _settle(self, now: datetime) -> None:
+        """Record what earlier deliveries could not, give back claims never sent, renew the
+        rest; raises (and keeps what is left) while the database is away."""
+        while self._unrecorded:
+            record = self._unrecorded.pop(0)
+            try:
+                await record()
+            except BaseException:
+                self._unrecorded.insert(0, record)
+                raise
+        if self._stranded:
+            ids = sorted(self._stranded)
+            async with self.app.db.transaction() as connection:
+                await outbox.give_back_unsent(connection, ids, worker=self.worker)
+            self._stranded.difference_update(ids)
+
+    def _hold(self) -> None:
+        """This worker holds claims: renew them every `heartbeat_s` until it holds none."""
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat())
+
+    async def _beat(self) -> None:
+        while self.holding:
+            await asyncio.sleep(self.heartbeat_s)
+            if not self.holding:
+                return
+            try:
+                async with self.app.db.transaction() as connection:
+                    await outbox.renew_claims(connection, worker=self.worker, now=self.app.now())
+            except DATABASE_DOWN as exc:
+                log.warning("could not renew the outbox's claims", extra={"why": repr(exc)})
+
+    async def _recorded(self, record: Callable[[], Awaitable[None]]) -> None:
+        """Record an outcome now; when the database cannot, keep it for the next delivery
+        (before anything else is sent) and raise."""
+        try:
+            await record()
+        except DATABASE_DOWN:
+            self._unrecorded.append(record)
+            self._hold()
+            raise
 
     async def _give_way(self) -> None:
         """Between delivery's steps: a pause while requests are being answered (see
@@ -250,7 +376,12 @@ class Courier:
                     renderer = self.renderers.get(row.kind)
                     if renderer is None:
                         raise NotReady(f"no renderer for {row.kind!r}")
-                    out.append((message_id, attempts, await renderer(self.app, session, row)))
+                    rendered = await renderer(self.app, session, row)
+                    if row.resent and rendered.replaces is None:
+                        rendered = dataclasses.replace(
+                            rendered, message=possible_repeat(rendered.message)
+                        )
+                    out.append((message_id, attempts, rendered))
                 except (NotReady, Skip) as why:
                     out.append((message_id, attempts, why))
                 except Exception as exc:
@@ -270,7 +401,16 @@ class Courier:
         if isinstance(rendered, Skip):
             await self._mark(message_id, str(rendered), outbox.CANCELLED, None)
             return 0
+        await self.tenant_pacer.wait(rendered.address.tenant_id or "")
         await self.pacer.wait(rendered.address.conversation_id)
+        if rendered.replaces is None:
+            # A new message: from here on it may reach Teams, whatever happens to this process.
+            async with self.app.db.transaction() as connection:
+                started = await outbox.mark_send_started(
+                    connection, message_id, worker=self.worker, now=self.app.now()
+                )
+            if not started:
+                return 0  # the claim was taken over: the row is someone else's now
         try:
             if rendered.replaces is not None:
                 await self.messenger.update(rendered.address, rendered.replaces, rendered.message)
@@ -280,6 +420,10 @@ class Courier:
         except SendError as exc:
             await self._failed(message_id, exc, attempts)
             return 0
+        await self._recorded(lambda: self._mark_sent(message_id, activity_id, rendered))
+        return 1
+
+    async def _mark_sent(self, message_id: int, activity_id: str, rendered: Rendered) -> None:
         if rendered.on_sent is None:
             async with self.app.db.transaction() as connection:
                 await outbox.mark_sent_on(
@@ -289,14 +433,13 @@ class Courier:
                     activity_id=activity_id,
                     now=self.app.now(),
                 )
-            return 1
+            return
         async with self.app.db.session() as session, session.begin():
             ok = await outbox.mark_sent(
                 session, message_id, worker=self.worker, activity_id=activity_id, now=self.app.now()
             )
             if ok:
                 await rendered.on_sent(session, activity_id)
-        return 1
 
     async def _failed(self, message_id: int, exc: SendError, attempts: int) -> None:
         log.warning("outbox send failed", extra={"outbox_id": message_id, "status": exc.status})
@@ -323,12 +466,15 @@ class Courier:
     async def _mark(
         self, message_id: int, error: str, status: str, retry_at: datetime | None
     ) -> None:
-        async with self.app.db.session() as session, session.begin():
-            await outbox.mark_failed_attempt(
-                session,
-                message_id,
-                worker=self.worker,
-                error=error,
-                status=status,
-                retry_at=retry_at,
-            )
+        async def record() -> None:
+            async with self.app.db.session() as session, session.begin():
+                await outbox.mark_failed_attempt(
+                    session,
+                    message_id,
+                    worker=self.worker,
+                    error=error,
+                    status=status,
+                    retry_at=retry_at,
+                )
+
+        await self._recorded(record)

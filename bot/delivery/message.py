@@ -55,6 +55,22 @@ class Outgoing:
     text: str | None = None
 
 
+POSSIBLE_REPEAT = "Sent again after an interruption — it may be a repeat."
+
+
+def possible_repeat(message: Outgoing) -> Outgoing:
+    """The message with a line on each card saying it may be a repeat (its first send was
+    interrupted after it may have reached Teams)."""
+    note = {"type": "TextBlock", "text": POSSIBLE_REPEAT, "wrap": True, "isSubtle": True}
+    attachments = []
+    for a in message.attachments:
+        if a.content_type == ADAPTIVE_CARD and isinstance(a.content, dict):
+            card = {**a.content, "body": [note, *(a.content.get("body") or [])]}
+            a = Attachment(a.content_type, card, a.name, a.content_url)
+        attachments.append(a)
+    return Outgoing(tuple(attachments), message.text)
+
+
 def card_message(card: dict[str, Any], text: str | None = None) -> Outgoing:
     """A message carrying one Adaptive Card."""
     return Outgoing((Attachment(ADAPTIVE_CARD, card),), text or None)

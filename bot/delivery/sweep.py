@@ -52,6 +52,7 @@ class Reminders:
             return await self._sweep()
         except (OSError, SQLAlchemyError) as exc:
             log.warning("reminder sweep failed; the next one retries", extra={"why": repr(exc)})
+            self.courier.out_of_touch()
             return 0
 
     async def _sweep(self) -> int:

@@ -37,6 +37,10 @@ class FakeConnector:
     fail_next: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     # Posts to accept but answer by dropping the connection (the caller cannot tell).
     drop_next: int = 0
+    # While set and not yet released, a new activity posted to a channel thread is received
+    # and recorded but not answered (Teams holding the POST open); `held` counts them.
+    hold_thread_posts: asyncio.Event | None = None
+    held: int = 0
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     # OneDrive's side of file transfers: uploads received, files served, downloads made.
     uploads: list[Call] = field(default_factory=list)
@@ -93,6 +97,13 @@ class FakeConnector:
                 self.changed.clear()
                 await self.changed.wait()
 
+    async def wait_until(self, condition: Any, limit_s: float = 10.0) -> None:
+        """Wait until `condition()` holds (checked after each request the connector gets)."""
+        async with asyncio.timeout(limit_s):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
+
     async def wait_for(self, count: int, limit_s: float = 5.0) -> None:
         """Wait until at least `count` activities have been sent."""
         async with asyncio.timeout(limit_s):
@@ -126,6 +137,11 @@ class FakeConnector:
             self._record(request, body)
             return web.json_response({"error": {"code": "Fail"}}, status=status, headers=headers)
         call = self._record(request, body)
+        gate = self.hold_thread_posts
+        if gate is not None and request.method == "POST" and ";messageid=" in call.conversation_id:
+            self.held += 1
+            self.changed.set()
+            await gate.wait()
         if request.method == "PUT":
             return web.json_response({"id": call.activity_id})
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=200)

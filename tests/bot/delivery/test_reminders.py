@@ -6,20 +6,20 @@ import asyncio
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot.delivery.courier import RELEASE_EVERY
-from bot.teams.keys import COURIER, REMINDERS
-from helpers.app import RunningApp, app_settings, running_app
+from bot.teams.keys import COURIER
+from helpers.app import app_settings, running_app
 from helpers.cards import check_cards
 from helpers.connector import Call, FakeConnector
+from helpers.outbox import nudge_rows, one_due_nudge, seed_due_nudges, sweep
 from helpers.referral import complete_referral, register_channel, say, submit
 from review.calendar import LONDON
 from storage import outbox
 from storage.db import Database
-from storage.models import Case, CaseEvent, OutboundMessage
+from storage.models import OutboundMessage
 
 CHRISTMAS_EVE = datetime(2026, 12, 24, 16, 5, tzinfo=UTC)  # Thursday, 16:05 in London
 
@@ -38,12 +38,6 @@ class Clock:
         self.now = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(
             UTC
         )
-
-
-async def sweep(app: RunningApp) -> int:
-    sent = await app.client.app[REMINDERS].sweep()
-    await app.client.app[COURIER].idle()
-    return sent
 
 
 def nudges(calls: list[Call]) -> list[tuple[str, str]]:
@@ -152,69 +146,10 @@ async def test_after_downtime_a_missed_nudge_goes_out_once_and_says_it_is_late(
     assert "2 working days" in json.dumps([c.body for c in posted])
 
 
-async def _seed_due_nudges(db_url: str, count: int, connector: FakeConnector) -> None:
-    """Open `count` cases whose notification reminder is due on Thu 7 Jan 2027."""
-    clock = Clock(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
-    async with running_app(app_settings(db_url), clock=clock) as app:
-        await register_channel(app, connector)
-        await complete_referral(app, connector)
-        await submit(app, connector, "referral.submit")
-        await app.client.app[COURIER].idle()
-    connector.calls.clear()
-    db = Database(db_url)
-    try:
-        async with db.session() as s, s.begin():
-            case = (await s.scalars(select(Case))).one()
-            template = case
-            # Copy the case (no child details are needed for reminders) and its rows.
-            for i in range(2, count + 1):
-                s.add(
-                    Case(
-                        partnership_id=template.partnership_id,
-                        reference=f"SSCP-2026-{i:04d}",
-                        year=2026,
-                        seq=i,
-                        status=template.status,
-                        pathway_sought=template.pathway_sought,
-                        referring_agency=template.referring_agency,
-                        event_date=template.event_date,
-                        received_at=template.received_at,
-                        channel_activity_id=f"root-{i}",
-                        panel_round=1,
-                    )
-                )
-            await s.flush()
-            await s.execute(update(OutboundMessage).values(status="cancelled"))
-            ids = list(await s.scalars(select(Case.id)))
-            for case_id in ids[1:]:
-                s.add(
-                    CaseEvent(
-                        case_id=case_id, event="referral_received", occurred_at=template.received_at
-                    )
-                )
-            # Before 09:00, so the day's digest is not yet due and only reminders are sent.
-            due = datetime(2027, 1, 7, 7, 0, tzinfo=UTC)
-            for case_id in ids:
-                s.add(
-                    OutboundMessage(
-                        case_id=case_id,
-                        partnership_id=template.partnership_id,
-                        kind="nudge",
-                        milestone="national_panel_notification",
-                        stage="due_today",
-                        due_on=date(2027, 1, 7),
-                        send_after=due,
-                        status="pending",
-                    )
-                )
-    finally:
-        await db.dispose()
-
-
 async def test_two_instances_sweeping_together_post_each_nudge_once(
     roster_db: str, connector: FakeConnector
 ) -> None:
-    await _seed_due_nudges(roster_db, 200, connector)
+    await seed_due_nudges(roster_db, 200, connector)
     clock = Clock(datetime(2027, 1, 7, 7, 30, tzinfo=UTC))  # the notification's due day
     async with (
         running_app(app_settings(roster_db), clock=clock) as one,
@@ -240,34 +175,14 @@ async def test_two_instances_sweeping_together_post_each_nudge_once(
         await db.dispose()
 
 
-async def _one_due_nudge(roster_db: str, connector: FakeConnector) -> Clock:
-    await _seed_due_nudges(roster_db, 1, connector)
-    return Clock(datetime(2027, 1, 7, 7, 30, tzinfo=UTC))
-
-
-async def _rows(db_url: str) -> list[Any]:
-    db = Database(db_url)
-    try:
-        async with db.session() as s:
-            return list(
-                await s.scalars(
-                    select(OutboundMessage).where(
-                        OutboundMessage.kind == "nudge", OutboundMessage.status != "cancelled"
-                    )
-                )
-            )
-    finally:
-        await db.dispose()
-
-
 async def test_429_then_500_then_success_posts_once(
     roster_db: str, connector: FakeConnector
 ) -> None:
-    clock = await _one_due_nudge(roster_db, connector)
+    clock = await one_due_nudge(roster_db, connector)
     connector.fail_next.extend([(429, {"Retry-After": "30"}), (500, {})])
     async with running_app(app_settings(roster_db), clock=clock) as app:
         await sweep(app)
-        (row,) = await _rows(roster_db)
+        (row,) = await nudge_rows(roster_db)
         assert row.status == "pending" and row.send_after >= clock.now + timedelta(seconds=30)
         await sweep(app)  # not due yet: Retry-After is honoured
         assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
@@ -279,21 +194,21 @@ async def test_429_then_500_then_success_posts_once(
         await sweep(app)
     attempts = [c for c in connector.calls if ";messageid=" in c.conversation_id]
     assert len(attempts) == 3
-    (row,) = await _rows(roster_db)
+    (row,) = await nudge_rows(roster_db)
     assert row.status == "sent" and row.attempts == 3 and row.sent_activity_id
 
 
 async def test_a_dropped_connection_is_marked_uncertain_not_posted_again(
     roster_db: str, connector: FakeConnector
 ) -> None:
-    clock = await _one_due_nudge(roster_db, connector)
+    clock = await one_due_nudge(roster_db, connector)
     connector.drop_next = 1
     async with running_app(app_settings(roster_db), clock=clock) as app:
         await sweep(app)
         clock.now += timedelta(hours=1)
         await sweep(app)
         health = await (await app.client.get("/healthz")).json()
-    (row,) = await _rows(roster_db)
+    (row,) = await nudge_rows(roster_db)
     assert row.status == "uncertain"
     assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
     assert health["outbox"]["uncertain"] == 1
@@ -302,12 +217,12 @@ async def test_a_dropped_connection_is_marked_uncertain_not_posted_again(
 async def test_a_permanent_failure_ends_failed_and_shows_in_health(
     roster_db: str, connector: FakeConnector
 ) -> None:
-    clock = await _one_due_nudge(roster_db, connector)
+    clock = await one_due_nudge(roster_db, connector)
     connector.fail_next.extend([(403, {})])
     async with running_app(app_settings(roster_db), clock=clock) as app:
         await sweep(app)
         health = await (await app.client.get("/healthz")).json()
-    (row,) = await _rows(roster_db)
+    (row,) = await nudge_rows(roster_db)
     assert row.status == "failed"
     assert health["outbox"]["failed"] == 1
 
@@ -315,7 +230,7 @@ async def test_a_permanent_failure_ends_failed_and_shows_in_health(
 async def test_killed_between_claim_and_send_goes_out_once_after_restart(
     roster_db: str, connector: FakeConnector
 ) -> None:
-    clock = await _one_due_nudge(roster_db, connector)
+    clock = await one_due_nudge(roster_db, connector)
     db = Database(roster_db)
     try:
         async with db.transaction() as c:  # a worker claims, then dies
@@ -330,7 +245,7 @@ async def test_killed_between_claim_and_send_goes_out_once_after_restart(
         await sweep(app)
         await sweep(app)
     assert len([c for c in connector.calls if ";messageid=" in c.conversation_id]) == 1
-    (row,) = await _rows(roster_db)
+    (row,) = await nudge_rows(roster_db)
     assert row.status == "sent"
 
 
@@ -338,8 +253,9 @@ async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_deliver
     roster_db: str, connector: FakeConnector
 ) -> None:
     """Deliveries come once a second while votes do; a dead worker's claim is released by
-    the first delivery after its lease ends that is RELEASE_EVERY past the last look."""
-    clock = await _one_due_nudge(roster_db, connector)
+    the first delivery after its lease ends that is RELEASE_EVERY past the last look (this
+    worker in touch with the database all along, from the moment of the claim)."""
+    clock = await one_due_nudge(roster_db, connector)
     claimed_at = clock.now
     db = Database(roster_db)
     try:
@@ -353,6 +269,8 @@ async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_deliver
 
     async with running_app(app_settings(roster_db), clock=clock) as app:
         courier = app.client.app[COURIER]
+        clock.now = claimed_at
+        await courier.deliver()  # in touch with the database from the claim on
         clock.now = claimed_at + outbox.LEASE - timedelta(seconds=10)
         await courier.deliver()  # looks: the claim is still within its lease
         clock.now = claimed_at + outbox.LEASE + timedelta(seconds=10)
@@ -362,7 +280,7 @@ async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_deliver
         await courier.deliver()
         await courier.deliver()
     assert posted() == 1
-    (row,) = await _rows(roster_db)
+    (row,) = await nudge_rows(roster_db)
     assert row.status == "sent"
 
 
