@@ -297,6 +297,11 @@ var appSettings = [
     value: string(reminderSweepSeconds)
   }
   {
+    // Teams allows a bot 50 sends a second per tenant: each instance keeps its share.
+    name: 'TEAMS_TENANT_SENDS_PER_SECOND'
+    value: string(max(1, 50 / instanceCount))
+  }
+  {
     name: 'WEBSITES_PORT'
     value: appPort
   }

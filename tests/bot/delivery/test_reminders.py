@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -284,22 +285,83 @@ async def test_stale_claims_are_looked_for_every_quarter_lease_not_every_deliver
     assert row.status == "sent"
 
 
+class FakeTime:
+    """A clock for a pacer that moves only when the pacer sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def within_a_second(stamps: list[float], limit: int) -> bool:
+    """True when no second (a sliding window) holds more than `limit` of the stamps."""
+    return all(b - a >= 0.999 for a, b in zip(stamps, stamps[limit:], strict=False))
+
+
 async def test_the_pacer_keeps_to_seven_a_second_per_conversation() -> None:
     from bot.delivery.courier import ConversationPacer
 
+    time = FakeTime()
     pacer = ConversationPacer()
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    pacer._clock, pacer._sleep = time, time.sleep
     stamps = []
     for _ in range(15):
         await pacer.wait("19:channel@thread.tacv2;messageid=1")
-        stamps.append(loop.time() - start)
-    before = loop.time()
+        stamps.append(time.now - 1000.0)
+    before = time.now
     await pacer.wait("19:channel@thread.tacv2;messageid=2")  # another thread does not wait
-    assert loop.time() - before < 0.1
-    assert stamps[6] < 0.5
-    assert stamps[7] >= 0.99 and stamps[14] >= 1.99
-    assert all(b - a >= 0.99 for a, b in zip(stamps, stamps[7:], strict=False))
+    assert time.now == before
+    assert stamps[6] == 0.0
+    assert stamps[7] >= 0.999 and stamps[14] >= 1.999
+    assert within_a_second(stamps, 7)
+
+
+async def test_a_burst_to_one_tenant_keeps_to_its_share_of_fifty_a_second(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """120 reminders, each in its own case's thread (no conversation limit binds): the courier
+    sends at most the tenant's rate in any second, and no slower than it needs to."""
+    from bot.delivery.courier import Pacer
+
+    await seed_due_nudges(roster_db, 120, connector)
+    clock = Clock(datetime(2027, 1, 7, 7, 30, tzinfo=UTC))
+    time = FakeTime()
+    stamps: list[float] = []
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        courier = app.client.app[COURIER]
+        assert courier.tenant_pacer.per_second == 50  # the default: one replica
+        courier.tenant_pacer = Pacer(50, clock=time, sleep=time.sleep)
+        send = courier.messenger.send
+
+        async def timed(to: Any, message: Any) -> str:
+            stamps.append(time.now)
+            return await send(to, message)
+
+        courier.messenger.send = timed
+        await sweep(app)
+    assert len(stamps) == 120
+    assert within_a_second(stamps, 50)
+    assert stamps[-1] - stamps[0] < 2.5  # 120 at 50 a second: two and a bit seconds
+
+
+def test_the_tenant_rate_is_a_setting_with_teams_limit_as_its_ceiling() -> None:
+    from bot.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).tenant_sends_per_second == 50
+    env = {"TEAMS_TENANT_SENDS_PER_SECOND": "25"}  # one of two replicas
+    assert Settings.from_env(env).tenant_sends_per_second == 25
+    for bad in ("0", "51", "fifty"):
+        try:
+            Settings.from_env({"TEAMS_TENANT_SENDS_PER_SECOND": bad})
+        except SettingsError as exc:
+            assert "TEAMS_TENANT_SENDS_PER_SECOND" in str(exc)
+        else:
+            raise AssertionError(bad)
 
 
 async def test_snooze_is_for_managers_and_quietens_one_working_day(
