@@ -75,9 +75,13 @@ async def answer_file_consent(
         await _answer(app, person, value, reply)
     except Exception:
         log.exception("file consent answer failed")
-        await reply(
-            "Something went wrong on our side and the file was not sent. Please try again shortly."
-        )
+        try:
+            await reply(
+                "Something went wrong on our side and the file was not sent. "
+                "Please try again shortly."
+            )
+        except Exception as exc:  # Teams refused that too (403, 404, 5xx, unreachable)
+            log.warning("could not say the file was not sent", extra={"why": type(exc).__name__})
 
 
 async def _answer(app: AppContext, person: Person, value: Mapping[str, Any], reply: Reply) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from bot.logs import activity_id_var
 from bot.teams.activity import activity_from_json
 from bot.teams.auth import AuthenticationError
 from bot.teams.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
+from bot.usecases.panel_cards import failed_card
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,36 @@ def _has_nul(node: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(node: Any) -> Any:
+    """`node` with every unpaired surrogate in its strings (keys too) replaced by U+FFFD.
+
+    JSON can carry one as an escape (`"\\ud800"`); Python keeps it in the string, and no
+    UTF-8 database driver can store it. A valid pair is one character by then, so any
+    surrogate left is unpaired. Walked with a stack of its own, as `_has_nul`."""
+    if isinstance(node, str):
+        return _SURROGATE.sub("\ufffd", node)
+    root: list[Any] = [node]
+    pending: list[tuple[Any, Any]] = [(root, 0)]
+    while pending:
+        parent, key = pending.pop()
+        item = parent[key]
+        if isinstance(item, str):
+            parent[key] = _SURROGATE.sub("\ufffd", item)
+        elif isinstance(item, dict):
+            cleaned = {
+                (_SURROGATE.sub("\ufffd", k) if isinstance(k, str) else k): v
+                for k, v in item.items()
+            }
+            parent[key] = cleaned
+            pending.extend((cleaned, k) for k in cleaned)
+        elif isinstance(item, list):
+            pending.extend((item, i) for i in range(len(item)))
+    return root[0]
 
 
 def _plain_id(value: str) -> bool:
@@ -148,6 +180,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except (ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: nesting deeper than the parser goes (a 2 KB body can do it).
         return _problem(400, "body is not valid JSON")
+    if b"\\ud" in raw or b"\\uD" in raw:
+        # Only an escape can carry a surrogate into the parsed body (UTF-8 cannot).
+        body = without_lone_surrogates(body)
     if b"\\u0000" in raw and _has_nul(body):
         # A NUL character is in no legitimate activity, and PostgreSQL text cannot hold one.
         return _problem(400, "text must not contain NUL characters")
@@ -188,11 +223,38 @@ async def _answer(app: web.Application, activity: Activity, request: web.Request
         log.warning("request refused: serviceUrl not on the allow-list")
         return _problem(403, "serviceUrl not allowed")
 
-    invoke = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
+    try:
+        invoke = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
+    except Exception:
+        if activity.type != "invoke":
+            raise
+        log.exception("invoke failed outside its turn")
+        invoke = None
+    if activity.type == "invoke" and (invoke is None or int(invoke.status or 200) >= 500):
+        # Whatever failed (the database away, a bug), an invoke is answered: a card that says
+        # to try again, never a 5xx Teams would show as an error of its own.
+        return _try_again(activity)
     if invoke is None:
-        return web.Response(status=201 if activity.type != "invoke" else 200)
+        return web.Response(status=201)
     return web.Response(
         body=json_bytes(_body_of(invoke)),
         status=int(invoke.status or 200),
         content_type="application/json",
     )
+
+
+def _try_again(activity: Activity) -> web.Response:
+    """The answer to an invoke whose turn failed: for a card's button, a card saying nothing
+    was changed and to try again shortly; for anything else, a plain 200."""
+    if activity.name != "adaptiveCard/action":
+        return web.Response(status=200)
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    reference = data.get("reference") if isinstance(data.get("reference"), str) else ""
+    body = {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.card.adaptive",
+        "value": failed_card(reference),
+    }
+    return web.Response(body=json_bytes(body), status=200, content_type="application/json")

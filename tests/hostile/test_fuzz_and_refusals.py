@@ -95,6 +95,10 @@ WEIRD: list[Any] = [
     "SSCP-2026-0001",
     "../../etc/passwd",
     "${jndi:ldap://x}",
+    # Lone surrogates: JSON escapes no UTF-8 database driver can store.
+    "\ud800",
+    "\udfff",
+    "a\udc80b",
 ]
 VERBS = [
     "panel.vote",
@@ -284,6 +288,66 @@ async def test_ten_thousand_fuzzed_activities_no_5xx_nothing_written_but_audit(
         # Only the manager's own (mutated but still valid) messages may choose the channel.
         morgan = teams_members()["29:1morgan-manager-fictional"]["aadObjectId"]
         assert {e.actor for e in registered if e.outcome == "ok"} <= {morgan}
+    finally:
+        await db.dispose()
+
+
+LONE = ("\ud800", "\udfff", "a\udc80b")
+
+
+async def test_lone_surrogates_are_cleaned_at_the_front_door(
+    roster_db: str, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In a token, a reference, a command's text, a name and a card's free text: every turn
+    runs (no "something went wrong"), nothing fails in the database, nothing is logged as
+    an error, and what is stored holds U+FFFD where the surrogate was."""
+    caplog.set_level(logging.ERROR)
+    async with running_app(app_settings(roster_db), clock=lambda: MONDAY) as app:
+        await register_channel(app, connector)
+        await say(app, connector, "refer")
+        for lone in LONE:
+            activities = [
+                message(f"case SSCP{lone}", service_url=connector.url),
+                message(f"done SSCP-2026-0001 {lone}", service_url=connector.url),
+                message(
+                    "",
+                    service_url=connector.url,
+                    value={"action": "referral.step", "section": "pathway", "token": lone},
+                ),
+                message(
+                    "",
+                    service_url=connector.url,
+                    value={"action": "queries.answer", "reference": lone, "answer": lone},
+                ),
+                card_invoke(
+                    "panel.vote",
+                    {"reference": f"SSCP-2026-0001{lone}", "rationale": lone, "outcome": lone},
+                    who="lee",
+                    service_url=connector.url,
+                ),
+                card_invoke(
+                    "case.open", {"reference": lone}, who="morgan", service_url=connector.url
+                ),
+            ]
+            for activity in activities:
+                activity["from"]["name"] = f"Robin {lone}"
+                body = json.dumps(activity)
+                assert "\\ud" in body.lower()  # sent as the JSON escape Teams would send
+                resp = await app.client.post(
+                    "/api/messages", data=body, headers={"Content-Type": "application/json"}
+                )
+                assert resp.status < 500, await resp.text()
+        # A draft step with a lone surrogate in a typed field is kept, cleaned.
+        assert not [t for t in connector.texts() if "went wrong" in t]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors[0].getMessage() + (errors[0].exc_text or "")
+    db = Database(roster_db)
+    try:
+        async with db.session() as s:
+            trail = await repo.audit_trail(s)
+        details = json.dumps([e.detail for e in trail])
+        assert "\\ud8" not in details.lower() and "\\udf" not in details.lower()
+        assert "\\ufffd" in details.lower()  # a refused reference, audited as it was cleaned
     finally:
         await db.dispose()
 

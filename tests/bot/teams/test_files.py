@@ -560,3 +560,27 @@ def test_file_hosts_are_onedrive_by_default_and_extendable() -> None:
     assert default.file_host_allowed("Contoso-My.SharePoint.com.")
     for host in ("sharepoint.com", "evilsharepoint.com", "contoso.sharepoint.com.evil.org"):
         assert not host_matches(host, FILE_HOSTS), host
+
+
+async def test_a_consent_answer_teams_refuses_to_hear_still_answers_200(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """The answer to a file card fails (here: an answer the bot cannot read, and Teams refusing
+    the reply saying so, then refusing the reply saying something went wrong): the invoke is
+    still answered 200, never a 5xx, and the turn does not fail."""
+    async with running_app(app_settings(roster_db)) as app:
+        activity = consent_invoke(
+            "robin",
+            "accept",
+            1,
+            upload_url=connector.upload_url("x.docx"),
+            service_url=connector.url,
+        )
+        activity["value"]["context"] = "not a context"  # "I did not understand that answer"
+        connector.fail_next.extend([(403, {}), (404, {})])
+        resp = await app.post_activity(activity)
+        assert resp.status == 200, await resp.text()
+        assert len(connector.sent()) == 2  # both replies were tried, both refused
+        connector.fail_next.extend([(502, {}), (502, {})])
+        resp = await app.post_activity({**activity, "id": "another-answer"})
+        assert resp.status == 200
