@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -39,11 +40,16 @@ from cards.nudges import (
     nudge_card,
 )
 from cards.panel import (
+    CAN_OPEN_PANEL,
+    CAN_RECORD_OFFLINE,
+    CAN_VIEW,
+    CAN_VOTE,
     decision_notice_card,
     demo_panel_view,
     demo_voting_view,
     disagreement_notice,
     offline_decision_card,
+    open_panel_offer_card,
     panel_card,
     queries_answer_card,
     queries_card,
@@ -243,7 +249,29 @@ GALLERY: dict[str, Callable[[], Card]] = {
             ("NSCP-2026-0002", "Rapid review meeting booked", "Mon 23 Nov 2026"),
         ),
     ),
+    "channel_case_waiting_for_a_manager": lambda: channel_case_card(
+        reference="NSCP-2026-0003",
+        referring_agency="Northshire Police",
+        pathway_label="B: a case practice review",
+        event_date=date(2026, 11, 18),
+        received_date=date(2026, 11, 20),
+        next_deadline=None,
+        status="Received",
+        next_step="this referral did not seek a Rapid Review. A partnership manager opens the "
+        "virtual panel when the partners are to decide its pathway.",
+        actions=frozenset({CAN_VIEW, CAN_OPEN_PANEL}),
+        refresh_user_ids=("8:orgid:00000000-0000-4000-8000-000000000005",),
+    ),
+    "open_panel_offer": lambda: open_panel_offer_card(
+        reference="NSCP-2026-0003", pathway_label="B: a case practice review"
+    ),
     "panel_awaiting": lambda: panel_card(demo_panel_view("awaiting")),
+    "panel_awaiting_for_a_voter": lambda: panel_card(
+        replace(demo_panel_view("awaiting"), actions=frozenset({CAN_VOTE, CAN_VIEW}))
+    ),
+    "panel_awaiting_for_a_manager": lambda: panel_card(
+        replace(demo_panel_view("awaiting"), actions=frozenset({CAN_VIEW, CAN_RECORD_OFFLINE}))
+    ),
     "panel_disagreement": lambda: panel_card(demo_panel_view("disagreement")),
     "panel_decided": lambda: panel_card(demo_panel_view("agreed")),
     "voting_view": lambda: voting_card(demo_voting_view()),

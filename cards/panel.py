@@ -90,7 +90,15 @@ VERB_REFRESH = "panel.refresh"
 VERB_OFFLINE_OPEN = "panel.offline_open"
 VERB_OFFLINE_RECORD = "panel.offline_record"
 VERB_CASE_VIEW = "case.view"
+VERB_PANEL_OPEN = "panel.open"
 ACTION_QUERIES_ANSWER = "queries.answer"
+
+# What a viewer may press on the channel's cards (a user-specific view), by name.
+CAN_VOTE, CAN_VIEW, CAN_RECORD_OFFLINE, CAN_OPEN_PANEL = "vote", "view", "offline", "open_panel"
+VIEWER_ACTIONS = frozenset({CAN_VOTE, CAN_VIEW, CAN_RECORD_OFFLINE, CAN_OPEN_PANEL})
+SHOW_MY_OPTIONS = "Show my options"
+"""The one button of a channel card as everyone sees it: it answers with the card as the
+person who presses it may use it (Teams shows that view by itself to up to 60 people)."""
 
 MAX_REFRESH_USERS = 60
 """Teams refreshes a card automatically for at most 60 users."""
@@ -155,6 +163,8 @@ class PanelView:
     round: int
     refresh_user_ids: tuple[str, ...] = ()
     manager_mentions: tuple[tuple[str, str], ...] = ()
+    # The buttons the card is drawn for (`VIEWER_ACTIONS`); None: the card everyone sees.
+    actions: frozenset[str] | None = None
 
 
 class VoteFields(Protocol):
@@ -288,7 +298,7 @@ def _outcome_choices(*, final_only: bool = False) -> list[tuple[str, str]]:
 
 
 def _view_referral(reference: str) -> Action:
-    """The "View referral" button: the confidential details, for the panel and the referrer."""
+    """The "View referral" button: the confidential details, for those who may see them."""
     return execute_action(
         "View referral", VERB_CASE_VIEW, {"reference": reference}, associated_inputs="none"
     )
@@ -297,6 +307,38 @@ def _view_referral(reference: str) -> Action:
 def _back_to_panel(reference: str, title: str = "Back to the panel") -> Action:
     """A button showing the panel again, sending nothing typed."""
     return execute_action(title, VERB_REFRESH, {"reference": reference}, associated_inputs="none")
+
+
+def show_my_options(reference: str) -> Action:
+    """The button everyone may press on a channel card: the card as they may use it."""
+    return execute_action(
+        SHOW_MY_OPTIONS, VERB_REFRESH, {"reference": reference}, associated_inputs="none"
+    )
+
+
+def open_panel_action(reference: str) -> Action:
+    """A manager opens the virtual panel on a referral that did not seek a Rapid Review."""
+    return execute_action(
+        "Open the virtual panel",
+        VERB_PANEL_OPEN,
+        {"reference": reference},
+        associated_inputs="none",
+    )
+
+
+def refresh_for(reference: str, user_ids: Sequence[str]) -> dict[str, Any] | None:
+    """The card's `refresh`: Teams asks for each listed person's own view (at most 60)."""
+    ids = list(dict.fromkeys(uid for uid in user_ids if uid))[:MAX_REFRESH_USERS]
+    if not ids:
+        return None
+    return {
+        "action": {
+            "type": "Action.Execute",
+            "verb": VERB_REFRESH,
+            "data": {"reference": reference},
+        },
+        "userIds": ids,
+    }
 
 
 def _row(row: PartnerRow) -> Element:
@@ -412,10 +454,15 @@ def _panel_body(view: PanelView) -> tuple[list[Element], list[tuple[str, dict[st
 
 
 def _panel_actions(view: PanelView) -> list[Action]:
-    """Vote while open, View referral always, the off-line decision until decided."""
+    """The buttons of the viewer the card is drawn for: Vote while open (a panel member or
+    deputy), View referral (those who may see it), the off-line decision until decided (a
+    manager). The card everyone sees has only "Show my options"."""
     reference = view.reference
+    if view.actions is None:
+        return [show_my_options(reference)]
+    allowed = view.actions
     actions: list[Action] = []
-    if view.status in _OPEN:
+    if view.status in _OPEN and CAN_VOTE in allowed:
         actions.append(
             execute_action(
                 "Vote",
@@ -424,13 +471,16 @@ def _panel_actions(view: PanelView) -> list[Action]:
                 style="positive",
             )
         )
-    actions.append(_view_referral(reference))
-    if view.status in _UNDECIDED:
+    if CAN_VIEW in allowed:
+        actions.append(_view_referral(reference))
+    if view.status in _UNDECIDED and CAN_RECORD_OFFLINE in allowed:
         actions.append(
             execute_action(
                 "Record an off-line decision", VERB_OFFLINE_OPEN, {"reference": reference}
             )
         )
+    if not actions:
+        actions.append(_back_to_panel(reference, "Refresh"))
     return actions
 
 
@@ -460,16 +510,9 @@ def panel_card(view: PanelView) -> Card:
         _panel_actions(view),
         fallback_text=f"Virtual panel for {view.reference}: {_status_words(view)}.",
     )
-    user_ids = list(dict.fromkeys(uid for uid in view.refresh_user_ids if uid))
-    if view.status in _OPEN and user_ids:
-        card["refresh"] = {
-            "action": {
-                "type": "Action.Execute",
-                "verb": VERB_REFRESH,
-                "data": {"reference": view.reference},
-            },
-            "userIds": user_ids[:MAX_REFRESH_USERS],
-        }
+    refresh = refresh_for(view.reference, view.refresh_user_ids)
+    if refresh is not None:
+        card["refresh"] = refresh
     return _with_mentions(card, [entity for _, entity in mentions])
 
 
@@ -806,6 +849,24 @@ def disagreement_notice(*, reference: str, manager_mentions: Sequence[tuple[str,
 
 
 # --- the roster -----------------------------------------------------------------------------
+
+
+def open_panel_offer_card(*, reference: str, pathway_label: str) -> Card:
+    """To a manager, in 1:1 (`case REF`): a referral that did not seek a Rapid Review waits
+    for a manager to open the virtual panel."""
+    return adaptive_card(
+        [
+            heading(f"{escape_markdown(reference)}: the virtual panel is not open"),
+            text_block(
+                f"The referral sought {escape_markdown(pathway_label)}, not a Rapid Review, so "
+                "the panel was not opened by itself. Open it when the partners are to decide "
+                "the pathway: the case card in the channel becomes the panel card, and the "
+                "panel's members are asked to vote."
+            ),
+        ],
+        [open_panel_action(reference)],
+        fallback_text=f"{reference}: a manager can open the virtual panel.",
+    )
 
 
 def roster_card(*, partnership_name: str, members: Sequence[tuple[str, str, str, str]]) -> Card:

@@ -43,6 +43,14 @@ from cards.base import (
     toggle_input,
     user_text,
 )
+from cards.panel import (
+    CAN_OPEN_PANEL,
+    CAN_VIEW,
+    VERB_REFRESH,
+    open_panel_action,
+    refresh_for,
+    show_my_options,
+)
 from cards.welcome import ACTION_REFERRAL_CONTINUE, ACTION_REFERRAL_MINE, ACTION_REFERRAL_START
 from review.referral import (
     CARE_LEAVER_MAX_AGE,
@@ -95,11 +103,18 @@ _AGE_NOTE = (
     f"{CHILD_MAX_AGE + 1} on the date of the event, or under {CARE_LEAVER_MAX_AGE + 1} if "
     "they are a care leaver."
 )
-# Shown as a title and the text under it rather than in a fact set, where they would be cramped.
-_LONG_ANSWERS = frozenset({"discussed_with", "worked_well", "did_not_work_well", "key_issues"})
+# Every answer typed in a box of several lines is shown full width, as a title and the text
+# under it, never in a fact set's two columns, where up to 4,000 characters would be cramped.
+_LONG_ANSWERS = frozenset(info.id for info in FIELD_INFO.values() if info.kind == "multiline")
+REFERRAL_READERS = (
+    "the virtual panel's members and deputies, the partnership managers, the chair and the referrer"
+)
+"""Who may see a referral's details, said the same on every card (bot/usecases/panel.py
+`view_referral` holds the rule: the roles `panel`, `deputy`, `manager`, `chair`, and the
+referrer)."""
 _CHILD_PRIVACY_NOTE = (
-    "Only the panel and you can see the child's details. The partnership's channel shows "
-    "the reference and dates only."
+    f"Only {REFERRAL_READERS.replace('the referrer', 'you')} can see the child's details. The "
+    "partnership's channel shows the reference and dates only."
 )
 
 
@@ -464,34 +479,68 @@ def channel_case_card(
     received_date: date,
     next_deadline: tuple[str, date] | None,
     status: str,
+    next_step: str | None = None,
+    actions: frozenset[str] | None = None,
+    refresh_user_ids: Sequence[str] = (),
 ) -> Card:
-    """The card in the partnership's channel: no child details and no free text, by design."""
+    """The card in the partnership's channel: no child details and no free text, by design.
+
+    `next_step` says what happens next when no deadline runs yet (a referral that did not
+    seek a Rapid Review waits for a manager to open the virtual panel). `actions` are the
+    buttons of the person the card is drawn for (`cards.panel.VIEWER_ACTIONS`); None draws
+    the card everyone sees, whose one button shows each person their own.
+    """
     deadline = (
-        f"{next_deadline[0]}: {format_date(next_deadline[1])}" if next_deadline else "None set"
+        f"{next_deadline[0]}: {format_date(next_deadline[1])}" if next_deadline else "None yet"
     )
-    return adaptive_card(
-        [
-            heading(f"Referral {escape_markdown(reference)}"),
-            fact_set(
-                [
-                    ("Reference", reference),
-                    ("Referring agency", referring_agency),
-                    ("Pathway sought", pathway_label),
-                    ("Date of the event", format_date(event_date)),
-                    ("Received", format_date(received_date)),
-                    ("Next deadline", deadline),
-                    ("Status", status),
-                ]
-            ),
-            text_block(
-                "Panel members can open the referral. Please keep its details out of this channel.",
-                is_subtle=True,
-                size="Small",
-            ),
-        ],
-        [execute_action("View referral", VERB_CASE_VIEW, {"reference": reference})],
-        fallback_text=f"Referral {reference} from {referring_agency}: {status}.",
+    body: list[Element] = [
+        heading(f"Referral {escape_markdown(reference)}"),
+        fact_set(
+            [
+                ("Reference", reference),
+                ("Referring agency", referring_agency),
+                ("Pathway sought", pathway_label),
+                ("Date of the event", format_date(event_date)),
+                ("Received", format_date(received_date)),
+                ("Next deadline", deadline),
+                ("Status", status),
+            ]
+        ),
+    ]
+    if next_step:
+        body.append(text_block(f"What happens next: {escape_markdown(next_step)}", wrap=True))
+    body.append(
+        text_block(
+            f"Only {REFERRAL_READERS} can open the referral. Please keep its details out of "
+            "this channel.",
+            is_subtle=True,
+            size="Small",
+        )
     )
+    buttons: list[Action]
+    if actions is None:
+        buttons = [show_my_options(reference)]
+    else:
+        buttons = []
+        if CAN_VIEW in actions:
+            buttons.append(
+                execute_action("View referral", VERB_CASE_VIEW, {"reference": reference})
+            )
+        if CAN_OPEN_PANEL in actions:
+            buttons.append(open_panel_action(reference))
+        if not buttons:
+            buttons.append(
+                execute_action(
+                    "Refresh", VERB_REFRESH, {"reference": reference}, associated_inputs="none"
+                )
+            )
+    card = adaptive_card(
+        body, buttons, fallback_text=f"Referral {reference} from {referring_agency}: {status}."
+    )
+    refresh = refresh_for(reference, refresh_user_ids)
+    if refresh is not None:
+        card["refresh"] = refresh
+    return card
 
 
 def referral_details_card(
@@ -502,7 +551,7 @@ def referral_details_card(
     received_at_text: str,
     panel_queries: Sequence[tuple[str, str]] = (),
 ) -> Card:
-    """The whole referral, for panel members and the referrer only (1:1 or an invoke reply).
+    """The whole referral, for `REFERRAL_READERS` only (1:1 or an invoke reply).
 
     `panel_queries` are the panel's questions to the referrer and the answers, by round.
     """
@@ -511,8 +560,7 @@ def referral_details_card(
             [
                 text_block("Confidential", weight="Bolder", color="Attention", style="heading"),
                 text_block(
-                    "For the panel and the referrer only. Do not forward it or copy it into "
-                    "a channel.",
+                    f"For {REFERRAL_READERS} only. Do not forward it or copy it into a channel.",
                     spacing="Small",
                 ),
             ],

@@ -10,12 +10,14 @@ from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
 from cards.nudges import CaseListRow, TimelineRow, case_timeline_card, cases_card
+from cards.panel import open_panel_offer_card
 from review.calendar import london_date
 from review.referral import PATHWAYS
 from review.reminders import rag
 from review.timeline import next_due
 from storage import cases as case_repo
 from storage.models import Member
+from storage.repositories import NotFound
 
 
 async def on_roster(app: AppContext, person: Person) -> Member | None:
@@ -85,3 +87,22 @@ async def open_cases(app: AppContext, *, person: Person) -> dict[str, Any]:
                 )
             )
     return cases_card(rows=rows)
+
+
+async def open_panel_offer(
+    app: AppContext, *, reference: str, person: Person
+) -> dict[str, Any] | None:
+    """For a manager, the button opening the panel on a referral still waiting for it."""
+    member = await member_of(app, person)
+    if member is None or "manager" not in member.roles:
+        return None
+    async with app.db.session() as session:
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except NotFound:
+            return None
+    if case.status != "received":
+        return None
+    return open_panel_offer_card(
+        reference=case.reference, pathway_label=PATHWAYS[case.pathway_sought].label
+    )

@@ -26,6 +26,7 @@ from bot.usecases.people import (
     no_such_case,
     refusals_audited,
 )
+from cards.referral import REFERRAL_READERS
 from review.calendar import london_date
 from review.panel import (
     OUTCOMES,
@@ -568,7 +569,7 @@ async def view_referral(
             raise Refused(
                 action="case.view",
                 case=case,
-                reason="Only the virtual panel and the referrer can see a referral's details.",
+                reason=f"Only {REFERRAL_READERS} can see a referral's details.",
             )
         form = await case_repo.referral_form(session, case.id)
         queries = []

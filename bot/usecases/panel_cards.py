@@ -14,8 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases import panel as panel_uc
 from bot.usecases.panel_view import panel_view, shared_card, time_text
-from bot.usecases.people import Person, Refused, member_of
+from bot.usecases.people import Person, Refused, member_for, member_of
 from cards.panel import (
+    CAN_OPEN_PANEL,
+    CAN_RECORD_OFFLINE,
+    CAN_VIEW,
+    CAN_VOTE,
     VoteFields,
     VotingView,
     offline_decision_card,
@@ -57,16 +61,44 @@ def refused_card(reference: str, reason: str) -> dict[str, Any]:
     return vote_refused_card(reference=reference, reason=reason, panel=None)
 
 
+def viewer_actions(
+    app: AppContext, member: Member | None, person: Person, case: Case
+) -> frozenset[str]:
+    """The buttons of a case's channel card this person may press (`cards.panel`'s names)."""
+    roles = set(member.roles) if member is not None and member.active else set()
+    allowed: set[str] = set()
+    if panel_uc.can_vote(app, member) is not None and member is not None and member.active:
+        allowed.add(CAN_VOTE)
+    is_referrer = bool(person.aad_object_id) and (
+        person.aad_object_id == case.referrer_aad_object_id
+    )
+    if is_referrer or roles & panel_uc.VIEWING_ROLES:
+        allowed.add(CAN_VIEW)
+    if "manager" in roles:
+        allowed |= {CAN_RECORD_OFFLINE, CAN_OPEN_PANEL}
+    return frozenset(allowed)
+
+
 async def current_panel_card(
-    app: AppContext, reference: str, viewer_partner: str | None
+    app: AppContext,
+    reference: str,
+    viewer_partner: str | None,
+    *,
+    person: Person | None = None,
 ) -> dict[str, Any]:
-    """The case's shared card as it is now, as `viewer_partner` (None: everyone) may see it."""
+    """The case's shared card as it is now: as everyone sees it, or with `person`, as they
+    may use it (their partner's position shown, their buttons)."""
     async with app.db.session() as session:
-        return await current_panel_card_in(app, session, reference, viewer_partner)
+        return await current_panel_card_in(app, session, reference, viewer_partner, person=person)
 
 
 async def current_panel_card_in(
-    app: AppContext, session: AsyncSession, reference: str, viewer_partner: str | None
+    app: AppContext,
+    session: AsyncSession,
+    reference: str,
+    viewer_partner: str | None,
+    *,
+    person: Person | None = None,
 ) -> dict[str, Any]:
     """As `current_panel_card`, in the caller's session."""
     try:
@@ -75,9 +107,13 @@ async def current_panel_card_in(
         return vote_refused_card(
             reference="", reason="That case does not exist in this partnership.", panel=None
         )
+    actions = None
+    if person is not None:
+        member = await member_for(app, session, person)
+        actions = viewer_actions(app, member, person, case)
     # The shared card's prepared reads: a vote Teams sends again is answered with this
     # card, and through five ORM queries it cost twice a vote (#8).
-    return await shared_card(app, session, case, viewer_partner=viewer_partner)
+    return await shared_card(app, session, case, viewer_partner=viewer_partner, actions=actions)
 
 
 async def refusal_card(app: AppContext, refused: Refused) -> dict[str, Any]:
@@ -98,9 +134,10 @@ async def viewer(app: AppContext, person: Person) -> tuple[Member | None, str | 
 
 
 async def panel_refresh(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
-    """The panel card as this person may see it (their own partner's position shown)."""
+    """The case's card as this person may see and use it (their own partner's position
+    shown, their buttons): Teams' refresh, and "Show my options"."""
     _, partner = await viewer(app, person)
-    return await current_panel_card(app, reference, partner)
+    return await current_panel_card(app, reference, partner, person=person)
 
 
 async def vote_open(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
@@ -179,7 +216,14 @@ async def vote(
         session: Any, case: Case, state: Any, partner: str, people: Any, facts: Any
     ) -> dict[str, Any]:
         view = await panel_view(
-            app, session, case, state, viewer_partner=partner, people=people, facts=facts
+            app,
+            session,
+            case,
+            state,
+            viewer_partner=partner,
+            people=people,
+            facts=facts,
+            actions=frozenset({CAN_VOTE, CAN_VIEW}),
         )
         return panel_card(view)
 
@@ -267,10 +311,10 @@ async def offline_record(
             if k in ("outcome", "rationale", "decided_how") and v is not None
         }
         return offline_decision_card(reference=reference, errors=errors, values=values), False
-    return await current_panel_card(app, reference, None), True
+    return await current_panel_card(app, reference, None, person=person), True
 
 
 async def open_panel(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
     """A manager opens the panel on a referral that did not seek a Rapid Review."""
     await panel_uc.open_panel(app, reference=reference, person=person)
-    return await current_panel_card(app, reference, None)
+    return await current_panel_card(app, reference, None, person=person)

@@ -1,4 +1,11 @@
-"""The case card and the panel card as a viewer may see them, drawn from the database."""
+"""The case card and the panel card as a viewer may see them, drawn from the database.
+
+The card posted in the channel is the one everyone sees: facts and status, and one button,
+"Show my options". Teams asks the bot for each listed person's own view of it (`refresh`,
+at most 60 people: the panel's members and deputies, the managers and the chair), and that
+button asks for it anywhere else: a panel member's Vote, View referral for those who may
+read the referral, a manager's off-line decision or Open the virtual panel.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +74,7 @@ async def panel_view(
     viewer_partner: str | None = None,
     people: Sequence[Member] | None = None,
     facts: PanelFacts | None = None,
+    actions: frozenset[str] | None = None,
 ) -> PanelView:
     """The panel card's view model: what `viewer_partner` (None: everyone) may see.
 
@@ -99,7 +107,6 @@ async def panel_view(
         )
     if people is None:
         people = await repo.members(session, app.partnership_id)
-    voters = [m for m in people if {"panel", "deputy"} & set(m.roles)]
     managers = [m for m in people if "manager" in m.roles]
     events = facts.events
     timeline = timeline_for(app, case, events)
@@ -128,32 +135,57 @@ async def panel_view(
         decided_at_text=time_text(app, decided),
         rows=tuple(rows),
         round=case.panel_round,
-        refresh_user_ids=tuple(
-            f"8:orgid:{m.aad_object_id}"
-            for m in voters
-            if m.aad_object_id and partner_of(app, m) is not None
-        )[:60],
+        refresh_user_ids=refresh_user_ids(app, people),
         manager_mentions=tuple(
             (m.teams_user_id or m.aad_object_id or "", m.name) for m in managers
         ),
+        actions=actions,
     )
 
 
+def refresh_user_ids(app: AppContext, people: Sequence[Member]) -> tuple[str, ...]:
+    """Who Teams shows their own view of a case's card: the panel's members and deputies
+    (those of a statutory partner), then the managers and the chair (at most 60)."""
+    voters = [
+        m
+        for m in people
+        if {"panel", "deputy"} & set(m.roles) and partner_of(app, m) is not None and m.active
+    ]
+    others = [m for m in people if {"manager", "chair"} & set(m.roles) and m.active]
+    ids = [f"8:orgid:{m.aad_object_id}" for m in [*voters, *others] if m.aad_object_id]
+    return tuple(dict.fromkeys(ids))[:60]
+
+
 async def shared_card(
-    app: AppContext, session: AsyncSession, case: Case, *, viewer_partner: str | None = None
+    app: AppContext,
+    session: AsyncSession,
+    case: Case,
+    *,
+    viewer_partner: str | None = None,
+    actions: frozenset[str] | None = None,
 ) -> dict[str, object]:
     """The card everyone in the channel sees for a case: the panel card once a panel is open.
 
-    With `viewer_partner`, the panel card as that partner's member may see it (a card they
-    open, or get back for a vote Teams sent again). Drawn from the vote's prepared reads.
+    With `viewer_partner`, the panel card as that partner's member may see it, and with
+    `actions` with that person's buttons (a card they open, or get back for a vote Teams sent
+    again). Drawn from the vote's prepared reads.
     """
     if case.status in PANEL_STATUSES:
         state, people, facts = await panel_now(session, case)
         view = await panel_view(
-            app, None, case, state, viewer_partner=viewer_partner, people=people, facts=facts
+            app,
+            None,
+            case,
+            state,
+            viewer_partner=viewer_partner,
+            people=people,
+            facts=facts,
+            actions=actions,
         )
         return panel_card(view)
     events = await case_repo.case_events(session, case.id)
+    people = await repo.members(session, app.partnership_id)
+    waiting = case.status == "received"
     return channel_case_card(
         reference=case.reference,
         referring_agency=app.profile.agency_name(case.referring_agency),
@@ -162,4 +194,12 @@ async def shared_card(
         received_date=london_date(case.received_at),
         next_deadline=next_deadline(app, case, events),
         status=STATUS_LABELS.get(case.status, case.status),
+        next_step=(
+            "this referral did not seek a Rapid Review. A partnership manager opens the virtual "
+            "panel when the partners are to decide its pathway."
+            if waiting
+            else None
+        ),
+        actions=actions,
+        refresh_user_ids=refresh_user_ids(app, people),
     )

@@ -18,8 +18,13 @@ import pytest
 from cards.base import escape_markdown, neutralise_text_functions
 from cards.gallery import GALLERY
 from cards.panel import (
+    CAN_OPEN_PANEL,
+    CAN_RECORD_OFFLINE,
+    CAN_VIEW,
+    CAN_VOTE,
     MAX_REFRESH_USERS,
     PANEL_STATUSES,
+    VIEWER_ACTIONS,
     PanelView,
     PartnerRow,
     VoteValues,
@@ -196,8 +201,13 @@ def all_cards() -> dict[str, Card]:
             next_deadline=None,
             refresh_user_ids=(),
             manager_mentions=(),
+            actions=frozenset({CAN_VOTE, CAN_VIEW}),
         )
     )
+    for name in ("awaiting_two", "disagreement", "agreed"):
+        cards[f"panel_{name}_for_a_manager"] = panel_card(
+            view_for(state(name), actions=frozenset({CAN_VIEW, CAN_RECORD_OFFLINE}))
+        )
     cards["panel_disagreement_no_managers"] = panel_card(
         view_for(state("disagreement"), manager_mentions=())
     )
@@ -458,13 +468,38 @@ OPEN_BUTTONS = [
     ],
 )
 def test_panel_buttons(name: str, expected: list[tuple[str, str, Any]]) -> None:
-    card = panel_card(view_for(state(name)))
+    """Drawn for someone who may press everything (a manager who is a panel member too)."""
+    card = panel_card(view_for(state(name), actions=VIEWER_ACTIONS))
     assert buttons(card) == expected
     assert all(a["type"] == "Action.Execute" for a in card["actions"])
 
 
+MY_OPTIONS = [("Show my options", "panel.refresh", {"reference": REFERENCE})]
+
+
+@pytest.mark.parametrize("name", ["awaiting_none", "disagreement", "queries", "agreed"])
+def test_the_card_everyone_sees_has_only_the_button_everyone_may_press(name: str) -> None:
+    assert buttons(panel_card(view_for(state(name)))) == MY_OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (frozenset({CAN_VOTE, CAN_VIEW}), OPEN_BUTTONS[:2]),  # a panel member or deputy
+        (frozenset({CAN_VIEW, CAN_RECORD_OFFLINE, CAN_OPEN_PANEL}), OPEN_BUTTONS[1:]),  # manager
+        (frozenset({CAN_VIEW}), OPEN_BUTTONS[1:2]),  # the chair, the referrer
+        (frozenset(), [("Refresh", "panel.refresh", {"reference": REFERENCE})]),  # no one
+    ],
+)
+def test_each_viewer_sees_the_buttons_they_may_press(
+    actions: frozenset[str], expected: list[tuple[str, str, Any]]
+) -> None:
+    assert buttons(panel_card(view_for(state("awaiting_none"), actions=actions))) == expected
+
+
 def test_closed_panel_only_views_the_referral() -> None:
-    assert buttons(all_cards()["panel_closed"]) == OPEN_BUTTONS[1:2]
+    card = panel_card(replace(view_for(state("agreed"), actions=VIEWER_ACTIONS), status="closed"))
+    assert buttons(card) == OPEN_BUTTONS[1:2]
 
 
 def test_the_vote_button_names_the_round() -> None:
@@ -500,13 +535,16 @@ def test_refresh_users_are_listed_once() -> None:
 
 
 @pytest.mark.parametrize("name", ["agreed", "queries"])
-def test_a_decided_panel_does_not_refresh(name: str) -> None:
-    assert "refresh" not in panel_card(view_for(state(name)))
+def test_a_decided_panel_still_refreshes_for_those_who_may_read_the_referral(name: str) -> None:
+    assert panel_card(view_for(state(name)))["refresh"]["userIds"] == [
+        "29:alex",
+        "29:pat",
+        "29:robin",
+    ]
 
 
-def test_no_refresh_without_users_or_once_closed() -> None:
+def test_no_refresh_without_users() -> None:
     assert "refresh" not in panel_card(view_for(state("awaiting_two"), refresh_user_ids=()))
-    assert "refresh" not in panel_card(view_for(state("awaiting_two"), status="closed"))
 
 
 def test_refused_card_does_not_refresh() -> None:
@@ -727,7 +765,7 @@ def test_refusal_shows_the_panel_when_given() -> None:
     assert escape_markdown(REFUSAL) in shown
     assert f"Virtual panel — {REFERENCE}" in shown
     assert "Waiting for 1 of 3 partners" in shown
-    assert buttons(card) == OPEN_BUTTONS
+    assert buttons(card) == MY_OPTIONS  # the person refused gets their own view from there
     assert "MARKER" not in json.dumps(card)
 
 

@@ -453,16 +453,46 @@ def test_channel_card_shows_no_child_details_and_no_free_text() -> None:
     assert not inputs(card)
 
 
-def test_channel_card_opens_details_on_demand() -> None:
+def test_channel_card_everyone_sees_offers_each_person_their_own_options() -> None:
     card = channel(demo_referral_form())
     assert card["actions"] == [
         {
             "type": "Action.Execute",
-            "title": "View referral",
-            "verb": "case.view",
+            "title": "Show my options",
+            "verb": "panel.refresh",
             "data": {"reference": "NSCP-2026-0001"},
+            "associatedInputs": "none",
         }
     ]
+
+
+def test_channel_card_opens_details_on_demand_for_those_who_may() -> None:
+    from cards.panel import CAN_OPEN_PANEL, CAN_VIEW
+    from cards.referral import channel_case_card
+
+    def titles(actions: frozenset[str]) -> list[str]:
+        card = channel_case_card(
+            reference="NSCP-2026-0001",
+            referring_agency="Northshire Police",
+            pathway_label="B: a case practice review",
+            event_date=date(2026, 11, 18),
+            received_date=date(2026, 11, 20),
+            next_deadline=None,
+            status="Received",
+            next_step="a manager opens the virtual panel.",
+            actions=actions,
+            refresh_user_ids=("8:orgid:manager",),
+        )
+        assert card["refresh"]["userIds"] == ["8:orgid:manager"]
+        assert "What happens next: a manager opens the virtual panel." in json.dumps(card)
+        return [a["title"] for a in card["actions"]]
+
+    assert titles(frozenset({CAN_VIEW})) == ["View referral"]
+    assert titles(frozenset({CAN_VIEW, CAN_OPEN_PANEL})) == [
+        "View referral",
+        "Open the virtual panel",
+    ]
+    assert titles(frozenset()) == ["Refresh"]
 
 
 def test_details_card_is_marked_confidential_and_shows_everything() -> None:

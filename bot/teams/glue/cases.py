@@ -43,6 +43,8 @@ async def show_case(g: Glue, turn_context: TurnContext, reference: str) -> None:
         return
     await turn_context.send_activity(card_activity(card))
     steps = await next_steps(g.app, reference=reference[:40], person=person)
+    if steps is None:
+        steps = await cases.open_panel_offer(g.app, reference=reference[:40], person=person)
     if steps is not None:
         await turn_context.send_activity(card_activity(steps))
 
