@@ -91,6 +91,7 @@ VERB_OFFLINE_OPEN = "panel.offline_open"
 VERB_OFFLINE_RECORD = "panel.offline_record"
 VERB_CASE_VIEW = "case.view"
 VERB_PANEL_OPEN = "panel.open"
+VERB_NOTICE_OPEN = "notice.open"
 ACTION_QUERIES_ANSWER = "queries.answer"
 
 # What a viewer may press on the channel's cards (a user-specific view), by name.
@@ -297,11 +298,13 @@ def _outcome_choices(*, final_only: bool = False) -> list[tuple[str, str]]:
     ]
 
 
-def _view_referral(reference: str) -> Action:
-    """The "View referral" button: the confidential details, for those who may see them."""
-    return execute_action(
-        "View referral", VERB_CASE_VIEW, {"reference": reference}, associated_inputs="none"
-    )
+def _view_referral(reference: str, *, from_notice: bool = False) -> Action:
+    """The "View referral" button: the confidential details, for those who may see them
+    (their card's Back button returns to the decision notice when pressed on one)."""
+    data: dict[str, Any] = {"reference": reference}
+    if from_notice:
+        data["back"] = "notice"
+    return execute_action("View referral", VERB_CASE_VIEW, data, associated_inputs="none")
 
 
 def _back_to_panel(reference: str, title: str = "Back to the panel") -> Action:
@@ -755,7 +758,7 @@ def decision_notice_card(
             ),
         ],
         [
-            _view_referral(reference),
+            _view_referral(reference, from_notice=True),
             submit_action("My referrals", {"action": ACTION_REFERRAL_MINE}),
         ],
         fallback_text=f"Decision on referral {reference}: {outcome_label}.",
@@ -846,6 +849,44 @@ def disagreement_notice(*, reference: str, manager_mentions: Sequence[tuple[str,
         fallback_text=f"The partners disagree on {reference}: please convene a discussion.",
     )
     return _with_mentions(card, [entity for _, entity in mentions])
+
+
+def disagreement_resolved_notice(*, reference: str, outcome_label: str) -> Card:
+    """The disagreement notice once the panel has decided: updated in place, no longer a call
+    to convene anyone."""
+    return adaptive_card(
+        [
+            text_block(
+                f"Resolved: the partners disagreed on {escape_markdown(reference)}, and have "
+                f"since decided: {escape_markdown(outcome_label)}.",
+                weight="Bolder",
+                color="Good",
+            ),
+            text_block("No discussion needs convening now.", is_subtle=True, size="Small"),
+        ],
+        fallback_text=f"Resolved: the partners have decided on {reference}.",
+    )
+
+
+def queries_answered_card(*, reference: str, questions: str, answer: str) -> Card:
+    """The panel's questions once answered: the card that carried the answer box, updated in
+    place (no box, no button: the answer is with the panel)."""
+    return adaptive_card(
+        [
+            heading(f"Your answer on referral {escape_markdown(reference)} is with the panel"),
+            text_block("The panel's questions", weight="Bolder", spacing="Medium"),
+            user_text(questions, spacing="Small"),
+            text_block("Your answer", weight="Bolder", spacing="Medium"),
+            user_text(answer, spacing="Small"),
+            text_block(
+                "Voting has reopened. You will hear the decision here.",
+                is_subtle=True,
+                size="Small",
+            ),
+        ],
+        [submit_action("My referrals", {"action": ACTION_REFERRAL_MINE})],
+        fallback_text=f"Your answer on referral {reference} is with the panel.",
+    )
 
 
 # --- the roster -----------------------------------------------------------------------------

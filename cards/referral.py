@@ -46,6 +46,7 @@ from cards.base import (
 from cards.panel import (
     CAN_OPEN_PANEL,
     CAN_VIEW,
+    VERB_NOTICE_OPEN,
     VERB_REFRESH,
     open_panel_action,
     refresh_for,
@@ -435,6 +436,21 @@ def out_of_date_text() -> str:
 # --- after submission -----------------------------------------------------------------------
 
 
+def referral_submitted_card(*, reference: str) -> Card:
+    """The summary card once submitted, updated in place: no Submit, no Edit any more."""
+    return adaptive_card(
+        [
+            heading(f"Submitted as {escape_markdown(reference)}"),
+            text_block(
+                "This referral has been sent to the partnership and can no longer be changed "
+                "here. To add to it, quote the reference to the partnership team."
+            ),
+        ],
+        [submit_action("My referrals", {"action": ACTION_REFERRAL_MINE})],
+        fallback_text=f"Referral submitted as {reference}.",
+    )
+
+
 def referral_confirmation_card(
     *,
     reference: str,
@@ -550,8 +566,13 @@ def referral_details_card(
     agency_names: Mapping[str, str],
     received_at_text: str,
     panel_queries: Sequence[tuple[str, str]] = (),
+    back_to_notice: bool = False,
 ) -> Card:
     """The whole referral, for `REFERRAL_READERS` only (1:1 or an invoke reply).
+
+    It replaces the card whose "View referral" was pressed, so its one button puts that card
+    back: the referrer's decision notice (`back_to_notice`), else the case's card as the
+    person may use it.
 
     `panel_queries` are the panel's questions to the referrer and the answers, by round.
     """
@@ -593,8 +614,20 @@ def referral_details_card(
                 spacing="Large",
             )
         )
+    back = (
+        execute_action(
+            "Back to the decision",
+            VERB_NOTICE_OPEN,
+            {"reference": reference},
+            associated_inputs="none",
+        )
+        if back_to_notice
+        else execute_action(
+            "Back", VERB_REFRESH, {"reference": reference}, associated_inputs="none"
+        )
+    )
     return adaptive_card(
-        body, fallback_text=f"Confidential: referral {reference}.", full_width=True
+        body, [back], fallback_text=f"Confidential: referral {reference}.", full_width=True
     )
 
 

@@ -11,7 +11,6 @@ applied, and the current step is shown again instead.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -33,11 +32,11 @@ from cards.referral import (
     out_of_date_text,
     referral_confirmation_card,
     referral_step_card,
+    referral_submitted_card,
     referral_summary_card,
 )
+from dialogs.turns import replace_pressed_card
 from review.referral import FIELDS, SECTIONS, FormInvalid, validate_section
-
-log = logging.getLogger(__name__)
 
 REFERRAL_DIALOG = "referral"
 _FORM = "referral.form"
@@ -324,6 +323,8 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
         await _send_card(context, card, note)
 
     async def _confirm(self, context: TurnContext, submitted: Submitted) -> None:
+        # The summary keeps no "Submit referral" or "Edit": it says where the referral went.
+        await replace_pressed_card(context, referral_submitted_card(reference=submitted.reference))
         if not submitted.created:
             await context.send_activity(
                 f"This referral was already submitted as {submitted.reference}; "

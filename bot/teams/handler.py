@@ -80,6 +80,7 @@ VERBS: dict[str, Verb] = {
     "panel.vote": panel.vote,
     "panel.refresh": panel.panel_refresh,
     "case.view": panel.case_view,
+    "notice.open": panel.notice_open,
     "panel.offline_open": panel.offline_open,
     "panel.offline_record": panel.offline_record,
     "panel.open": panel.panel_open,

@@ -209,6 +209,16 @@ async def _seal(
         due_on=london_date(decided_at),
         send_after=now,
     )
+    # A disagreement notice in the thread, if one was posted, is updated to say it is resolved.
+    await panel_repo.plan_message(
+        session,
+        case=case,
+        kind="disagreement_resolved",
+        milestone="panel_decision",
+        stage="disagreement_resolved",
+        due_on=london_date(decided_at),
+        send_after=now,
+    )
     if outcome == "rapid_review":
         # The business unit's next steps (ask the agencies, book the meeting) in 1:1.
         for member in await repo.members(session, app.partnership_id):

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.usecases import panel as panel_uc
+from bot.usecases.casework import timeline_for
 from bot.usecases.panel_view import panel_view, shared_card, time_text
 from bot.usecases.people import Person, Refused, member_for, member_of
+from bot.usecases.referrals import referrer_next_steps
 from cards.panel import (
     CAN_OPEN_PANEL,
     CAN_RECORD_OFFLINE,
@@ -22,15 +24,18 @@ from cards.panel import (
     CAN_VOTE,
     VoteFields,
     VotingView,
+    decision_notice_card,
     offline_decision_card,
     panel_card,
+    queries_answered_card,
     vote_refused_card,
     vote_values,
     voting_card,
 )
 from cards.referral import referral_details_card
-from review.panel import PARTNER_LABELS, PanelState
+from review.panel import OUTCOMES, PARTNER_LABELS, PanelState
 from storage import cases as case_repo
+from storage import panel as panel_repo
 from storage import repositories as repo
 from storage.models import Case, Member
 
@@ -267,8 +272,11 @@ async def vote(
     )
 
 
-async def referral_details(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
-    """The referral's details, for the people who may see them (audited)."""
+async def referral_details(
+    app: AppContext, *, reference: str, person: Person, back_to_notice: bool = False
+) -> dict[str, Any]:
+    """The referral's details, for the people who may see them (audited), with a button back
+    to the card they were opened from."""
     case, form, queries = await panel_uc.view_referral(app, reference=reference, person=person)
     names = {a.id: a.name for a in app.profile.agencies}
     return referral_details_card(
@@ -277,7 +285,50 @@ async def referral_details(app: AppContext, *, reference: str, person: Person) -
         agency_names=names,
         received_at_text=time_text(app, case.received_at) or "",
         panel_queries=queries,
+        back_to_notice=back_to_notice,
     )
+
+
+async def decision_notice(app: AppContext, session: AsyncSession, case: Case) -> dict[str, Any]:
+    """The referrer's notice of the panel's decision; LookupError while there is none."""
+    decision = await panel_repo.decision_of(session, case.id)
+    if decision is None:
+        raise LookupError("no decision yet")
+    events = await case_repo.case_events(session, case.id)
+    return decision_notice_card(
+        reference=case.reference,
+        outcome_label=OUTCOMES[decision.outcome].label,
+        decided_at_text=time_text(app, decision.decided_at) or "",
+        next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
+    )
+
+
+async def notice_again(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
+    """The decision notice again, for its referrer (Back from the referral's details)."""
+    async with app.db.session() as session:
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except repo.NotFound:
+            case = None
+        if (
+            case is None
+            or not person.aad_object_id
+            or (person.aad_object_id != case.referrer_aad_object_id)
+        ):
+            raise Refused(
+                "Only the referrer gets the decision on a referral.",
+                action="notice.open",
+                case=case,
+                detail={"reference": reference[:40]},
+            )
+        try:
+            return await decision_notice(app, session, case)
+        except LookupError:
+            raise Refused(
+                "The virtual panel has not decided on this referral yet.",
+                action="notice.open",
+                case=case,
+            ) from None
 
 
 async def offline_form(app: AppContext, *, reference: str, person: Person) -> dict[str, Any]:
@@ -318,3 +369,22 @@ async def open_panel(app: AppContext, *, reference: str, person: Person) -> dict
     """A manager opens the panel on a referral that did not seek a Rapid Review."""
     await panel_uc.open_panel(app, reference=reference, person=person)
     return await current_panel_card(app, reference, None, person=person)
+
+
+async def answered_queries(
+    app: AppContext, *, reference: str, round_: object
+) -> dict[str, Any] | None:
+    """The panel's questions of that round as answered (None if there are none answered)."""
+    if not isinstance(round_, int) or isinstance(round_, bool):
+        return None
+    async with app.db.session() as session:
+        try:
+            case = await case_repo.get_case(session, app.partnership_id, reference)
+        except repo.NotFound:
+            return None
+        query = await panel_repo.open_query(session, case.id, round_)
+    if query is None or query.answer is None:
+        return None
+    return queries_answered_card(
+        reference=case.reference, questions=query.questions, answer=query.answer
+    )

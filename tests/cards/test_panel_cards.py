@@ -573,7 +573,7 @@ def test_every_execute_action_has_a_verb_and_the_reference() -> None:
 def test_my_referrals_is_the_only_action_without_a_reference() -> None:
     notice = all_cards()["decision_notice"]
     assert buttons(notice) == [
-        ("View referral", "case.view", {"reference": REFERENCE}),
+        ("View referral", "case.view", {"reference": REFERENCE, "back": "notice"}),
         ("My referrals", None, {"action": "referral.mine"}),
     ]
 

@@ -506,7 +506,25 @@ def test_details_card_is_marked_confidential_and_shows_everything() -> None:
         assert zebra(field_id) in shown, field_id
     assert "Tue 19 Jul 2011" in shown
     assert "Fri 20 Nov 2026 at 14:05" in shown
-    assert not actions(card)
+    # One button: back to the card it replaced (the case's card as the person may use it).
+    assert [(a["title"], a["verb"], a["data"]) for a in actions(card)] == [
+        ("Back", "panel.refresh", {"reference": "NSCP-2026-0001"})
+    ]
+
+
+def test_details_opened_from_the_decision_notice_go_back_to_it() -> None:
+    from cards.referral import referral_details_card
+
+    card = referral_details_card(
+        reference="NSCP-2026-0001",
+        form=zebra_form(),
+        agency_names={},
+        received_at_text="Fri 20 Nov 2026 at 14:05",
+        back_to_notice=True,
+    )
+    assert [(a["title"], a["verb"], a["data"]) for a in actions(card)] == [
+        ("Back to the decision", "notice.open", {"reference": "NSCP-2026-0001"})
+    ]
 
 
 # -- my referrals -----------------------------------------------------------------------

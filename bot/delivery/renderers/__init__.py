@@ -12,6 +12,7 @@ from bot.delivery.renderers.case import (
     render_case_card,
     render_decision_notice,
     render_disagreement,
+    render_disagreement_resolved,
     render_queries,
     render_queries_answer,
 )
@@ -33,6 +34,7 @@ RENDERERS: dict[str, Renderer] = {
     "queries_to_referrer": render_queries,
     "queries_answer": render_queries_answer,
     "disagreement_notice": render_disagreement,
+    "disagreement_resolved": render_disagreement_resolved,
     "nudge": render_nudge,
     "digest": render_digest,
     "file_offer": render_file_offer,

@@ -3,20 +3,20 @@ the decision notice to the referrer, the panel's queries and their answer, a dis
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.addresses import channel_address, personal_address, thread_address
-from bot.delivery.courier import NotReady, Rendered
+from bot.delivery.courier import NotReady, Rendered, Skip
 from bot.delivery.message import card_message
 from bot.delivery.renderers.rows import case_of_row
-from bot.usecases.casework import replan_case, timeline_for
-from bot.usecases.panel_view import _members_with, shared_card, time_text
-from bot.usecases.referrals import referrer_next_steps
+from bot.usecases.casework import replan_case
+from bot.usecases.panel_cards import decision_notice
+from bot.usecases.panel_view import _members_with, shared_card
 from cards.panel import (
-    decision_notice_card,
     disagreement_notice,
+    disagreement_resolved_notice,
     queries_answer_card,
     queries_card,
 )
@@ -62,17 +62,13 @@ async def render_decision_notice(
 ) -> Rendered:
     """The referrer hears the direction of their referral in 1:1."""
     case = await case_of_row(session, row)
-    decision = await panel_repo.decision_of(session, case.id)
-    if decision is None or not case.referrer_aad_object_id:
-        raise NotReady("no decision or no referrer to tell")
+    if not case.referrer_aad_object_id:
+        raise NotReady("no referrer to tell")
+    try:
+        card = await decision_notice(app, session, case)
+    except LookupError:
+        raise NotReady("no decision to tell") from None
     address = await personal_address(app, session, case.referrer_aad_object_id)
-    events = await case_repo.case_events(session, case.id)
-    card = decision_notice_card(
-        reference=case.reference,
-        outcome_label=OUTCOMES[decision.outcome].label,
-        decided_at_text=time_text(app, decision.decided_at) or "",
-        next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
-    )
     case_id = case.id
 
     async def told(s: AsyncSession, _activity_id: str) -> None:
@@ -122,3 +118,30 @@ async def render_disagreement(
         address,
         card_message(disagreement_notice(reference=case.reference, manager_mentions=mentions)),
     )
+
+
+async def render_disagreement_resolved(
+    app: AppContext, session: AsyncSession, row: OutboundMessage
+) -> Rendered:
+    """Once the panel has decided, the thread's disagreement notice is updated in place to say
+    it is resolved (nothing is posted when there was none)."""
+    case = await case_of_row(session, row)
+    notice = await session.scalar(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.case_id == case.id,
+            OutboundMessage.kind == "disagreement_notice",
+            OutboundMessage.status == "sent",
+            OutboundMessage.sent_activity_id.is_not(None),
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    )
+    decision = await panel_repo.decision_of(session, case.id)
+    if notice is None or notice.sent_activity_id is None or decision is None:
+        raise Skip("no disagreement notice to resolve")
+    address = await thread_address(app, session, case)
+    card = disagreement_resolved_notice(
+        reference=case.reference, outcome_label=OUTCOMES[decision.outcome].label
+    )
+    return Rendered(address, card_message(card), replaces=notice.sent_activity_id)

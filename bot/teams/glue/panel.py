@@ -13,6 +13,7 @@ from bot.teams.turn import LEDGER_CLAIMED, LEDGER_KEY, Glue, reference_of
 from bot.usecases import panel as panel_uc
 from bot.usecases import panel_cards
 from bot.usecases.people import Person, Refused
+from dialogs.turns import replace_pressed_card
 
 
 async def panel_refresh(
@@ -54,7 +55,19 @@ async def case_view(
     g: Glue, turn_context: TurnContext, person: Person, data: dict[str, Any]
 ) -> dict[str, Any]:
     """The referral's details, for the people who may see them (audited)."""
-    return await panel_cards.referral_details(g.app, reference=reference_of(data), person=person)
+    return await panel_cards.referral_details(
+        g.app,
+        reference=reference_of(data),
+        person=person,
+        back_to_notice=data.get("back") == "notice",
+    )
+
+
+async def notice_open(
+    g: Glue, turn_context: TurnContext, person: Person, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The referrer's decision notice again (Back from the referral's details)."""
+    return await panel_cards.notice_again(g.app, reference=reference_of(data), person=person)
 
 
 async def offline_open(
@@ -103,6 +116,11 @@ async def answer_queries(g: Glue, turn_context: TurnContext) -> None:
     if error:
         await turn_context.send_activity(error)
         return
+    answered = await panel_cards.answered_queries(
+        g.app, reference=reference_of(value), round_=value.get("round")
+    )
+    if answered is not None:
+        await replace_pressed_card(turn_context, answered)
     await turn_context.send_activity(
         "Thank you. Your answer is with the virtual panel, and voting has reopened."
     )
