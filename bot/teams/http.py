@@ -83,7 +83,9 @@ def without_lone_surrogates(node: Any) -> Any:
 
 
 def _plain_id(value: str) -> bool:
-    return len(value) <= 900 and value.isprintable() and " " not in value
+    # Teams' ids are ASCII, and a conversation id goes into a header of every reply
+    # (`x-ms-conversation-id`), which HTTP cannot carry beyond Latin-1.
+    return len(value) <= 900 and value.isascii() and value.isprintable() and " " not in value
 
 
 def shape_problem(body: dict[str, Any]) -> str | None:
@@ -132,7 +134,7 @@ def shape_problem(body: dict[str, Any]) -> str | None:
         body.get("replyToId") or "",
     ]
     if not all(_plain_id(i) for i in ids):
-        return "activity ids must be short printable text"
+        return "activity ids must be short printable ASCII text"
     for key in ("conversationType", "tenantId"):
         if key in conversation and not isinstance(conversation[key], str | None):
             return f"activity conversation.{key} must be text"
