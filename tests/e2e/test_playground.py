@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from e2e.harness import ROOT, Frames, Stack
 from helpers.referral import FORM as HELPER_FORM
@@ -115,24 +116,37 @@ def control(card: Locator, label: str) -> Locator:
     return card.locator(f"[id='{input_id}']")
 
 
-def fill_section(page: Page, card: Locator, section: str) -> None:
+def fill_section(
+    page: Page, card: Locator, section: str, form: dict[str, dict[str, str]] | None = None
+) -> None:
     """Answer one step of the referral form as a person would, with the fictional FORM."""
     for field_id in FIELDS[section]:
-        info = FIELD_INFO[field_id]
-        value = FORM[section][field_id]
-        target = control(card, info.label)
-        if info.kind == "pathway":
-            target.get_by_label(PATHWAYS[value].title, exact=True).check()
-        elif info.kind == "choice":
-            target.get_by_label(GENDERS[value], exact=True).check()
-        elif info.kind == "agency":
-            target.click()
-            page.get_by_role("option", name=AGENCIES[value], exact=True).click()
-        elif info.kind == "toggle":
-            if target.is_checked() != (value == "true"):
-                target.click()
-        else:
-            target.fill(value)
+        # The page may draw the card again (new input ids) while messages arrive elsewhere:
+        # then the label is looked up afresh.
+        for attempt in range(3):
+            try:
+                _fill(page, card, section, field_id, (form or FORM)[section][field_id])
+                break
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
+
+
+def _fill(page: Page, card: Locator, section: str, field_id: str, value: str) -> None:
+    info = FIELD_INFO[field_id]
+    target = control(card, info.label)
+    if info.kind == "pathway":
+        target.get_by_label(PATHWAYS[value].title, exact=True).check(timeout=5_000)
+    elif info.kind == "choice":
+        target.get_by_label(GENDERS[value], exact=True).check(timeout=5_000)
+    elif info.kind == "agency":
+        target.click(timeout=5_000)
+        page.get_by_role("option", name=AGENCIES[value], exact=True).click()
+    elif info.kind == "toggle":
+        if target.is_checked(timeout=5_000) != (value == "true"):
+            target.click(timeout=5_000)
+    else:
+        target.fill(value, timeout=5_000)
 
 
 # --- other people, through the Playground's client API ----------------------------------------
@@ -227,17 +241,18 @@ def thread_replies(frames: Frames, thread: str, pattern: re.Pattern[str]) -> lis
     ]
 
 
-def case_card(page: Page, frames: Frames) -> dict[str, Any]:
-    """The panel card the bot posted in the channel: its thread, message id and Vote data."""
+def case_card(page: Page, frames: Frames, reference: str) -> dict[str, Any]:
+    """The case's card the bot posted in the channel: its thread, message id and the data of
+    its one button, "Show my options"."""
     for _ in range(UI_TIMEOUT // 250):
-        found = _find_case_card(frames)
+        found = _find_case_card(frames, reference)
         if found is not None:
             return found
         page.wait_for_timeout(250)  # lets Playwright deliver the socket's frames
-    raise AssertionError("no panel card with a Vote button reached the channel")
+    raise AssertionError(f"no card of {reference} with 'Show my options' reached the channel")
 
 
-def _find_case_card(frames: Frames) -> dict[str, Any] | None:
+def _find_case_card(frames: Frames, reference: str) -> dict[str, Any] | None:
     for frame in reversed(frames.received):
         message = frame.get("message")
         if frame.get("actionConversationId") != CHANNEL or not isinstance(message, dict):
@@ -245,13 +260,57 @@ def _find_case_card(frames: Frames) -> dict[str, Any] | None:
         conversation = f"{CHANNEL};messageid={message['messageId']}"  # the post's thread
         for attachment in message.get("attachments") or []:
             for action in actions_of(attachment.get("content")):
-                if action.get("verb") == "panel.vote_open":
+                data = action.get("data") or {}
+                if action.get("title") == "Show my options" and data.get("reference") == reference:
                     return {
                         "conversation": conversation,
                         "message_id": str(message["messageId"]),
-                        "data": dict(action["data"]),
+                        "data": dict(data),
                     }
     return None
+
+
+def my_options(stack: Stack, person: dict[str, str], card: dict[str, Any]) -> dict[str, Any]:
+    """`person` presses "Show my options" on a channel card: the card as they may use it
+    (what Teams' refresh shows them by itself; the Playground has no refresh)."""
+    return execute(stack, person, card, "panel.refresh", card["data"])
+
+
+def button(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The button of that title on a card."""
+    found = [a for a in actions_of(card) if a.get("title") == title]
+    assert found, (title, [a.get("title") for a in actions_of(card)])
+    return found[0]
+
+
+def next_card(page: Page, containing: str, seen: int) -> Locator:
+    """The newest card showing `containing`, once more than `seen` of them are on the page
+    (an earlier one, from a referral before, is not it)."""
+    cards = page.locator(".ac-adaptiveCard").filter(has_text=containing)
+    expect(cards).to_have_count(seen + 1, timeout=UI_TIMEOUT)
+    return cards.last
+
+
+def count_cards(page: Page, containing: str) -> int:
+    return page.locator(".ac-adaptiveCard").filter(has_text=containing).count()
+
+
+def refer(page: Page, pathway: str) -> tuple[Locator, str]:
+    """Robin walks the referral form in the page; the summary card and the reference."""
+    form = {**FORM, "pathway": {**FORM["pathway"], "pathway": pathway}}
+    steps = [f"Step {n} of {len(SECTIONS)}" for n in range(1, len(SECTIONS) + 1)]
+    seen = {text: count_cards(page, text) for text in [*steps, "has your referral"]}
+    say(page, "refer")
+    for text, section in zip(steps, SECTIONS, strict=True):
+        card = next_card(page, text, seen[text])
+        fill_section(page, card, section, form)
+        card.get_by_role("button", name="Next", exact=True).click()
+    summary = last_card(page, "Submit referral")
+    summary.get_by_role("button", name="Submit referral", exact=True).click()
+    sent = next_card(page, "has your referral", seen["has your referral"])
+    found = REFERENCE.search(sent.inner_text())
+    assert found, sent.inner_text()
+    return summary, found.group(0)
 
 
 # --- the test -------------------------------------------------------------------------------
@@ -292,18 +351,24 @@ def test_referral_votes_decision_and_nudge_in_the_playground(
     assert found, sent.inner_text()
     reference = found.group(0)
     shot("referral-sent", sent)
+    # The summary it was sent from is now in its final state: no Submit, no Edit.
+    expect(last_card(page, f"Submitted as {reference}")).to_be_visible(timeout=UI_TIMEOUT)
+    expect(page.get_by_role("button", name="Submit referral")).to_have_count(0)
 
-    # The case card in the channel, with its Vote button.
+    # The case card in the channel: as everyone sees it, one button, "Show my options".
     open_conversation(page, "Rapid reviews")
-    posted = case_card(page, frames)
-    assert posted["data"]["reference"] == reference
+    posted = case_card(page, frames, reference)
     panel = last_card(page, f"Virtual panel — {reference}")
-    expect(panel.get_by_role("button", name="Vote")).to_be_visible()
+    expect(panel.get_by_role("button", name="Show my options")).to_be_visible()
+    expect(panel.get_by_role("button", name="Vote")).to_have_count(0)
     shot("panel-card", panel)
 
-    # Lee, Pat and Hana vote: Vote opens the voting card, Cast vote sends it.
+    # Lee, Pat and Hana vote: their options show Vote, Vote opens the voting card, Cast vote
+    # sends it.
     for partner, person in VOTERS.items():
-        voting = execute(stack, person, posted, "panel.vote_open", posted["data"])
+        mine = my_options(stack, person, posted)
+        vote = button(mine, "Vote")
+        voting = execute(stack, person, posted, vote["verb"], vote["data"])
         assert {"outcome", "rationale"} <= input_ids(voting), voting
         cast = next(a for a in actions_of(voting) if a.get("verb") == "panel.vote")
         data = {
@@ -333,11 +398,44 @@ def test_referral_votes_decision_and_nudge_in_the_playground(
     assert thread_replies(frames, posted["conversation"], NUDGE), "the nudge is not in the thread"
     shot("nudge", nudge.last)
 
-    # Robin was told in 1:1.
+    # Robin presses "Show my options" on the channel's card in the page: the referrer's view,
+    # View referral, whose details come with a way back.
+    decided.get_by_role("button", name="Show my options").click()
+    mine = last_card(page, f"Virtual panel — {reference}")
+    mine.get_by_role("button", name="View referral").click()
+    details = last_card(page, "Confidential")
+    details.get_by_role("button", name="Back").click()
+    expect(last_card(page, f"Virtual panel — {reference}")).to_contain_text("Decided:")
+
+    # Robin was told in 1:1; the referral's details from the notice go back to the notice.
     open_conversation(page, "Personal Chat")
     told = last_card(page, f"Decision on referral {reference}")
     expect(told).to_contain_text("Meets threshold for Rapid Review")
     shot("referrer-told", told)
+    told.get_by_role("button", name="View referral").click()
+    details = last_card(page, "Confidential")
+    expect(details).to_contain_text(reference)
+    details.get_by_role("button", name="Back to the decision").click()
+    expect(last_card(page, f"Decision on referral {reference}")).to_be_visible(timeout=UI_TIMEOUT)
+
+    # A referral that did not seek a Rapid Review: the case card says what happens next, and
+    # Morgan opens its panel from his options; the card becomes the panel card in place.
+    _, second = refer(page, "practice_review")
+    open_conversation(page, "Rapid reviews")
+    waiting = case_card(page, frames, second)
+    card = last_card(page, "What happens next: this referral did not seek a Rapid Review")
+    expect(card).to_contain_text(second)
+    morgans = my_options(stack, MORGAN, waiting)
+    opening = button(morgans, "Open the virtual panel")
+    opened = execute(stack, MORGAN, waiting, opening["verb"], opening["data"])
+    assert f"Virtual panel — {second}" in json.dumps(opened, ensure_ascii=False), opened
+    expect(last_card(page, f"Virtual panel — {second}")).to_be_visible(timeout=UI_TIMEOUT)
+    assert any(
+        f.get("action") == "updateMessage" and f["message"]["messageId"] == waiting["message_id"]
+        for f in frames.received
+        if isinstance(f.get("message"), dict)
+    ), "the case card was not updated in place to the panel card"
+    shot("panel-opened", docs=False)
 
     if_asked_copy_to_docs(shot.taken)
 
