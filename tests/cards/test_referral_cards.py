@@ -658,3 +658,34 @@ def test_hostile_names_in_the_other_cards_stay_inert() -> None:
     for card in cards:
         assert_inert(card, text_blocks_may_hold_escaped=True)
     check_cards(cards)
+
+
+def _fact_titles(node: Any) -> set[str]:
+    """The titles of every fact in every FactSet of a card."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if node.get("type") == "FactSet":
+            found |= {fact["title"] for fact in node.get("facts", [])}
+        for value in node.values():
+            found |= _fact_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _fact_titles(value)
+    return found
+
+
+def test_every_answer_typed_in_several_lines_is_shown_full_width() -> None:
+    """A long answer (up to 4,000 characters) is a title and the text under it, never squeezed
+    into a fact set's second column: on the summary and on the details card alike."""
+    form = demo_referral_form()
+    long_ones = {i.title for i in FIELD_INFO.values() if i.kind == "multiline"}
+    assert "Involving the child and family" in long_ones
+    for card in (
+        referral_summary_card(
+            form, token=TOKEN, agency_names=AGENCY_NAMES, partnership_name=PARTNERSHIP
+        ),
+        details(form),
+    ):
+        assert not long_ones & _fact_titles(card)
+        shown = json.dumps(card)
+        assert "Involving the child and family" in shown
