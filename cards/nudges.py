@@ -41,6 +41,7 @@ from cards.base import (
     column,
     column_set,
     container,
+    date_input,
     escape_markdown,
     execute_action,
     fact_set,
@@ -48,9 +49,10 @@ from cards.base import (
     mentions,
     rich_text,
     text_block,
+    text_input,
     text_run,
 )
-from review.referral import format_date
+from review.referral import format_date, parse_iso_date
 from review.timeline import NUDGE_STAGES
 
 __all__ = [
@@ -62,6 +64,8 @@ __all__ = [
     "TIMELINE_STATES",
     "VERB_CASE_OPEN",
     "VERB_MILESTONE_DONE",
+    "VERB_MILESTONE_RECORD",
+    "VERB_MILESTONE_RECORD_OPEN",
     "VERB_MILESTONE_SNOOZE",
     "WAITING_FOR_WORDS",
     "CaseListRow",
@@ -69,6 +73,7 @@ __all__ = [
     "NudgeView",
     "TimelineRow",
     "case_timeline_card",
+    "record_by_hand_card",
     "cases_card",
     "demo_case_list_rows",
     "demo_digest_rows",
@@ -82,6 +87,8 @@ __all__ = [
 
 VERB_MILESTONE_DONE = "milestone.done"
 VERB_MILESTONE_SNOOZE = "milestone.snooze"
+VERB_MILESTONE_RECORD_OPEN = "milestone.record_open"
+VERB_MILESTONE_RECORD = "milestone.record"
 VERB_CASE_OPEN = "case.open"
 
 RAGS: tuple[str, ...] = ("green", "amber", "red", "none")
@@ -98,6 +105,7 @@ CARD_BYTE_BUDGET = 26 * 1024
 
 WAITING_FOR_WORDS: dict[str, str] = {
     "referral_received": "the referral",
+    "virtual_panel_arranged": "the virtual panel being arranged",
     "panel_decision": "the panel decision",
     "decision_notice_sent": "the referrer being told the decision",
     "information_request_sent": "the information request",
@@ -184,6 +192,10 @@ class TimelineRow:
     done_on: date | None
     responsible_label: str
     provisional: bool
+    # Done in the bot itself when it happens (Record by hand instead of Mark done), and the
+    # reason a manager gave when it was recorded by hand.
+    by_action: bool = False
+    done_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -534,10 +546,83 @@ def _timeline_row(reference: str, row: TimelineRow, can_mark_done: bool) -> Elem
             ]
         )
     ]
-    if can_mark_done and row.state in ("open", "overdue"):
-        action = _mark_done(reference, row.milestone_id, tooltip=f"Mark done: {row.title}")
-        items.append(action_set([action], spacing="Small"))
+    if row.done_note:
+        items.append(
+            rich_text(
+                [
+                    text_run("Recorded by hand: ", weight="Bolder", is_subtle=True),
+                    text_run(row.done_note, is_subtle=True),
+                ],
+                spacing="None",
+            )
+        )
+    if can_mark_done and row.state in ("open", "overdue", "waiting"):
+        if row.by_action:
+            action = execute_action(
+                "Record by hand",
+                VERB_MILESTONE_RECORD_OPEN,
+                {"reference": reference, "milestone": row.milestone_id},
+                associated_inputs="none",
+                tooltip=f"Record by hand: {row.title} (managers)",
+            )
+            items.append(action_set([action], spacing="Small"))
+        elif row.state != "waiting":
+            action = _mark_done(reference, row.milestone_id, tooltip=f"Mark done: {row.title}")
+            items.append(action_set([action], spacing="Small"))
     return container(items, separator=True, spacing="Medium")
+
+
+def record_by_hand_card(
+    *,
+    reference: str,
+    milestone_id: str,
+    title: str,
+    today: date,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Card:
+    """A manager records by hand a milestone the bot completes when it is done in the bot:
+    the date it was done (`Input.Date`) and why it is recorded this way."""
+    values = values or {}
+    body: list[Element] = [
+        heading(f"{escape_markdown(reference)}: record “{escape_markdown(title)}” by hand"),
+        text_block(
+            "This is marked done by the bot when it is done in the bot. Record it here only "
+            "when it was done another way: the date and your reason are audited and shown on "
+            "the case."
+        ),
+        date_input(
+            "on",
+            "The date it was done",
+            is_required=True,
+            error_message="Choose the date it was done.",
+            value=parse_iso_date(values.get("on")),
+            max_date=today,
+        ),
+        text_input(
+            "reason",
+            "Why it is recorded by hand",
+            is_required=True,
+            error_message="Say why it is recorded by hand.",
+            is_multiline=True,
+            max_length=1000,
+            value=values.get("reason") or None,
+        ),
+    ]
+    if error:
+        body.append(text_block(escape_markdown(error), color="Attention", weight="Bolder"))
+    return adaptive_card(
+        body,
+        [
+            execute_action(
+                "Record",
+                VERB_MILESTONE_RECORD,
+                {"reference": reference, "milestone": milestone_id},
+                style="positive",
+            )
+        ],
+        fallback_text=f"{reference}: record {title} by hand.",
+    )
 
 
 def case_timeline_card(

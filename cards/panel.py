@@ -166,6 +166,8 @@ class PanelView:
     manager_mentions: tuple[tuple[str, str], ...] = ()
     # The buttons the card is drawn for (`VIEWER_ACTIONS`); None: the card everyone sees.
     actions: frozenset[str] | None = None
+    # What `panel_deadline` is the deadline of, in the profile's words.
+    panel_deadline_label: str = "Panel deadline"
 
 
 class VoteFields(Protocol):
@@ -439,7 +441,7 @@ def _panel_body(view: PanelView) -> tuple[list[Element], list[tuple[str, dict[st
         ("Received", format_date(view.received_date)),
     ]
     if view.panel_deadline is not None:
-        facts.append(("Panel deadline", format_date(view.panel_deadline)))
+        facts.append((view.panel_deadline_label, format_date(view.panel_deadline)))
     if view.next_deadline is not None:
         label, day = view.next_deadline
         facts.append(("Next deadline", f"{label}: {format_date(day)}"))

@@ -34,6 +34,10 @@ The schema (every key required unless marked optional; no other keys allowed):
     overdue = { at = "09:00" }
     escalation = { after_overdue_working_days = 2, at = "09:00", to = "manager" }
 
+    [roles]                                          # optional: the process's roles beyond
+    notifier = "Head of Safeguarding"                # the base ones (`ROLES`), by id, each in
+                                                     # the document's words
+
     [[milestones]]
     id = "agency_returns"; title = "..."; anchor = "information_request_sent"
     offset = { working_days_after = 8 }   # or working_days_before, calendar_days_after,
@@ -41,6 +45,12 @@ The schema (every key required unless marked optional; no other keys allowed):
                                           # latest_working_days_after (a window)
     pathways = ["rapid_review"]; responsible = "agency_lead"
     completed_by = "..."                  # optional; an event completes one milestone at most
+    may_complete = ["manager"]            # optional; who may mark it done (default: its
+                                          # responsible role and managers). A milestone an
+                                          # action of the bot completes (`completed_by`, or
+                                          # one of `ACTION_MILESTONES`) is completed by that
+                                          # action; a manager may record it by hand, with a
+                                          # date and a reason
     nudges = { escalation = false }       # optional; replaces the stages it names
     basis = "..."                         # optional; the sentence in the process document
 """
@@ -58,6 +68,7 @@ from types import MappingProxyType
 from typing import Any, TypeAlias
 
 __all__ = [
+    "ACTION_MILESTONES",
     "ANCHOR_EVENTS",
     "PATHWAYS",
     "PROFILES_DIR",
@@ -95,6 +106,7 @@ PATHWAYS: tuple[str, ...] = (
 
 ANCHOR_EVENTS: tuple[str, ...] = (
     "referral_received",
+    "virtual_panel_arranged",
     "panel_decision",
     "decision_notice_sent",
     "information_request_sent",
@@ -106,6 +118,13 @@ ANCHOR_EVENTS: tuple[str, ...] = (
 )
 
 ROLES: tuple[str, ...] = ("manager", "la", "agency_lead", "chair", "panel")
+"""The roles every profile knows: a roster role (`manager`, `agency_lead`, `chair`), `panel`
+(the statutory partners' panel members and deputies) or `la` (the Local Authority's); a
+profile adds its own in `[roles]`."""
+
+ACTION_MILESTONES: tuple[str, ...] = ("agency_returns", "papers_circulated")
+"""Milestones an action of the bot completes without an event of their own: every agency
+asked has replied (`agency_returns`), the papers were circulated (`papers_circulated`)."""
 
 STATUTORY_PARTNERS: tuple[str, ...] = ("la", "police", "health")
 
@@ -268,6 +287,13 @@ class Milestone:
     nudges: NudgePlan
     completed_by: str | None = None
     basis: str | None = None
+    may_complete: tuple[str, ...] = ()
+
+    @property
+    def by_action(self) -> bool:
+        """True when an action of the bot completes it (its event, or one of
+        `ACTION_MILESTONES`): marking it done by hand is a manager's, with a date and reason."""
+        return self.completed_by is not None or self.id in ACTION_MILESTONES
 
     def applies_to(self, pathway: str | None) -> bool:
         """Return True if the milestone belongs to `pathway` (None: any pathway)."""
@@ -284,6 +310,8 @@ class Profile:
     agencies: tuple[Agency, ...]
     nudges: NudgePlan
     milestones: tuple[Milestone, ...]
+    roles: Mapping[str, str] = field(default_factory=dict)
+    """The profile's own roles (`[roles]`), id to the words its document uses."""
     _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -510,8 +538,10 @@ def _plural(n: int, unit: str) -> str:
 def _parse_profile(root: _Reader, path: Path) -> Profile:
     partnership = _parse_partnership(root.table("partnership"))
     agencies = _parse_agencies(root)
-    defaults = _parse_nudges(root.table("nudges"), None)
-    milestones = _parse_milestones(root, defaults)
+    roles = _parse_roles(root)
+    known_roles = (*ROLES, *roles)
+    defaults = _parse_nudges(root.table("nudges"), None, known_roles)
+    milestones = _parse_milestones(root, defaults, known_roles)
     root.done()
     return Profile(
         id=path.stem,
@@ -520,7 +550,24 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
         agencies=agencies,
         nudges=defaults,
         milestones=milestones,
+        roles=MappingProxyType(roles),
     )
+
+
+def _parse_roles(root: _Reader) -> dict[str, str]:
+    """The optional `[roles]` table: the profile's own role ids and their words."""
+    if "roles" not in root.data:
+        return {}
+    t = root.table("roles")
+    roles: dict[str, str] = {}
+    for role in list(t.data):
+        if _ID.match(role) is None:
+            raise t.error(role, f"a role needs {_ID_RULE[1]}")
+        if role in ROLES or role in ("deputy", *STATUTORY_PARTNERS):
+            raise t.error(role, f"{role!r} is a role every profile has already")
+        roles[role] = t.req_string(role)
+    t.done()
+    return roles
 
 
 def _parse_partnership(t: _Reader) -> Partnership:
@@ -568,7 +615,9 @@ def _parse_agencies(root: _Reader) -> tuple[Agency, ...]:
 _STAGES = ("heads_up", "due_today", "overdue", "escalation")
 
 
-def _parse_nudges(t: _Reader, defaults: NudgePlan | None) -> NudgePlan:
+def _parse_nudges(
+    t: _Reader, defaults: NudgePlan | None, roles: tuple[str, ...] = ROLES
+) -> NudgePlan:
     """Read a `nudges` table; with `defaults`, stages left out are inherited from them."""
     stages: dict[str, Any] = {}
     for stage in _STAGES:
@@ -592,7 +641,7 @@ def _parse_nudges(t: _Reader, defaults: NudgePlan | None) -> NudgePlan:
             stages[stage] = Escalation(
                 s.integer("after_overdue_working_days", minimum=1),
                 s.clock_time("at"),
-                s.req_string("to", choices=ROLES),
+                s.req_string("to", choices=roles),
             )
         s.done()
     t.done()
@@ -628,7 +677,9 @@ def _parse_offset(t: _Reader) -> Offset:
     raise t.error("", f"expected {_OFFSET_FORMS}; got {got}")
 
 
-def _parse_milestones(root: _Reader, defaults: NudgePlan) -> tuple[Milestone, ...]:
+def _parse_milestones(
+    root: _Reader, defaults: NudgePlan, roles: tuple[str, ...] = ROLES
+) -> tuple[Milestone, ...]:
     milestones: list[Milestone] = []
     for t in root.tables("milestones"):
         mid = t.req_string("id", pattern=_ID_RULE)
@@ -641,7 +692,7 @@ def _parse_milestones(root: _Reader, defaults: NudgePlan) -> tuple[Milestone, ..
             raise t.error("offset", f"expected {_OFFSET_FORMS}; got {_show(offset_value)}")
         offset = _parse_offset(_Reader(t.file, t.key("offset"), offset_value))
         pathways = t.string_list("pathways", choices=PATHWAYS)
-        responsible = t.req_string("responsible", choices=ROLES)
+        responsible = t.req_string("responsible", choices=roles)
         completed_by = t.string("completed_by", required=False, choices=ANCHOR_EVENTS)
         if completed_by is not None:
             other = next((m for m in milestones if m.completed_by == completed_by), None)
@@ -658,8 +709,13 @@ def _parse_milestones(root: _Reader, defaults: NudgePlan) -> tuple[Milestone, ..
                 )
         nudges = defaults
         if "nudges" in t.data:
-            nudges = _parse_nudges(t.table("nudges"), defaults)
+            nudges = _parse_nudges(t.table("nudges"), defaults, roles)
         basis = t.string("basis", required=False)
+        if "may_complete" in t.data:
+            # A list nobody is on is refused here: it must name at least one role.
+            may_complete = t.string_list("may_complete", choices=roles)
+        else:
+            may_complete = tuple(dict.fromkeys((responsible, "manager")))
         t.done()
         milestones.append(
             Milestone(
@@ -672,6 +728,7 @@ def _parse_milestones(root: _Reader, defaults: NudgePlan) -> tuple[Milestone, ..
                 nudges=nudges,
                 completed_by=completed_by,
                 basis=basis,
+                may_complete=may_complete,
             )
         )
     _check_no_cycles(root, milestones)

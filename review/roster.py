@@ -33,14 +33,20 @@ class RosterEntry:
 
 
 def parse_roster(
-    data: Mapping[str, Any], *, agencies: Mapping[str, str], source: str = "roster"
+    data: Mapping[str, Any],
+    *,
+    agencies: Mapping[str, str],
+    source: str = "roster",
+    profile_roles: frozenset[str] = frozenset(),
 ) -> tuple[str | None, list[RosterEntry]]:
     """Validate a roster document: `(partnership slug or None, entries)`, or RosterError.
 
     `agencies` maps every accepted name to an agency id: the profile's agency ids, and the
     statutory partner codes `la`, `police` and `health` for the agencies that hold them.
+    `profile_roles` are the roles the partnership's profile adds (`[roles]`, e.g. notifier).
     """
     known = dict(agencies)
+    allowed_roles = ROLES | profile_roles
     extra = set(data) - {"partnership", "members"}
     if extra:
         raise RosterError(f"{source}: unknown key {sorted(extra)[0]!r}")
@@ -76,10 +82,11 @@ def parse_roster(
         roles = raw.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise RosterError(f"{where}.roles: expected a list of role names")
-        bad = [r for r in roles if r not in ROLES]
+        bad = [r for r in roles if r not in allowed_roles]
         if bad:
             raise RosterError(
-                f"{where}.roles: {bad[0]!r} is not a role (one of {', '.join(sorted(ROLES))})"
+                f"{where}.roles: {bad[0]!r} is not a role "
+                f"(one of {', '.join(sorted(allowed_roles))})"
             )
         aad = raw.get("aad_object_id")
         if aad is not None and (not isinstance(aad, str) or not aad.strip()):

@@ -271,9 +271,16 @@ async def open_cases(session: AsyncSession, partnership_id: int) -> Sequence[Cas
 
 
 async def mark_milestone_done(
-    session: AsyncSession, case_id: int, milestone: str, at: datetime, member_id: int | None
+    session: AsyncSession,
+    case_id: int,
+    milestone: str,
+    at: datetime,
+    member_id: int | None,
+    *,
+    note: str | None = None,
 ) -> None:
-    """Record a milestone as done at `at` (its row made if need be); done once stays done."""
+    """Record a milestone as done at `at` (its row made if need be); done once stays done.
+    `note` is the reason a manager gave for recording it by hand."""
     row = await session.scalar(
         select(Milestone).where(Milestone.case_id == case_id, Milestone.milestone == milestone)
     )
@@ -283,4 +290,5 @@ async def mark_milestone_done(
     if row.done_at is None:
         row.done_at = at
         row.done_by_member_id = member_id
+        row.done_note = note
     await session.flush()

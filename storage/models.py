@@ -213,6 +213,8 @@ class Milestone(Base):
     done_at: Mapped[datetime | None]
     done_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     snoozed_until: Mapped[date | None] = mapped_column(Date)
+    # Why a manager recorded by hand a milestone an action of the bot completes.
+    done_note: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundMessage(Base):

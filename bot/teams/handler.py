@@ -86,6 +86,8 @@ VERBS: dict[str, Verb] = {
     "panel.open": panel.panel_open,
     "milestone.done": reminders.milestone_done,
     "milestone.snooze": reminders.milestone_snooze,
+    "milestone.record_open": reminders.milestone_record_open,
+    "milestone.record": reminders.milestone_record,
     "case.open": cases.case_open,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""

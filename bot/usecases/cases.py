@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.context import AppContext
 from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
-from cards.nudges import CaseListRow, TimelineRow, case_timeline_card, cases_card
+from cards.nudges import (
+    CaseListRow,
+    TimelineRow,
+    case_timeline_card,
+    cases_card,
+    record_by_hand_card,
+)
 from cards.panel import open_panel_offer_card
 from review.calendar import london_date
 from review.referral import PATHWAYS
@@ -17,6 +25,7 @@ from review.reminders import rag
 from review.timeline import next_due
 from storage import cases as case_repo
 from storage.models import Member
+from storage.models import Milestone as StoredMilestone
 from storage.repositories import NotFound
 
 
@@ -32,6 +41,14 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
     async with app.db.session() as session:
         case = await case_repo.get_case(session, app.partnership_id, reference)
         timeline = await case_timeline(app, session, case)
+        notes = {
+            row.milestone: row.done_note
+            for row in await session.scalars(
+                select(StoredMilestone).where(
+                    StoredMilestone.case_id == case.id, StoredMilestone.done_note.is_not(None)
+                )
+            )
+        }
     rows = []
     for entry in timeline.entries:
         if entry.completed_on is not None and entry.completed_on <= today:
@@ -51,10 +68,11 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
                 waiting_for=entry.waiting_for,
                 state=state,
                 done_on=entry.completed_on,
-                responsible_label=ROLE_LABELS.get(
-                    entry.milestone.responsible, entry.milestone.responsible
-                ),
+                responsible_label=ROLE_LABELS.get(entry.milestone.responsible)
+                or app.profile.roles.get(entry.milestone.responsible, entry.milestone.responsible),
                 provisional=entry.provisional,
+                by_action=entry.milestone.by_action,
+                done_note=notes.get(entry.id),
             )
         )
     return case_timeline_card(
@@ -105,4 +123,32 @@ async def open_panel_offer(
         return None
     return open_panel_offer_card(
         reference=case.reference, pathway_label=PATHWAYS[case.pathway_sought].label
+    )
+
+
+async def record_form(
+    app: AppContext,
+    *,
+    reference: str,
+    milestone_id: str,
+    person: Person,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The form a manager records a milestone by hand with (date, reason); with `error`, the
+    form again with what was typed and why it was not recorded."""
+    member = await member_of(app, person)
+    if member is None or "manager" not in member.roles:
+        raise NotAllowed("Only a partnership manager can record a milestone by hand.")
+    try:
+        milestone = app.profile.milestone(milestone_id)
+    except KeyError:
+        raise NotAllowed(f"{milestone_id!r} is not a milestone of this partnership.") from None
+    return record_by_hand_card(
+        reference=reference,
+        milestone_id=milestone.id,
+        title=milestone.title,
+        today=london_date(app.now()),
+        error=error,
+        values=values,
     )

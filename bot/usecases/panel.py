@@ -26,6 +26,7 @@ from bot.usecases.people import (
     no_such_case,
     refusals_audited,
 )
+from bot.usecases.roles import partner_of
 from cards.referral import REFERRAL_READERS
 from review.calendar import london_date
 from review.panel import (
@@ -91,14 +92,6 @@ class VoteReplies:
     recorded: RecordedReply
     invalid: InvalidReply
     redelivered: RedeliveredReply
-
-
-def partner_of(app: AppContext, member: Member) -> str | None:
-    """The statutory partner ('la', 'police', 'health') a member's agency is, if any."""
-    for agency in app.profile.agencies:
-        if agency.id == member.agency:
-            return agency.statutory_partner
-    return None
 
 
 def can_vote(app: AppContext, member: Member | None) -> str | None:
@@ -486,6 +479,8 @@ async def open_panel(app: AppContext, *, reference: str, person: Person) -> Case
         if case.status == "received":
             case.status = "panel"
             case.panel_opened_at = app.now()
+            await case_repo.record_event(session, case.id, "virtual_panel_arranged", app.now())
+            await replan_case(app, session, case)
             await panel_repo.plan_card_update(session, case=case, now=app.now())
             await repo.audit(
                 session,

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.usecases.casework import timeline_for
-from bot.usecases.panel import current_state, panel_now, partner_of
+from bot.usecases.panel import current_state, panel_now
 from bot.usecases.referrals import next_deadline
+from bot.usecases.roles import partner_of
 from cards.panel import (
     PanelView,
     PartnerRow,
@@ -111,9 +112,17 @@ async def panel_view(
     events = facts.events
     timeline = timeline_for(app, case, events)
     try:
-        panel_deadline = timeline.entry("virtual_panel").due
+        entry = timeline.entry("virtual_panel")
     except KeyError:
-        panel_deadline = None
+        panel_deadline, deadline_label = None, "Panel deadline"
+    else:
+        panel_deadline = entry.due
+        # The decision's deadline, or (Halton) the deadline to arrange the panel.
+        deadline_label = (
+            "Panel deadline"
+            if entry.milestone.completed_by == "panel_decision"
+            else entry.milestone.title
+        )
     if facts.decision is not None:
         status, decided = "agreed", facts.decision[1]
         outcome: str | None = facts.decision[0]
@@ -129,6 +138,7 @@ async def panel_view(
         event_date=case.event_date,
         received_date=london_date(case.received_at),
         panel_deadline=panel_deadline,
+        panel_deadline_label=deadline_label,
         next_deadline=next_deadline(app, case, events),
         status=status,
         outcome_label=OUTCOMES[outcome].label if outcome else None,

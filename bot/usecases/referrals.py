@@ -100,6 +100,7 @@ async def submit_referral(
             return Submitted(dup.reference, False, label)
         if case.status == "panel":
             case.panel_opened_at = now
+            await case_repo.record_event(session, case.id, "virtual_panel_arranged", now)
         await replan_case(app, session, case)
         timeline = timeline_for(app, case, {"referral_received": now})
         session.add(

@@ -15,8 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.usecases.casework import OPEN_CASE_STATUSES, replan_case
-from bot.usecases.people import NotAllowed, Person
+from bot.usecases.people import NotAllowed, Person, member_for
+from bot.usecases.roles import holds, holds_any, who
+from review.answers import clean_text
 from review.calendar import LONDON, london_date
+from review.profiles import Milestone as ProfileMilestone
+from review.referral import parse_iso_date
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import reminders as reminder_repo
@@ -24,53 +28,69 @@ from storage import repositories as repo
 from storage.models import Case, Milestone
 
 DIGEST_AT = time(9, 0)
-DONE_ROLES = frozenset({"panel", "deputy", "manager", "chair", "agency_lead"})
+RECORD_REASON_MAX = 1000
 
 
-async def _member_allowed(
-    app: AppContext, session: AsyncSession, person: Person, roles: frozenset[str]
-) -> object:
-    member = await repo.find_member(
-        session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email
+async def _refuse(
+    app: AppContext, session: AsyncSession, person: Person, case: Case, action: str, detail: dict
+) -> None:
+    await repo.audit(
+        session,
+        action=action,
+        actor=person.aad_object_id,
+        partnership_id=app.partnership_id,
+        case_id=case.id,
+        outcome="refused",
+        detail=detail,
     )
-    if member is None or not roles & set(member.roles):
-        return None
-    return member
+
+
+def _milestone_of(app: AppContext, milestone_id: str) -> ProfileMilestone:
+    try:
+        return app.profile.milestone(milestone_id)
+    except KeyError:
+        raise NotAllowed(f"{milestone_id!r} is not a milestone of this partnership.") from None
 
 
 async def mark_done(
     app: AppContext, *, reference: str, milestone_id: str, person: Person
 ) -> tuple[str, date]:
-    """Record a milestone as done now: its reminders stop, what counts from it moves."""
+    """Record a milestone as done now: its reminders stop, what counts from it moves.
+
+    Only the roles the profile lets complete it may (its responsible role and managers by
+    default). A milestone an action of the bot completes (the decision, the requests sent,
+    the report sent...) is completed by that action: Mark done is refused and says so; a
+    manager records it by hand with a date and a reason (`record_by_hand`). Every refusal
+    is audited and changes nothing.
+    """
     now = app.now()
-    try:
-        milestone = app.profile.milestone(milestone_id)
-    except KeyError:
-        raise NotAllowed(f"{milestone_id!r} is not a milestone of this partnership.") from None
+    milestone = _milestone_of(app, milestone_id)
+    refusal: str | None = None
     async with app.db.session() as session, session.begin():
         try:
             case = await panel_repo.lock_case(session, app.partnership_id, reference)
         except repo.NotFound:
             raise NotAllowed(f"There is no case {reference} in this partnership.") from None
-        member = await _member_allowed(app, session, person, DONE_ROLES)
-        if member is None:
-            await repo.audit(
-                session,
-                action="milestone.done",
-                actor=person.aad_object_id,
-                partnership_id=app.partnership_id,
-                case_id=case.id,
-                outcome="refused",
-                detail={"milestone": milestone_id},
+        member = await member_for(app, session, person)
+        detail = {"milestone": milestone_id}
+        if milestone.by_action:
+            refusal = (
+                f"“{milestone.title}” is done in the bot itself, when it happens, and is marked "
+                "done then. If it was done another way, a partnership manager records it by hand "
+                "with its date and a reason (Record by hand, on the case's timeline)."
             )
-            refused = True
+        elif not holds_any(app, member, milestone.may_complete):
+            refusal = (
+                f"Only {who(app, milestone.may_complete)} can mark “{milestone.title}” done. "
+                "Nothing was changed."
+            )
+        if refusal is not None:
+            await _refuse(app, session, person, case, "milestone.done", detail)
         else:
-            refused = False
+            assert member is not None
             if milestone.completed_by is not None:
                 await case_repo.record_event(session, case.id, milestone.completed_by, now)
-            await case_repo.mark_milestone_done(
-                session, case.id, milestone_id, now, getattr(member, "id", None)
-            )
+            await case_repo.mark_milestone_done(session, case.id, milestone_id, now, member.id)
             await replan_case(app, session, case)
             await panel_repo.plan_card_update(session, case=case, now=now)
             await repo.audit(
@@ -79,11 +99,75 @@ async def mark_done(
                 actor=person.aad_object_id,
                 partnership_id=app.partnership_id,
                 case_id=case.id,
-                detail={"milestone": milestone_id},
+                detail=detail,
             )
-    if refused:
-        raise NotAllowed("Only people on the partnership's roster can mark a milestone done.")
+    if refusal is not None:
+        raise NotAllowed(refusal)
     return milestone.title, london_date(now)
+
+
+async def record_by_hand(
+    app: AppContext,
+    *,
+    reference: str,
+    milestone_id: str,
+    person: Person,
+    on: object,
+    reason: object,
+) -> tuple[str, date]:
+    """A manager records by hand a milestone an action of the bot completes: done on `on`
+    (an ISO date, not in the future, not before the referral) for `reason` (required), both
+    audited and kept with the milestone, shown on the case. The milestone's event is recorded
+    at that date, so what counts from it moves."""
+    milestone = _milestone_of(app, milestone_id)
+    today = london_date(app.now())
+    day = parse_iso_date(on) if isinstance(on, str) else None
+    text = clean_text(reason if isinstance(reason, str) else "").strip()
+    async with app.db.session() as session, session.begin():
+        try:
+            case = await panel_repo.lock_case(session, app.partnership_id, reference)
+        except repo.NotFound:
+            raise NotAllowed(f"There is no case {reference} in this partnership.") from None
+        member = await member_for(app, session, person)
+        detail: dict[str, object] = {"milestone": milestone_id}
+        problem = None
+        if not holds(app, member, "manager"):
+            problem = "Only a partnership manager can record a milestone by hand."
+        elif not milestone.by_action:
+            problem = f"“{milestone.title}” is marked done with Mark done; nothing to record."
+        elif day is None:
+            problem = "Choose the date it was done."
+        elif day > today:
+            problem = "The date it was done cannot be in the future."
+        elif day < london_date(case.received_at):
+            problem = "The date it was done cannot be before the referral was received."
+        elif not text:
+            problem = "Say why it is recorded by hand (how it was done outside the bot)."
+        elif len(text) > RECORD_REASON_MAX:
+            problem = f"Keep the reason under {RECORD_REASON_MAX} characters (it is {len(text)})."
+        if problem is not None:
+            await _refuse(app, session, person, case, "milestone.record", detail)
+        else:
+            assert member is not None and day is not None
+            at = datetime.combine(day, time(12, 0), tzinfo=LONDON).astimezone(app.now().tzinfo)
+            if milestone.completed_by is not None:
+                await case_repo.record_event(session, case.id, milestone.completed_by, at)
+            await case_repo.mark_milestone_done(
+                session, case.id, milestone_id, at, member.id, note=text
+            )
+            await replan_case(app, session, case)
+            await panel_repo.plan_card_update(session, case=case, now=app.now())
+            await repo.audit(
+                session,
+                action="milestone.record",
+                actor=person.aad_object_id,
+                partnership_id=app.partnership_id,
+                case_id=case.id,
+                detail={**detail, "on": day.isoformat(), "reason": text},
+            )
+    if problem is not None:
+        raise NotAllowed(problem)
+    return milestone.title, day
 
 
 async def snooze(app: AppContext, *, reference: str, milestone_id: str, person: Person) -> date:
@@ -97,7 +181,9 @@ async def snooze(app: AppContext, *, reference: str, milestone_id: str, person: 
             case = await panel_repo.lock_case(session, app.partnership_id, reference)
         except repo.NotFound:
             raise NotAllowed(f"There is no case {reference} in this partnership.") from None
-        member = await _member_allowed(app, session, person, frozenset({"manager"}))
+        member = await member_for(app, session, person)
+        if not holds(app, member, "manager"):
+            member = None
         if member is None:
             await repo.audit(
                 session,

@@ -36,7 +36,9 @@ async def import_roster(settings: Settings, path: Path) -> int:
     profile = load_profile(settings.partnership_profile)
     names = {a.id: a.id for a in profile.agencies}
     names.update({a.statutory_partner: a.id for a in profile.agencies if a.statutory_partner})
-    slug, entries = parse_roster(data, agencies=names, source=path.name)
+    slug, entries = parse_roster(
+        data, agencies=names, source=path.name, profile_roles=frozenset(profile.roles)
+    )
     if slug is not None and slug != profile.id:
         raise RosterError(
             f"{path.name}: partnership: the roster is for {slug!r}, "

@@ -119,7 +119,7 @@ def test_table(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert lines[2].split() == ["Milestone", "Due", "Working", "days", "Responsible", "Note"]
     rows = {line.split()[0]: line.split()[1:] for line in lines[3:13]}
-    assert rows["national_panel_notification"] == ["Tue", "5", "Jan", "2027", "5", "la"]
+    assert rows["national_panel_notification"] == ["Tue", "5", "Jan", "2027", "5", "notifier"]
     assert rows["rapid_review_report"] == ["Tue", "19", "Jan", "2027", "15", "chair"]
     assert rows["agency_returns"] == ["Mon", "18", "Jan", "2027", "14", "agency_lead", "planned"]
     assert rows["rapid_review_meeting"] == (
@@ -251,7 +251,12 @@ def test_python_m_bot_timeline_json() -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["received"] == "2026-12-24"
-    assert result["milestones"]["rapid_review_meeting"] == {"due": "2027-01-18"}
+    # Halton: arranging the panel is not its decision, so the meeting waits for the decision.
+    assert result["milestones"]["rapid_review_meeting"] == {
+        "due": None,
+        "waiting_for": "panel_decision",
+    }
+    assert result["milestones"]["virtual_panel"] == {"due": "2026-12-29"}
 
 
 def test_python_m_bot_timeline_refuses_a_naive_time() -> None:

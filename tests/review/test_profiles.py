@@ -44,6 +44,7 @@ def test_vocabulary() -> None:
     assert PATHWAYS == ("rapid_review", "practice_review", "escalation", "no_response", "queries")
     assert set(ANCHOR_EVENTS) == {
         "referral_received",
+        "virtual_panel_arranged",
         "panel_decision",
         "decision_notice_sent",
         "information_request_sent",
@@ -94,7 +95,7 @@ def test_each_partnership_words_its_own_local_review_criteria() -> None:
 
 # id, anchor, offset, completed_by, responsible
 STOCKPORT = [
-    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
+    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "notifier"),
     (
         "information_request",
         "panel_decision",
@@ -125,7 +126,13 @@ STOCKPORT = [
 ]
 
 HALTON = [
-    ("virtual_panel", "referral_received", WorkingDaysAfter(1), "panel_decision", "manager"),
+    (
+        "virtual_panel",
+        "referral_received",
+        WorkingDaysAfter(1),
+        "virtual_panel_arranged",
+        "manager",
+    ),
     (
         "referrer_informed",
         "referral_received",
@@ -133,7 +140,7 @@ HALTON = [
         "decision_notice_sent",
         "manager",
     ),
-    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "la"),
+    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "notifier"),
     (
         "information_request",
         "referral_received",
@@ -448,6 +455,31 @@ def _write(tmp_path: Path, old: str, new: str, *, name: str = "stockport.toml") 
             "milestones[3].completed_by",
             "already completes milestone 'information_request'",
         ),
+        # roles: a milestone nobody may complete, an unknown role, a role declared twice over
+        (
+            'responsible = "notifier"',
+            'responsible = "notifier"\nmay_complete = []',
+            "milestones[0].may_complete",
+            "expected at least one entry",
+        ),
+        (
+            'responsible = "notifier"',
+            'responsible = "notifier"\nmay_complete = ["notifier", "caretaker"]',
+            "milestones[0].may_complete[1]",
+            "expected one of",
+        ),
+        (
+            'responsible = "notifier"',
+            'responsible = "head_of_safeguarding"',
+            "milestones[0].responsible",
+            "expected one of",
+        ),
+        (
+            "[roles]\n",
+            '[roles]\nmanager = "The partnership manager"\n',
+            "roles.manager",
+            "a role every profile has already",
+        ),
     ],
 )
 def test_errors_name_the_file_and_the_key(
@@ -518,3 +550,23 @@ def test_each_profile_cites_its_process_document_beside_the_repository(
     shared = profile.parents[3] / "shared" / "reference" / document
     if shared.parent.is_dir():  # CI and developers have ../shared beside the repository
         assert shared.is_file(), shared
+
+
+def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_managers() -> None:
+    stockport = load_profile("stockport")
+    assert stockport.roles == {
+        "notifier": "The Head of the Safeguarding and Learning Unit, or a delegated officer"
+    }
+    assert stockport.milestone("national_panel_notification").may_complete == (
+        "notifier",
+        "manager",
+    )
+    assert stockport.milestone("desktop_review_6m").may_complete == ("manager",)
+    # What an action of the bot completes is not marked done by anyone.
+    assert [m.id for m in stockport.milestones if m.by_action] == [
+        "information_request",
+        "agency_returns",
+        "rapid_review_meeting",
+        "papers_circulated",
+        "rapid_review_report",
+    ]

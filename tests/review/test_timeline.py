@@ -205,22 +205,24 @@ def test_halton_on_the_day_of_receipt() -> None:
         "national_panel_notification": (None, D(2027, 1, 5), None),
         "information_request": (None, D(2026, 12, 31), None),
         "agency_returns": (None, D(2027, 1, 11), None),
-        # 13 WD after the virtual panel's due date (Tue 29 Dec) stands in for the decision.
-        "rapid_review_meeting": (None, D(2027, 1, 18), None),
+        # Arranging the panel is not deciding: no milestone is completed by the decision, so
+        # the meeting waits for the decision itself (it had counted from the arranging).
+        "rapid_review_meeting": (None, None, "panel_decision"),
         "rapid_review_report": (None, D(2027, 1, 19), None),
         "local_review_report": (None, None, "local_review_decided"),
         "publication_notice": (None, None, "publication"),
     }
     meeting = t.entry("rapid_review_meeting")
-    assert meeting.provisional and meeting.working_days_from_receipt == 14
+    assert meeting.due is None and meeting.waiting_for == "panel_decision"
 
 
 def test_halton_with_events() -> None:
     t = halton(
-        panel_decision=at("2026-12-30T09:00:00+00:00"),  # a day after the target
+        virtual_panel_arranged=at("2026-12-29T15:00:00+00:00"),  # on its target day
+        panel_decision=at("2026-12-30T09:00:00+00:00"),  # the next day
         publication=at("2027-03-05T10:00:00+00:00"),  # planned: Friday 5 March 2027
     )
-    assert t.entry("virtual_panel").completed_on == D(2026, 12, 30)
+    assert t.entry("virtual_panel").completed_on == D(2026, 12, 29)  # arranged, not decided
     meeting = t.entry("rapid_review_meeting")
     assert meeting.due == D(2027, 1, 19)  # 13 WD after Wed 30 Dec
     assert not meeting.provisional
@@ -360,16 +362,16 @@ def test_nudges_for_the_national_panel_notification() -> None:
     found = {d: nudges_on(e, cal, d) for d in (D(2026, 12, 24) + timedelta(n) for n in range(20))}
     sent = {d: [(n.stage, n.to) for n in ns] for d, ns in found.items() if ns}
     assert sent == {
-        D(2026, 12, 31): [("heads_up", "la")],  # 2 WD before: Mon 4 Jan (1), Thu 31 Dec (2)
-        D(2027, 1, 5): [("due_today", "la")],
-        D(2027, 1, 6): [("overdue", "la")],
-        D(2027, 1, 7): [("overdue", "la"), ("escalation", "manager")],
-        D(2027, 1, 8): [("overdue", "la")],
-        D(2027, 1, 11): [("overdue", "la")],
-        D(2027, 1, 12): [("overdue", "la")],
+        D(2026, 12, 31): [("heads_up", "notifier")],  # 2 WD before: Mon 4 Jan (1), Thu 31 Dec (2)
+        D(2027, 1, 5): [("due_today", "notifier")],
+        D(2027, 1, 6): [("overdue", "notifier")],
+        D(2027, 1, 7): [("overdue", "notifier"), ("escalation", "manager")],
+        D(2027, 1, 8): [("overdue", "notifier")],
+        D(2027, 1, 11): [("overdue", "notifier")],
+        D(2027, 1, 12): [("overdue", "notifier")],
     }
     assert found[D(2027, 1, 5)] == (
-        Nudge("national_panel_notification", "due_today", _london(D(2027, 1, 5), 9), "la"),
+        Nudge("national_panel_notification", "due_today", _london(D(2027, 1, 5), 9), "notifier"),
     )
 
 

@@ -17,9 +17,9 @@ from bot.usecases.casework import (
     ROLE_LABELS,
     case_timeline,
 )
-from bot.usecases.panel import partner_of
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.rapid_review import agencies_led_by
+from bot.usecases.roles import partner_of
 from cards.nudges import DigestRow, NudgeView, digest_card, nudge_card
 from review.calendar import london_date
 from review.referral import format_date

@@ -64,3 +64,51 @@ async def _milestone_action(
     except NotAllowed as why:
         return refused_card(reference, str(why))
     return await cases.timeline_card(g.app, reference, can_mark_done=True)
+
+
+async def milestone_record_open(
+    g: Glue, turn_context: TurnContext, person: Person, data: dict[str, Any]
+) -> dict[str, Any]:
+    """A manager's form to record by hand a milestone the bot completes itself."""
+    reference = reference_of(data)
+    try:
+        return await cases.record_form(
+            g.app,
+            reference=reference,
+            milestone_id=str(data.get("milestone", ""))[:64],
+            person=person,
+        )
+    except NotAllowed as why:
+        return refused_card(reference, str(why))
+
+
+async def milestone_record(
+    g: Glue, turn_context: TurnContext, person: Person, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Record it by hand (date, reason); the case's timeline back, or the form with why not."""
+    reference = reference_of(data)
+    milestone_id = str(data.get("milestone", ""))[:64]
+    try:
+        await reminders_uc.record_by_hand(
+            g.app,
+            reference=reference,
+            milestone_id=milestone_id,
+            person=person,
+            on=data.get("on"),
+            reason=data.get("reason"),
+        )
+    except NotAllowed as why:
+        typed = {k: str(data.get(k) or "")[:1100] for k in ("on", "reason")}
+        try:
+            return await cases.record_form(
+                g.app,
+                reference=reference,
+                milestone_id=milestone_id,
+                person=person,
+                error=str(why),
+                values=typed,
+            )
+        except NotAllowed:
+            return refused_card(reference, str(why))
+    g.courier.kick()
+    return await cases.timeline_card(g.app, reference, can_mark_done=True)

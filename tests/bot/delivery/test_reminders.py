@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 
 from bot.delivery.courier import RELEASE_EVERY
 from bot.teams.keys import COURIER
+from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.cards import check_cards
 from helpers.connector import Call, FakeConnector
 from helpers.outbox import nudge_rows, one_due_nudge, seed_due_nudges, sweep
+from helpers.people import account
 from helpers.referral import complete_referral, register_channel, say, submit
 from review.calendar import LONDON
 from storage import outbox
@@ -72,7 +74,16 @@ async def test_a_case_walked_across_christmas_and_new_year(
         while day <= date(2027, 1, 21):
             if day == date(2027, 1, 8):  # the notification is made; its reminders stop
                 clock.london(day, 8, 30)
-                await say(app, connector, "done SSCP-2026-0001 national_panel_notification")
+                # By the notifier (Lee, the delegated officer): the referrer may not.
+                done = "done SSCP-2026-0001 national_panel_notification"
+                refused = len(connector.texts())
+                await say(app, connector, done)
+                assert "Only the head of the safeguarding" in connector.texts()[
+                    refused
+                ].lower() or ("only" in connector.texts()[refused].lower())
+                as_lee = message(done, service_url=connector.url, **{"from": account("lee")})
+                as_lee["conversation"]["id"] = "a:1lee-personal-fictional"
+                assert (await app.post_activity(as_lee)).status == 201
             before = len(connector.calls)
             for hour, minute in ((9, 5), (14, 0)):  # two sweeps a day post nothing twice
                 clock.london(day, hour, minute)
