@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.commands import timeline
+from bot.commands import profile, timeline
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.set_defaults(handler=cmd_retention)
 
     timeline.register(sub)
+    profile.register(sub)
     return parser
 
 

@@ -30,6 +30,15 @@ async def send_help(g: Glue, turn_context: TurnContext) -> None:
     await turn_context.send_activity(card_activity(help_card(g.app.profile.partnership.name)))
 
 
+def is_private(channel: object) -> bool:
+    """True for a private channel, as Teams describes it in the activity's channel data
+    (`membershipType`, or `type`, "private")."""
+    if not isinstance(channel, dict):
+        return False
+    kinds = (channel.get("membershipType"), channel.get("type"))
+    return any(isinstance(k, str) and k.lower() == "private" for k in kinds)
+
+
 async def register_channel(g: Glue, turn_context: TurnContext) -> None:
     """A manager makes this channel the partnership's rapid review channel."""
     activity = turn_context.activity
@@ -41,6 +50,13 @@ async def register_channel(g: Glue, turn_context: TurnContext) -> None:
         return
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     channel = channel_data.get("channel")
+    if is_private(channel):
+        await turn_context.send_activity(
+            "This is a private channel, and Teams does not let bots post in private channels, "
+            "so new cases and reminders could never reach it. Use this in a standard channel "
+            "of the team. Nothing was changed."
+        )
+        return
     channel_id = channel.get("id") if isinstance(channel, dict) else None
     if not isinstance(channel_id, str) or not 0 < len(channel_id) <= 500:
         channel_id = activity.conversation.id.split(";", 1)[0]
