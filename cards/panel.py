@@ -49,7 +49,7 @@ from cards.base import (
 )
 from cards.welcome import ACTION_REFERRAL_MINE
 from review.calendar import LONDON
-from review.panel import MAX_TEXT, OUTCOMES, PARTNER_LABELS, PARTNERS, Vote
+from review.panel import MAX_TEXT, OUTCOMES, PARTNER_LABELS, PARTNERS, OutcomeInfo, Vote
 from review.referral import KEPT_BEYOND_LIMIT, format_date
 
 __all__ = [
@@ -117,7 +117,7 @@ DECIDED_HOW_MAX = 1000
 _KEPT = MAX_TEXT + KEPT_BEYOND_LIMIT
 _VOTE_FIELDS = ("outcome", "rationale", "serious_harm_basis", "queries")
 _OFFLINE_FIELDS = ("outcome", "rationale", "decided_how")
-_OUTCOME_MISSING = "Choose one of the five decisions."
+_OUTCOME_MISSING = "Choose one of the decisions."
 _RATIONALE_MISSING = "Give the rationale for the decision."
 _ANSWER_MISSING = "Please write your answer before sending it."
 _SERIOUS_HARM_NOTE = (
@@ -213,6 +213,8 @@ class VotingView:
     errors: Mapping[str, str] = field(default_factory=dict)
     others: tuple[PartnerRow, ...] = ()
     hidden_note: str | None = None
+    # The decisions the partnership's panel chooses from (section 2.1's five by default).
+    outcomes: Mapping[str, OutcomeInfo] = field(default_factory=lambda: OUTCOMES)
 
 
 # --- building view models -------------------------------------------------------------------
@@ -291,11 +293,14 @@ def _prefill(value: str | None) -> str | None:
     return value[:_KEPT] if value else None
 
 
-def _outcome_choices(*, final_only: bool = False) -> list[tuple[str, str]]:
-    """The decisions of section 2.1 as (title, value) pairs (without queries if final_only)."""
+def _outcome_choices(
+    outcomes: Mapping[str, OutcomeInfo], *, final_only: bool = False
+) -> list[tuple[str, str]]:
+    """The partnership's decisions (section 2.1's five by default) as (title, value) pairs,
+    without queries if final_only."""
     return [
         (info.label, info.id)
-        for info in OUTCOMES.values()
+        for info in outcomes.values()
         if not (final_only and info.id == "queries")
     ]
 
@@ -564,11 +569,11 @@ def voting_card(view: VotingView) -> Card:
             choice_set(
                 "outcome",
                 "Your decision on this referral",
-                _outcome_choices(),
+                _outcome_choices(view.outcomes),
                 is_required=True,
                 error_message=_OUTCOME_MISSING,
                 style="expanded",
-                value=outcome if outcome in OUTCOMES else None,
+                value=outcome if outcome in view.outcomes else None,
             ),
         ),
         (
@@ -656,7 +661,11 @@ def vote_refused_card(*, reference: str, reason: str, panel: PanelView | None) -
 
 
 def offline_decision_card(
-    *, reference: str, errors: Mapping[str, str], values: Mapping[str, str]
+    *,
+    reference: str,
+    errors: Mapping[str, str],
+    values: Mapping[str, str],
+    outcomes: Mapping[str, OutcomeInfo] = OUTCOMES,
 ) -> Card:
     """For managers: record a decision the partners took off-line (phone, meeting, email)."""
 
@@ -680,11 +689,11 @@ def offline_decision_card(
             choice_set(
                 "outcome",
                 "The partners' decision",
-                _outcome_choices(final_only=True),
+                _outcome_choices(outcomes, final_only=True),
                 is_required=True,
                 error_message=_OUTCOME_MISSING,
                 style="expanded",
-                value=outcome if isinstance(outcome, str) and outcome in OUTCOMES else None,
+                value=outcome if isinstance(outcome, str) and outcome in outcomes else None,
             ),
         ),
         (

@@ -63,6 +63,7 @@ from review.referral import (
     SECTION_TITLES,
     SECTIONS,
     FieldInfo,
+    PathwayInfo,
     derived_age,
     format_date,
     parse_iso_date,
@@ -151,7 +152,10 @@ def _string(values: Mapping[str, str], field_id: str) -> str | None:
 
 
 def _input(
-    info: FieldInfo, values: Mapping[str, str], agencies: Sequence[tuple[str, str]]
+    info: FieldInfo,
+    values: Mapping[str, str],
+    agencies: Sequence[tuple[str, str]],
+    pathways: Mapping[str, PathwayInfo] = PATHWAYS,
 ) -> Element:
     """The card input asking one question, prefilled from ``values``."""
     value = _string(values, info.id)
@@ -160,11 +164,11 @@ def _input(
         return choice_set(
             info.id,
             info.label,
-            [(pathway.title, pathway.id) for pathway in PATHWAYS.values()],
+            [(pathway.title, pathway.id) for pathway in pathways.values()],
             is_required=info.required,
             error_message=error_message,
             style="expanded",
-            value=value if value in PATHWAYS else None,
+            value=value if value in pathways else None,
         )
     if info.kind == "agency":
         ids = {agency_id for agency_id, _ in agencies}
@@ -216,7 +220,7 @@ def _input(
     )
 
 
-def _section_intro(section: str) -> list[Element]:
+def _section_intro(section: str, pathways: Mapping[str, PathwayInfo] = PATHWAYS) -> list[Element]:
     """What a step says before its questions."""
     if section == "pathway":
         intro: list[Element] = [
@@ -225,8 +229,8 @@ def _section_intro(section: str) -> list[Element]:
                 "agency's designated safeguarding lead or the partnership manager first."
             )
         ]
-        for pathway in PATHWAYS.values():
-            intro.append(text_block(f"**{pathway.title}**", spacing="Medium"))
+        for pathway in pathways.values():
+            intro.append(text_block(f"**{escape_markdown(pathway.title)}**", spacing="Medium"))
             intro.append(text_block(pathway.explanation, spacing="Small", is_subtle=True))
         return intro
     if section == "referrer":
@@ -274,12 +278,15 @@ def _after_field(field_id: str, values: Mapping[str, str]) -> list[Element]:
 
 
 def _summary_section(
-    section: str, values: Mapping[str, str], agency_names: Mapping[str, str]
+    section: str,
+    values: Mapping[str, str],
+    agency_names: Mapping[str, str],
+    pathways: Mapping[str, PathwayInfo] = PATHWAYS,
 ) -> list[Element]:
     """A section's answers: short ones in fact sets, long ones as a title and plain text."""
     elements: list[Element] = []
     facts: list[tuple[str, str]] = []
-    for row in summary_rows(section, values, agency_names=agency_names):
+    for row in summary_rows(section, values, agency_names=agency_names, pathways=pathways):
         if row.field in _LONG_ANSWERS:
             if facts:
                 elements.append(fact_set(facts))
@@ -312,8 +319,10 @@ def referral_step_card(
     step_number: int,
     total_steps: int,
     partnership_name: str,
+    pathways: Mapping[str, PathwayInfo] = PATHWAYS,
 ) -> Card:
-    """One step of the form (ValueError for an unknown section); ``agencies``: (id, name) pairs."""
+    """One step of the form (ValueError for an unknown section); ``agencies``: (id, name) pairs;
+    ``pathways``: the partnership's (default: Stockport's A, B and C)."""
     if section not in FIELDS:
         raise ValueError(f"unknown referral section {section!r}; expected one of {SECTIONS}")
     body: list[Element] = [
@@ -326,10 +335,10 @@ def referral_step_card(
         body.extend(
             _error_text(message) for key, message in errors.items() if key not in FIELDS[section]
         )
-    body.extend(_section_intro(section))
+    body.extend(_section_intro(section, pathways))
     for field_id in FIELDS[section]:
         body.extend(_before_field(field_id))
-        body.append(_input(FIELD_INFO[field_id], values, agencies))
+        body.append(_input(FIELD_INFO[field_id], values, agencies, pathways))
         if field_id in errors:
             body.append(_error_text(errors[field_id]))
         body.extend(_after_field(field_id, values))
@@ -356,6 +365,7 @@ def referral_summary_card(
     token: str,
     agency_names: Mapping[str, str],
     partnership_name: str,
+    pathways: Mapping[str, PathwayInfo] = PATHWAYS,
 ) -> Card:
     """Check your answers: each section's answers with an Edit button, then Submit or Cancel."""
     body: list[Element] = [
@@ -368,7 +378,7 @@ def referral_summary_card(
             container(
                 [
                     text_block(title, weight="Bolder", style="heading"),
-                    *_summary_section(section, _values(form, section), agency_names),
+                    *_summary_section(section, _values(form, section), agency_names, pathways),
                     action_set(
                         [
                             submit_action(
@@ -567,6 +577,7 @@ def referral_details_card(
     received_at_text: str,
     panel_queries: Sequence[tuple[str, str]] = (),
     back_to_notice: bool = False,
+    pathways: Mapping[str, PathwayInfo] = PATHWAYS,
 ) -> Card:
     """The whole referral, for `REFERRAL_READERS` only (1:1 or an invoke reply).
 
@@ -595,7 +606,7 @@ def referral_details_card(
             container(
                 [
                     text_block(SECTION_TITLES[section], weight="Bolder", style="heading"),
-                    *_summary_section(section, _values(form, section), agency_names),
+                    *_summary_section(section, _values(form, section), agency_names, pathways),
                 ],
                 separator=True,
                 spacing="Large",

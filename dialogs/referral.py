@@ -36,7 +36,7 @@ from cards.referral import (
     referral_summary_card,
 )
 from dialogs.turns import replace_pressed_card
-from review.referral import FIELDS, SECTIONS, FormInvalid, validate_section
+from review.referral import FIELDS, SECTIONS, FormInvalid, PathwayInfo, validate_section
 
 REFERRAL_DIALOG = "referral"
 _FORM = "referral.form"
@@ -60,6 +60,7 @@ class ReferralServices(Protocol):
 
     partnership_name: str
     agencies: tuple[tuple[str, str], ...]  # (id, name)
+    pathways: Mapping[str, PathwayInfo]  # the partnership's, in its form's order
 
     def today_iso(self) -> str:
         """Today's London date, ISO."""
@@ -197,6 +198,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
             inputs,
             today=date.fromisoformat(self.services.today_iso()),
             agency_ids=[a for a, _ in self.services.agencies],
+            pathways=self.services.pathways,
         )
         if not result.ok:
             # The validator's values keep every answer, wrong ones included, cut to a size
@@ -305,6 +307,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
                 token=token,
                 agency_names=agency_names,
                 partnership_name=self.services.partnership_name,
+                pathways=self.services.pathways,
             )
         elif state["mode"] == "confirm_cancel":
             card = cancel_confirm_card(token=token)
@@ -319,6 +322,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
                 step_number=SECTIONS.index(section) + 1,
                 total_steps=len(SECTIONS),
                 partnership_name=self.services.partnership_name,
+                pathways=self.services.pathways,
             )
         await _send_card(context, card, note)
 

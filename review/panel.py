@@ -187,17 +187,21 @@ def _text(
     return text
 
 
-def validate_vote(raw: Mapping[str, object]) -> tuple[VoteInput | None, dict[str, str]]:
-    """Check a vote from the card: (the vote, {}) or (None, errors keyed by input id)."""
+def validate_vote(
+    raw: Mapping[str, object], outcomes: Mapping[str, OutcomeInfo] | None = None
+) -> tuple[VoteInput | None, dict[str, str]]:
+    """Check a vote from the card: (the vote, {}) or (None, errors keyed by input id).
+    `outcomes` are the partnership's decisions (default: section 2.1's five)."""
+    allowed = OUTCOMES if outcomes is None else outcomes
     errors: dict[str, str] = {}
     outcome_raw = raw.get("outcome")
     outcome: str | None = None
     if outcome_raw is not None and not isinstance(outcome_raw, str):
         errors["outcome"] = UNREADABLE
     elif not outcome_raw or not outcome_raw.strip():
-        errors["outcome"] = "Choose one of the five decisions."
-    elif outcome_raw.strip() not in OUTCOMES:
-        errors["outcome"] = "Choose one of the five decisions from the list."
+        errors["outcome"] = "Choose one of the decisions."
+    elif outcome_raw.strip() not in allowed:
+        errors["outcome"] = "Choose one of the decisions from the list."
     else:
         outcome = outcome_raw.strip()
     rationale = _text(raw, "rationale", "Give the rationale for the decision.", errors)

@@ -34,6 +34,14 @@ The schema (every key required unless marked optional; no other keys allowed):
     overdue = { at = "09:00" }
     escalation = { after_overdue_working_days = 2, at = "09:00", to = "manager" }
 
+    [[pathways]]                                     # optional: the referral form's pathways
+    id = "rapid_review"; letter = "A"                # (default: Stockport's A, B and C); ids
+    label = "..."; explanation = "..."               # from review.referral.PATHWAYS
+
+    [[outcomes]]                                     # optional: the panel's decisions (default:
+    id = "rapid_review"; label = "..."               # section 2.1's five); ids from
+    short_label = "..."                              # review.panel.OUTCOMES, queries included
+
     [roles]                                          # optional: the process's roles beyond
     notifier = "Head of Safeguarding"                # the base ones (`ROLES`), by id, each in
                                                      # the document's words
@@ -66,6 +74,11 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeAlias
+
+from review.panel import OUTCOMES as DEFAULT_OUTCOMES
+from review.panel import OutcomeInfo
+from review.referral import PATHWAYS as DEFAULT_PATHWAYS
+from review.referral import PathwayInfo
 
 __all__ = [
     "ACTION_MILESTONES",
@@ -131,6 +144,7 @@ STATUTORY_PARTNERS: tuple[str, ...] = ("la", "police", "health")
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _ID_RULE = (_ID, "an id of lower-case letters, digits and _ (starting with a letter)")
 _PREFIX_RULE = (re.compile(r"[A-Z]{2,12}\Z"), '2 to 12 capital letters, like "SSCP"')
+_LETTER_RULE = (re.compile(r"[A-Z0-9]\Z"), "one capital letter or digit, as the form numbers it")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 
 
@@ -312,6 +326,10 @@ class Profile:
     milestones: tuple[Milestone, ...]
     roles: Mapping[str, str] = field(default_factory=dict)
     """The profile's own roles (`[roles]`), id to the words its document uses."""
+    pathways: Mapping[str, PathwayInfo] = field(default_factory=lambda: DEFAULT_PATHWAYS)
+    """The pathways its referral form offers, in the form's order, in its own words."""
+    outcomes: Mapping[str, OutcomeInfo] = field(default_factory=lambda: DEFAULT_OUTCOMES)
+    """The decisions its virtual panel chooses from, in its own words."""
     _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -328,6 +346,16 @@ class Profile:
     def milestone_completing(self, event: str) -> Milestone | None:
         """Return the milestone whose `completed_by` is `event`, if any."""
         return self._completing.get(event)
+
+    def pathway(self, pathway_id: str) -> PathwayInfo:
+        """The pathway in this profile's words (a case made before the profile dropped it:
+        the shipped wording)."""
+        return self.pathways.get(pathway_id) or DEFAULT_PATHWAYS[pathway_id]
+
+    def outcome(self, outcome_id: str) -> OutcomeInfo:
+        """The decision in this profile's words (one it no longer offers: the shipped
+        wording)."""
+        return self.outcomes.get(outcome_id) or DEFAULT_OUTCOMES[outcome_id]
 
     def agency_name(self, agency_id: str) -> str:
         """The name of the agency with this id; the id itself for one the profile does not
@@ -542,6 +570,8 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
     known_roles = (*ROLES, *roles)
     defaults = _parse_nudges(root.table("nudges"), None, known_roles)
     milestones = _parse_milestones(root, defaults, known_roles)
+    pathways = _parse_pathways(root)
+    outcomes = _parse_outcomes(root)
     root.done()
     return Profile(
         id=path.stem,
@@ -551,7 +581,47 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
         nudges=defaults,
         milestones=milestones,
         roles=MappingProxyType(roles),
+        pathways=MappingProxyType(pathways),
+        outcomes=MappingProxyType(outcomes),
     )
+
+
+def _parse_pathways(root: _Reader) -> dict[str, PathwayInfo]:
+    """The optional `[[pathways]]`: each a known kind, its letter used once."""
+    if "pathways" not in root.data:
+        return dict(DEFAULT_PATHWAYS)
+    found: dict[str, PathwayInfo] = {}
+    for t in root.tables("pathways"):
+        pid = t.req_string("id", choices=tuple(DEFAULT_PATHWAYS))
+        if pid in found:
+            raise t.error("id", f"pathway {pid!r} is listed twice")
+        letter = t.req_string("letter", pattern=_LETTER_RULE)
+        if any(p.letter == letter for p in found.values()):
+            raise t.error("letter", f"the letter {letter!r} is used twice")
+        found[pid] = PathwayInfo(pid, letter, t.req_string("label"), t.req_string("explanation"))
+        t.done()
+    return found
+
+
+def _parse_outcomes(root: _Reader) -> dict[str, OutcomeInfo]:
+    """The optional `[[outcomes]]`: each a known decision (what it starts is the code's), the
+    queries to the referrer among them."""
+    if "outcomes" not in root.data:
+        return dict(DEFAULT_OUTCOMES)
+    found: dict[str, OutcomeInfo] = {}
+    for t in root.tables("outcomes"):
+        oid = t.req_string("id", choices=tuple(DEFAULT_OUTCOMES))
+        if oid in found:
+            raise t.error("id", f"outcome {oid!r} is listed twice")
+        found[oid] = OutcomeInfo(oid, t.req_string("label"), t.req_string("short_label"))
+        t.done()
+    if "queries" not in found:
+        raise root.error(
+            "outcomes", 'the panel must be able to send queries to the referrer (id = "queries")'
+        )
+    if not set(found) - {"queries"}:
+        raise root.error("outcomes", "the panel needs at least one decision besides queries")
+    return found
 
 
 def _parse_roles(root: _Reader) -> dict[str, str]:

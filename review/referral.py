@@ -456,8 +456,11 @@ _EMAIL_LOCAL_MAX = 64
 class _Checker:
     """Checks one section's raw answers, collecting values and errors."""
 
-    def __init__(self, raw: Mapping[str, object]) -> None:
+    def __init__(
+        self, raw: Mapping[str, object], pathways: Mapping[str, PathwayInfo] | None = None
+    ) -> None:
         self.raw = raw
+        self.pathways = PATHWAYS if pathways is None else pathways
         self.values: dict[str, str] = {}
         self.errors: dict[str, str] = {}
 
@@ -544,8 +547,10 @@ class _Checker:
 
 
 def _check_pathway(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
-    """Section 1.2: one of A, B or C."""
-    check.choice("pathway", PATHWAYS, "Choose A, B or C from the list.")
+    """Section 1.2: one of the partnership's pathways (Stockport's A, B or C)."""
+    letters = [p.letter for p in check.pathways.values()]
+    listed = ", ".join(letters[:-1]) + f" or {letters[-1]}" if len(letters) > 1 else letters[0]
+    check.choice("pathway", check.pathways, f"Choose {listed} from the list.")
 
 
 def _check_referrer(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
@@ -638,11 +643,17 @@ def _require_section(section: str) -> None:
 
 
 def validate_section(
-    section: str, raw: Mapping[str, object], *, today: date, agency_ids: Collection[str]
+    section: str,
+    raw: Mapping[str, object],
+    *,
+    today: date,
+    agency_ids: Collection[str],
+    pathways: Mapping[str, PathwayInfo] | None = None,
 ) -> SectionResult:
-    """Check one section's answers as sent by the card; never raises on what was sent."""
+    """Check one section's answers as sent by the card; never raises on what was sent.
+    `pathways` are the partnership's (default: `PATHWAYS`)."""
     _require_section(section)
-    check = _Checker(raw if isinstance(raw, Mapping) else {})
+    check = _Checker(raw if isinstance(raw, Mapping) else {}, pathways)
     _CHECKS[section](check, today, agency_ids)
     errors = {f: check.errors[f] for f in FIELDS[section] if f in check.errors}
     return SectionResult(values=check.values, errors=errors)
@@ -662,7 +673,11 @@ class FormInvalid(Exception):
 
 
 def validate_form(
-    form: Mapping[str, Mapping[str, str]], *, today: date, agency_ids: Collection[str]
+    form: Mapping[str, Mapping[str, str]],
+    *,
+    today: date,
+    agency_ids: Collection[str],
+    pathways: Mapping[str, PathwayInfo] | None = None,
 ) -> dict[str, SectionResult]:
     """Check every section of a whole form, as at submission; a missing section is empty."""
     results: dict[str, SectionResult] = {}
@@ -673,6 +688,7 @@ def validate_form(
             raw if isinstance(raw, Mapping) else {},
             today=today,
             agency_ids=agency_ids,
+            pathways=pathways,
         )
     return results
 
@@ -680,7 +696,12 @@ def validate_form(
 # -- summaries --------------------------------------------------------------------------
 
 
-def _shown(value: str, field_id: str, agency_names: Mapping[str, str]) -> str:
+def _shown(
+    value: str,
+    field_id: str,
+    agency_names: Mapping[str, str],
+    pathways: Mapping[str, PathwayInfo] | None = None,
+) -> str:
     """How one answer reads in a summary."""
     kind = FIELD_INFO[field_id].kind
     if kind == "toggle":
@@ -688,7 +709,7 @@ def _shown(value: str, field_id: str, agency_names: Mapping[str, str]) -> str:
     if not value:
         return NOT_GIVEN
     if kind == "pathway":
-        pathway = PATHWAYS.get(value)
+        pathway = (PATHWAYS if pathways is None else pathways).get(value) or PATHWAYS.get(value)
         return pathway.title if pathway else value
     if kind == "agency":
         return agency_names.get(value, value)
@@ -701,7 +722,11 @@ def _shown(value: str, field_id: str, agency_names: Mapping[str, str]) -> str:
 
 
 def summary_rows(
-    section: str, values: Mapping[str, str], *, agency_names: Mapping[str, str]
+    section: str,
+    values: Mapping[str, str],
+    *,
+    agency_names: Mapping[str, str],
+    pathways: Mapping[str, PathwayInfo] | None = None,
 ) -> list[SummaryRow]:
     """The summary of a section as rows; the child section includes the derived age."""
     _require_section(section)
@@ -710,7 +735,11 @@ def summary_rows(
         raw = values.get(field_id)
         value = raw if isinstance(raw, str) else ""
         rows.append(
-            SummaryRow(field_id, FIELD_INFO[field_id].title, _shown(value, field_id, agency_names))
+            SummaryRow(
+                field_id,
+                FIELD_INFO[field_id].title,
+                _shown(value, field_id, agency_names, pathways),
+            )
         )
         if field_id == "date_of_birth":
             age = derived_age(values)
@@ -720,9 +749,12 @@ def summary_rows(
 
 
 def summary_facts(
-    section: str, values: Mapping[str, str], *, agency_names: Mapping[str, str]
+    section: str,
+    values: Mapping[str, str],
+    *,
+    agency_names: Mapping[str, str],
+    pathways: Mapping[str, PathwayInfo] | None = None,
 ) -> list[tuple[str, str]]:
     """Label/value pairs summarising a section for the review card (with the derived age)."""
-    return [
-        (row.title, row.value) for row in summary_rows(section, values, agency_names=agency_names)
-    ]
+    rows = summary_rows(section, values, agency_names=agency_names, pathways=pathways)
+    return [(row.title, row.value) for row in rows]

@@ -20,7 +20,6 @@ from cards.nudges import (
 )
 from cards.panel import open_panel_offer_card
 from review.calendar import london_date
-from review.referral import PATHWAYS
 from review.reminders import rag
 from review.timeline import next_due
 from storage import cases as case_repo
@@ -79,7 +78,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         reference=case.reference,
         status_label=STATUS_LABELS.get(case.status, case.status),
         received=london_date(case.received_at),
-        pathway_label=PATHWAYS[case.pathway_sought].label,
+        pathway_label=app.profile.pathway(case.pathway_sought).label,
         rows=rows,
         can_mark_done=can_mark_done,
     )
@@ -122,7 +121,7 @@ async def open_panel_offer(
     if case.status != "received":
         return None
     return open_panel_offer_card(
-        reference=case.reference, pathway_label=PATHWAYS[case.pathway_sought].label
+        reference=case.reference, pathway_label=app.profile.pathway(case.pathway_sought).label
     )
 
 

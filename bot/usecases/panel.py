@@ -30,7 +30,6 @@ from bot.usecases.roles import partner_of
 from cards.referral import REFERRAL_READERS
 from review.calendar import london_date
 from review.panel import (
-    OUTCOMES,
     PARTNERS,
     PanelState,
     Vote,
@@ -295,7 +294,7 @@ async def cast_vote(
         by_id = {m.id: m for m in people}
         counted = as_votes(ground.latest, by_id)
         before = panel_state(counted, round=case.panel_round)
-        vote, errors = validate_vote(raw)
+        vote, errors = validate_vote(raw, app.profile.outcomes)
         if vote is None:
             card = await replies.invalid(
                 orm(), case, before, member, partner, active, errors, dict(raw)
@@ -427,7 +426,8 @@ async def record_offline_decision(
             )
         errors: dict[str, str] = {}
         outcome = raw.get("outcome")
-        if not isinstance(outcome, str) or outcome not in OUTCOMES or outcome == "queries":
+        outcomes = app.profile.outcomes
+        if not isinstance(outcome, str) or outcome not in outcomes or outcome == "queries":
             errors["outcome"] = "Choose the decision the partners reached."
         rationale = raw.get("rationale")
         rationale = rationale.strip() if isinstance(rationale, str) else ""

@@ -33,7 +33,7 @@ from cards.panel import (
     voting_card,
 )
 from cards.referral import referral_details_card
-from review.panel import OUTCOMES, PARTNER_LABELS, PanelState
+from review.panel import PARTNER_LABELS, PanelState
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
@@ -198,6 +198,7 @@ async def voting_view(
         current=current,
         errors=dict(errors),
         others=tuple(r for r in view.rows if r.partner != partner),
+        outcomes=app.profile.outcomes,
         hidden_note=(
             "The other partners' votes stay hidden until all three have voted."
             if hide and state.status == "awaiting"
@@ -297,7 +298,7 @@ async def decision_notice(app: AppContext, session: AsyncSession, case: Case) ->
     events = await case_repo.case_events(session, case.id)
     return decision_notice_card(
         reference=case.reference,
-        outcome_label=OUTCOMES[decision.outcome].label,
+        outcome_label=app.profile.outcome(decision.outcome).label,
         decided_at_text=time_text(app, decision.decided_at) or "",
         next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
     )
@@ -345,7 +346,9 @@ async def offline_form(app: AppContext, *, reference: str, person: Person) -> di
             action="decision.offline",
             case=case,
         )
-    return offline_decision_card(reference=reference, errors={}, values={})
+    return offline_decision_card(
+        reference=reference, errors={}, values={}, outcomes=app.profile.outcomes
+    )
 
 
 async def offline_record(
@@ -361,7 +364,10 @@ async def offline_record(
             for k, v in data.items()
             if k in ("outcome", "rationale", "decided_how") and v is not None
         }
-        return offline_decision_card(reference=reference, errors=errors, values=values), False
+        card = offline_decision_card(
+            reference=reference, errors=errors, values=values, outcomes=app.profile.outcomes
+        )
+        return card, False
     return await current_panel_card(app, reference, None, person=person), True
 
 

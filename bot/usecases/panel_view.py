@@ -27,8 +27,8 @@ from cards.panel import (
 )
 from cards.referral import channel_case_card
 from review.calendar import LONDON, london_date
-from review.panel import OUTCOMES, PARTNER_LABELS, PARTNERS, PanelState, visible_positions
-from review.referral import PATHWAYS, format_date
+from review.panel import PARTNER_LABELS, PARTNERS, PanelState, visible_positions
+from review.referral import format_date
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
@@ -102,7 +102,7 @@ async def panel_view(
                 partner=partner,
                 label=PARTNER_LABELS[partner],
                 voted_at_text=time_text(app, vote.cast_at) if vote else None,
-                outcome_label=OUTCOMES[visible.outcome].short_label if visible else None,
+                outcome_label=app.profile.outcome(visible.outcome).short_label if visible else None,
                 voter_name=visible.member_name if visible else None,
             )
         )
@@ -134,14 +134,14 @@ async def panel_view(
     return PanelView(
         reference=case.reference,
         referring_agency=app.profile.agency_name(case.referring_agency),
-        pathway_label=PATHWAYS[case.pathway_sought].label,
+        pathway_label=app.profile.pathway(case.pathway_sought).label,
         event_date=case.event_date,
         received_date=london_date(case.received_at),
         panel_deadline=panel_deadline,
         panel_deadline_label=deadline_label,
         next_deadline=next_deadline(app, case, events),
         status=status,
-        outcome_label=OUTCOMES[outcome].label if outcome else None,
+        outcome_label=app.profile.outcome(outcome).label if outcome else None,
         decided_at_text=time_text(app, decided),
         rows=tuple(rows),
         round=case.panel_round,
@@ -199,7 +199,7 @@ async def shared_card(
     return channel_case_card(
         reference=case.reference,
         referring_agency=app.profile.agency_name(case.referring_agency),
-        pathway_label=PATHWAYS[case.pathway_sought].label,
+        pathway_label=app.profile.pathway(case.pathway_sought).label,
         event_date=case.event_date,
         received_date=london_date(case.received_at),
         next_deadline=next_deadline(app, case, events),

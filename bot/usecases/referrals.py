@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.usecases.casework import replan_case, timeline_for
 from bot.usecases.people import Person
 from review.calendar import london_date
-from review.referral import PATHWAYS, FormInvalid, validate_form
+from review.referral import FormInvalid, validate_form
 from review.timeline import Timeline, next_due
 from storage import cases as case_repo
 from storage import repositories as repo
@@ -62,12 +62,12 @@ async def submit_referral(
     now = app.now()
     today = london_date(now)
     agency_ids = [a.id for a in app.profile.agencies]
-    results = validate_form(form, today=today, agency_ids=agency_ids)
+    results = validate_form(form, today=today, agency_ids=agency_ids, pathways=app.profile.pathways)
     if not all(r.ok for r in results.values()):
         raise FormInvalid(results)
     clean = {section: dict(r.values) for section, r in results.items()}
     pathway = clean["pathway"]["pathway"]
-    label = PATHWAYS[pathway].label
+    label = app.profile.pathway(pathway).label
     async with app.db.session() as session, session.begin():
         member = await repo.find_member(
             session, app.partnership_id, aad_object_id=person.aad_object_id, email=person.email

@@ -26,8 +26,8 @@ from cards.after import (
     report_ready_card,
 )
 from review.calendar import LONDON, london_date
-from review.panel import OUTCOMES, PARTNER_LABELS
-from review.referral import PATHWAYS, format_date, parse_iso_date
+from review.panel import PARTNER_LABELS
+from review.referral import format_date, parse_iso_date
 from review.report import (
     AgencyReturn,
     ChairNotes,
@@ -112,9 +112,9 @@ async def report_data(
         # panel's notes on 4.1 and the agencies' issues stand in, as they did then.
         immediate_safeguarding=notes.safeguarding_arrangements or joined("actions_identified"),
         event_date=case.event_date,
-        pathway_sought=PATHWAYS[case.pathway_sought].label,
+        pathway_sought=app.profile.pathway(case.pathway_sought).label,
         decision=PanelDecision(
-            outcome_label=OUTCOMES[decision.outcome].label,
+            outcome_label=app.profile.outcome(decision.outcome).label,
             decided_on=london_date(decision.decided_at),
             rationales=tuple(
                 (PARTNER_LABELS.get(p, "Recorded off-line"), str(text))

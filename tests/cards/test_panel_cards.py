@@ -688,7 +688,7 @@ def test_voting_view_prefills_an_existing_vote() -> None:
 
 def test_errors_sit_under_their_fields_and_values_are_kept() -> None:
     errors = {
-        "outcome": "Choose one of the five decisions.",
+        "outcome": "Choose one of the decisions.",
         "rationale": "Keep this to 4,000 characters or fewer (it is 4,001).",
         "queries": "Write the questions the referrer needs to answer.",
         "round": "Voting has moved on.",

@@ -422,7 +422,7 @@ RATIONALE = "Abuse is suspected and the injury is serious."
 BASIS = "Long-term impairment of physical health is likely."
 QUESTIONS = "Was the family known to early help?"
 TOO_LONG = "Keep this to 4,000 characters or fewer (it is 4,001)."
-CHOOSE = "Choose one of the five decisions."
+CHOOSE = "Choose one of the decisions."
 
 
 @pytest.mark.parametrize(
@@ -480,7 +480,7 @@ def test_valid_votes(raw: dict[str, Any], expected: VoteInput) -> None:
         ({"outcome": "", "rationale": RATIONALE}, {"outcome": CHOOSE}),
         (
             {"outcome": "maybe", "rationale": RATIONALE},
-            {"outcome": "Choose one of the five decisions from the list."},
+            {"outcome": "Choose one of the decisions from the list."},
         ),
         (
             {"outcome": "rapid_review", "rationale": RATIONALE},
@@ -531,7 +531,7 @@ def test_valid_votes(raw: dict[str, Any], expected: VoteInput) -> None:
         (
             {"outcome": "q" * 1_000_000, "rationale": None},
             {
-                "outcome": "Choose one of the five decisions from the list.",
+                "outcome": "Choose one of the decisions from the list.",
                 "rationale": "Give the rationale for the decision.",
             },
         ),

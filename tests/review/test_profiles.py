@@ -570,3 +570,55 @@ def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_ma
         "papers_circulated",
         "rapid_review_report",
     ]
+
+
+def test_halton_declares_its_own_two_pathways_and_its_panels_decisions() -> None:
+    halton = load_profile("halton")
+    assert [(p.id, p.title) for p in halton.pathways.values()] == [
+        ("rapid_review", "1: A Local Child Safeguarding Practice Review"),
+        ("practice_review", "2: An alternative learning review"),
+    ]
+    assert list(halton.outcomes) == ["rapid_review", "practice_review", "no_response", "queries"]
+    assert "escalation" not in halton.pathways and "escalation" not in halton.outcomes
+    assert halton.outcome("practice_review").label.startswith("Not notifiable")
+    # Stockport keeps the shipped A, B and C and section 2.1's five.
+    stockport = load_profile("stockport")
+    assert [p.letter for p in stockport.pathways.values()] == ["A", "B", "C"]
+    assert len(stockport.outcomes) == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "says"),
+    [
+        (
+            '[[pathways]]\nid = "rapid_review"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n'
+            '[[pathways]]\nid = "practice_review"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n',
+            "pathways[1].letter",
+            "used twice",
+        ),
+        (
+            '[[pathways]]\nid = "walk_in"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n',
+            "pathways[0].id",
+            "expected one of",
+        ),
+        (
+            '[[outcomes]]\nid = "rapid_review"\nlabel = "x"\nshort_label = "y"\n',
+            "outcomes",
+            "queries",
+        ),
+        (
+            '[[outcomes]]\nid = "fireworks"\nlabel = "x"\nshort_label = "y"\n',
+            "outcomes[0].id",
+            "expected one of",
+        ),
+    ],
+)
+def test_pathways_and_outcomes_are_checked_when_loaded(
+    tmp_path: Path, extra: str, key: str, says: str
+) -> None:
+    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    path = tmp_path / "stockport.toml"
+    path.write_text(text.replace("\n[roles]\n", "\n" + extra + "\n[roles]\n", 1))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == key and says in caught.value.problem

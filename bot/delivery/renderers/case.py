@@ -20,7 +20,6 @@ from cards.panel import (
     queries_answer_card,
     queries_card,
 )
-from review.panel import OUTCOMES
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage.models import Case, OutboundMessage
@@ -142,6 +141,6 @@ async def render_disagreement_resolved(
         raise Skip("no disagreement notice to resolve")
     address = await thread_address(app, session, case)
     card = disagreement_resolved_notice(
-        reference=case.reference, outcome_label=OUTCOMES[decision.outcome].label
+        reference=case.reference, outcome_label=app.profile.outcome(decision.outcome).label
     )
     return Rendered(address, card_message(card), replaces=notice.sent_activity_id)

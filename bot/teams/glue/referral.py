@@ -31,6 +31,7 @@ class ReferralServices:
         self._courier = courier
         self.partnership_name = app.profile.partnership.name
         self.agencies = tuple((a.id, a.name) for a in app.profile.agencies)
+        self.pathways = app.profile.pathways
 
     def today_iso(self) -> str:
         """Today's London date."""

@@ -1,0 +1,90 @@
+"""Each partnership on its own terms, over real HTTP: Halton's referral form offers its two
+proposals and its panel chooses from its own decisions (no escalation); Stockport keeps A, B
+and C and section 2.1's five. Every card checked by the Adaptive Cards renderer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from test_stages_http import decided_app_settings, referral_from
+
+from helpers.app import running_app
+from helpers.cards import check_cards
+from helpers.connector import FakeConnector
+from helpers.panel import MONDAY, Clock, open_case, press
+
+
+def choices(card: dict[str, Any], input_id: str) -> list[tuple[str, str]]:
+    """The (title, value) choices of one input, wherever it is in the card."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
+                found.extend((c["title"], c["value"]) for c in node["choices"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+async def test_halton_refers_and_decides_in_its_own_terms(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    settings = await decided_app_settings(db_url, tmp_path, "halton")
+    async with running_app(settings, clock=Clock(MONDAY)) as app:
+        with referral_from("bridgewater_nhs"):
+            await open_case(app, connector)
+        step = next(c for c in connector.cards() if "Step 1 of" in json.dumps(c))
+        assert choices(step, "pathway") == [
+            ("1: A Local Child Safeguarding Practice Review", "rapid_review"),
+            ("2: An alternative learning review", "practice_review"),
+        ]
+        assert "escalation" not in json.dumps(step).lower()
+        voting = await press(
+            app, connector, "panel.vote_open", "lee", {"reference": "HCYPSP-2026-0001"}
+        )
+        assert [value for _, value in choices(voting, "outcome")] == [
+            "rapid_review",
+            "practice_review",
+            "no_response",
+            "queries",
+        ]
+        assert "Not notifiable: an alternative learning process" in json.dumps(voting)
+        refused = await press(
+            app,
+            connector,
+            "panel.vote",
+            "lee",
+            {
+                "reference": "HCYPSP-2026-0001",
+                "round": 1,
+                "outcome": "escalation",
+                "rationale": "Halton has no escalation decision",
+            },
+        )
+        assert "Choose one of the decisions from the list." in json.dumps(refused)
+        check_cards([step, voting, refused])
+
+
+async def test_stockport_keeps_a_b_and_c_and_the_five_decisions(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    from helpers.app import app_settings
+
+    async with running_app(app_settings(roster_db), clock=Clock(MONDAY)) as app:
+        await open_case(app, connector)
+        step = next(c for c in connector.cards() if "Step 1 of" in json.dumps(c))
+        assert [v for _, v in choices(step, "pathway")] == [
+            "rapid_review",
+            "practice_review",
+            "escalation",
+        ]
+        voting = await press(app, connector, "panel.vote_open", "lee")
+        assert len(choices(voting, "outcome")) == 5
