@@ -132,6 +132,8 @@ PROFILES = {
         "health": "stockport_ccg",
         "referrer_agency": "stockport_nhs_ft",
         "prefix": "SSCP",
+        "lonely": "pennine_care",
+        "local_review_due": date(2027, 6, 4),  # 6 months from the conclusion on Fri 4 Dec
     },
     "halton": {
         "la": "halton_council",
@@ -139,6 +141,21 @@ PROFILES = {
         "health": "cm_icb",
         "referrer_agency": "bridgewater_nhs",
         "prefix": "HCYPSP",
+        "lonely": "crc",
+        "local_review_due": date(2027, 6, 4),
+    },
+    # A fictional third partnership, from a file outside review/profiles/: its own pathways,
+    # decisions, roles, timescales and agencies, run with no change to the code.
+    "northshire": {
+        "la": "northshire_council",
+        "police": "northshire_police",
+        "health": "northshire_icb",
+        "referrer_agency": "northshire_hospital",
+        "prefix": "NSCP",
+        "lonely": "northshire_schools",
+        # Its own timescale: 4 months, Sun 4 Apr 2027 moved back to Fri 2 Apr.
+        "local_review_due": date(2027, 4, 2),
+        "path": str(Path(__file__).resolve().parents[2] / "profiles" / "northshire.toml"),
     },
 }
 ALEX = {
@@ -309,7 +326,9 @@ async def decided_app_settings(
     roster = tmp_path / "roster.toml"
     roster.write_text(roster_text(profile) + extra_members)
     settings = app_settings(
-        db_url, partnership_profile=profile, file_hosts=(*FILE_HOSTS, "127.0.0.1")
+        db_url,
+        partnership_profile=PROFILES[profile].get("path", profile),
+        file_hosts=(*FILE_HOSTS, "127.0.0.1"),
     )
     await import_roster(settings, roster)
     return settings
@@ -359,7 +378,7 @@ async def test_the_decision_notice_sent_to_the_referrer_completes_telling_them(
         assert "referrer_informed" not in milestones
 
 
-@pytest.mark.parametrize("profile", ["stockport", "halton"])
+@pytest.mark.parametrize("profile", ["stockport", "halton", "northshire"])
 async def test_the_whole_path_from_referral_to_report(
     db_url: str, connector: FakeConnector, tmp_path: Path, profile: str
 ) -> None:
@@ -387,7 +406,7 @@ async def test_the_whole_path_from_referral_to_report(
         assert "Alex Lead" in json.dumps(picker)
 
         # An agency without a lead on the roster: nothing is sent, the manager is told.
-        lonely = "pennine_care" if profile == "stockport" else "crc"
+        lonely = names["lonely"]
         await send(
             app,
             as_person(
@@ -659,7 +678,7 @@ async def test_the_whole_path_from_referral_to_report(
         )
         assert await rows(db_url, CaseEvent, CaseEvent.event == "local_review_decided")
         local = await rows(db_url, Milestone, Milestone.milestone == "local_review_report")
-        assert local[0].due_on == date(2027, 6, 4)
+        assert local[0].due_on == names["local_review_due"]
         document = await offered_document(app, connector, "morgan", "report.docx")
         sections = report_sections(document)
         assert list(sections) == list(REPORT_SECTIONS)
@@ -680,9 +699,12 @@ async def test_the_whole_path_from_referral_to_report(
         if profile == "halton":
             assert "police area or integrated care board is involved" in criteria
             assert "under the Mental Health Act 1983" in criteria
-        else:
+        elif profile == "stockport":
             assert "police area, or clinical commissioning group is involved" in criteria
             assert "integrated care board" not in criteria
+        else:  # the fictional third quotes its own
+            assert "Northshire's agencies could work together better (fictional)" in criteria
+            assert "families have moved around." not in criteria  # not Stockport's criteria
         # The report's own answers, recorded with the chair's notes.
         assert "CHAIR-MARKER-SAFE" in safeguarding and "RET-MARKER" not in safeguarding
         assert "CHAIR-MARKER-OVERVIEW" in facts and "4 Dec 2026" in facts  # the meeting
@@ -1135,3 +1157,34 @@ async def test_an_agency_not_involved_is_taken_off_the_meeting_already_booked(
         assert "alex.lead@example.org" in str(event["ATTENDEE"])
         # Robin (involved) is told nothing of the kind.
         assert not [c for c in consents_in(sent_to(connector, "a:1robin")) if "cancel" in c["name"]]
+
+
+async def test_the_fictional_third_partnership_is_reminded_on_its_own_timescales(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    """Northshire (tests/profiles/northshire.toml, no code of its own): its decision brings its
+    own first milestone, due a working day later, nudged at its own hour in the case's thread
+    and @mentioning its own business support role."""
+    from bot.teams.keys import REMINDERS
+
+    extra = """
+[[members]]
+name = "Bea Support"
+email = "bea.support@example.org"
+agency = "northshire_council"
+roles = ["business_support"]
+aad_object_id = "00000000-0000-4000-8000-000000000011"
+"""
+    settings = await decided_app_settings(db_url, tmp_path, "northshire", extra)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "northshire")
+        (ask_them,) = await rows(db_url, Milestone, Milestone.milestone == "information_request")
+        assert ask_them.due_on == date(2026, 11, 24)  # one working day after Monday's decision
+        before = len(connector.calls)
+        clock.now = datetime(2026, 11, 24, 8, 31, tzinfo=UTC)  # 08:30 London: its due-today hour
+        await app.client.app[REMINDERS].sweep()
+        await settle(app)
+        posted = json.dumps([c.body for c in connector.calls[before:]])
+    assert "Ask the agencies for their records" in posted and ref in posted
+    assert "Bea Support" in posted  # its own role, business_support, is @mentioned
