@@ -25,7 +25,7 @@ from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import reminders as reminder_repo
 from storage import repositories as repo
-from storage.models import Case, Milestone
+from storage.models import Case, Member, Milestone
 
 DIGEST_AT = time(9, 0)
 RECORD_REASON_MAX = 1000
@@ -43,6 +43,17 @@ async def _refuse(
         outcome="refused",
         detail=detail,
     )
+
+
+async def _case_and_person(
+    app: AppContext, session: AsyncSession, reference: str, person: Person
+) -> tuple[Case, Member | None]:
+    """The case, locked (a missing one refused), and the person's roster entry."""
+    try:
+        case = await panel_repo.lock_case(session, app.partnership_id, reference)
+    except repo.NotFound:
+        raise NotAllowed(f"There is no case {reference} in this partnership.") from None
+    return case, await member_for(app, session, person)
 
 
 def _milestone_of(app: AppContext, milestone_id: str) -> ProfileMilestone:
@@ -67,11 +78,7 @@ async def mark_done(
     milestone = _milestone_of(app, milestone_id)
     refusal: str | None = None
     async with app.db.session() as session, session.begin():
-        try:
-            case = await panel_repo.lock_case(session, app.partnership_id, reference)
-        except repo.NotFound:
-            raise NotAllowed(f"There is no case {reference} in this partnership.") from None
-        member = await member_for(app, session, person)
+        case, member = await _case_and_person(app, session, reference, person)
         detail = {"milestone": milestone_id}
         if milestone.by_action:
             refusal = (
@@ -124,11 +131,7 @@ async def record_by_hand(
     day = parse_iso_date(on) if isinstance(on, str) else None
     text = clean_text(reason if isinstance(reason, str) else "").strip()
     async with app.db.session() as session, session.begin():
-        try:
-            case = await panel_repo.lock_case(session, app.partnership_id, reference)
-        except repo.NotFound:
-            raise NotAllowed(f"There is no case {reference} in this partnership.") from None
-        member = await member_for(app, session, person)
+        case, member = await _case_and_person(app, session, reference, person)
         detail: dict[str, object] = {"milestone": milestone_id}
         problem = None
         if not holds(app, member, "manager"):
@@ -177,11 +180,7 @@ async def snooze(app: AppContext, *, reference: str, milestone_id: str, person: 
     if milestone_id not in {m.id for m in app.profile.milestones}:
         raise NotAllowed(f"{milestone_id!r} is not a milestone of this partnership.")
     async with app.db.session() as session, session.begin():
-        try:
-            case = await panel_repo.lock_case(session, app.partnership_id, reference)
-        except repo.NotFound:
-            raise NotAllowed(f"There is no case {reference} in this partnership.") from None
-        member = await member_for(app, session, person)
+        case, member = await _case_and_person(app, session, reference, person)
         if not holds(app, member, "manager"):
             member = None
         if member is None:

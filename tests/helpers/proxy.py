@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from urllib.parse import urlsplit
 
 
 class CuttableProxy:
@@ -48,3 +49,25 @@ class CuttableProxy:
         self.writers.clear()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.server.wait_closed(), 2)
+
+
+async def proxied_postgres(url: str) -> tuple[CuttableProxy, str]:
+    """The test PostgreSQL emptied, migrated and given the demo roster, reached through a
+    proxy that can cut it off: the proxy (started) and the URL through it."""
+    from conftest import reset_postgres
+
+    from bot.usecases.roster import DEMO_ROSTER, import_roster
+    from helpers.app import app_settings
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    await reset_postgres(url)
+    parts = urlsplit(url)
+    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    await proxy.start()
+    proxied = url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
+    db = Database(proxied)
+    await upgrade(db.engine)
+    await db.dispose()
+    await import_roster(app_settings(proxied), DEMO_ROSTER)
+    return proxy, proxied

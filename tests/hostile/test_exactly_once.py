@@ -23,20 +23,17 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from conftest import POSTGRES_URL, needs_postgres, reset_postgres
+from conftest import POSTGRES_URL, needs_postgres
 
 from bot.delivery.courier import RELEASE_EVERY
 from bot.teams.keys import COURIER, REMINDERS
-from bot.usecases.roster import DEMO_ROSTER, import_roster
 from helpers.app import app_settings, running_app
 from helpers.connector import Call, FakeConnector
 from helpers.outbox import nudge_rows, one_due_nudge, sweep
-from helpers.proxy import CuttableProxy
+from helpers.proxy import proxied_postgres
 from storage import outbox
 from storage.db import Database
-from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 REPEAT = "Sent again after an interruption"
@@ -55,24 +52,11 @@ async def until(condition: object, limit_s: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _proxied_postgres() -> tuple[CuttableProxy, str]:
-    await reset_postgres(POSTGRES_URL)
-    parts = urlsplit(POSTGRES_URL)
-    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    await proxy.start()
-    url = POSTGRES_URL.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
-    db = Database(url)
-    await upgrade(db.engine)
-    await db.dispose()
-    await import_roster(app_settings(url), DEMO_ROSTER)
-    return proxy, url
-
-
 @needs_postgres
 async def test_a_post_that_succeeded_during_an_outage_is_recorded_after_it_not_sent_again(
     connector: FakeConnector,
 ) -> None:
-    proxy, url = await _proxied_postgres()
+    proxy, url = await proxied_postgres(POSTGRES_URL)
     try:
         clock = await one_due_nudge(url, connector)
         gate = asyncio.Event()
@@ -121,7 +105,7 @@ async def test_reminders_resume_within_one_sweep_of_the_database_coming_back(
 ) -> None:
     """A delivery the outage stopped before its send gives its claims back at once: the next
     sweep after the database returns sends them (no lease to wait out)."""
-    proxy, url = await _proxied_postgres()
+    proxy, url = await proxied_postgres(POSTGRES_URL)
     try:
         clock = await one_due_nudge(url, connector)
         async with running_app(app_settings(url), clock=clock) as app:

@@ -6,20 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
-from conftest import POSTGRES_URL, needs_postgres, reset_postgres
+from conftest import POSTGRES_URL, needs_postgres
 from sqlalchemy import select
 
 from bot.teams.keys import COURIER, REMINDERS
-from bot.usecases.roster import DEMO_ROSTER, import_roster
 from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.connector import FakeConnector
-from helpers.proxy import CuttableProxy
+from helpers.proxy import proxied_postgres
 from helpers.referral import complete_referral, register_channel, submit
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import OutboundMessage
 
 # Real seconds the database stays away: the app's clock is the test's, so what matters is
@@ -29,15 +26,7 @@ OUTAGE_SECONDS = 2
 
 @needs_postgres
 async def test_an_outage_of_the_database(connector: FakeConnector) -> None:
-    await reset_postgres(POSTGRES_URL)
-    parts = urlsplit(POSTGRES_URL)
-    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    await proxy.start()
-    proxied = POSTGRES_URL.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
-    db = Database(proxied)
-    await upgrade(db.engine)
-    await db.dispose()
-    await import_roster(app_settings(proxied), DEMO_ROSTER)
+    proxy, proxied = await proxied_postgres(POSTGRES_URL)
 
     class Clock:
         now = datetime(2026, 12, 24, 16, 5, tzinfo=UTC)
@@ -102,15 +91,7 @@ async def test_every_invoke_with_the_database_down_answers_200_and_says_try_agai
     from bot.teams.handler import VERBS
     from helpers.activities import card_invoke, recorded
 
-    await reset_postgres(POSTGRES_URL)
-    parts = urlsplit(POSTGRES_URL)
-    proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    await proxy.start()
-    proxied = POSTGRES_URL.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
-    db = Database(proxied)
-    await upgrade(db.engine)
-    await db.dispose()
-    await import_roster(app_settings(proxied), DEMO_ROSTER)
+    proxy, proxied = await proxied_postgres(POSTGRES_URL)
     try:
         async with running_app(app_settings(proxied)) as app:
             await proxy.cut()

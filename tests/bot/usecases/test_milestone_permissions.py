@@ -16,7 +16,7 @@ from test_stages_http import decide, decided_app_settings
 
 from helpers.activities import message
 from helpers.app import RunningApp, app_settings, running_app
-from helpers.cards import check_cards
+from helpers.cards import check_cards, nodes
 from helpers.connector import FakeConnector
 from helpers.panel import MONDAY, REF, Clock, open_case, press
 from helpers.people import account
@@ -175,26 +175,8 @@ async def test_halton_arranges_its_panel_as_its_own_event_not_the_decision(
 
 
 def _actions(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Action."):
-            found.append(node)
-        for value in node.values():
-            found.extend(_actions(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_actions(value))
-    return found
+    return [n for n in nodes(node) if str(n.get("type", "")).startswith("Action.")]
 
 
 def _inputs(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Input."):
-            found.append(node)
-        for value in node.values():
-            found.extend(_inputs(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(_inputs(value))
-    return found
+    return [n for n in nodes(node) if str(n.get("type", "")).startswith("Input.")]
