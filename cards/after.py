@@ -52,6 +52,7 @@ from cards.base import (
     toggle_input,
     user_text,
 )
+from cards.nudges import conflict_notices
 from review.meeting import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from review.referral import format_date, parse_iso_date
 from review.report import ACTION_ROWS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX, REPORT_NOTES
@@ -704,10 +705,13 @@ def meeting_proposal_card(
     window: tuple[date, date] | None,
     error: str | None,
     values: Mapping[str, Any],
+    conflicts: Sequence[str] = (),
 ) -> Card:
-    """For a manager: propose the meeting's date, time, place and length."""
+    """For a manager: propose the meeting's date, time, place and length (with any conflict
+    of the plan's dates said first)."""
     body: list[Element] = [
-        heading(f"Propose the Rapid Review meeting — {escape_markdown(reference)}")
+        heading(f"Propose the Rapid Review meeting — {escape_markdown(reference)}"),
+        *conflict_notices(conflicts),
     ]
     if window is not None:
         earliest, latest = window

@@ -73,6 +73,7 @@ __all__ = [
     "NudgeView",
     "TimelineRow",
     "case_timeline_card",
+    "conflict_notices",
     "record_by_hand_card",
     "cases_card",
     "demo_case_list_rows",
@@ -625,6 +626,22 @@ def record_by_hand_card(
     )
 
 
+def conflict_notices(conflicts: Sequence[str]) -> list[Element]:
+    """The plan's contradictions said aloud, with their dates (none: nothing)."""
+    if not conflicts:
+        return []
+    return [
+        container(
+            [
+                text_block("The plan's dates conflict", weight="Bolder", color="Attention"),
+                *(text_block(escape_markdown(c), spacing="Small") for c in conflicts),
+            ],
+            style="attention",
+            spacing="Medium",
+        )
+    ]
+
+
 def case_timeline_card(
     *,
     reference: str,
@@ -633,6 +650,7 @@ def case_timeline_card(
     pathway_label: str,
     rows: Sequence[TimelineRow],
     can_mark_done: bool,
+    conflicts: Sequence[str] = (),
 ) -> Card:
     """A case's milestones in the caller's order, each with its date and state in words."""
     for row in rows:
@@ -649,6 +667,7 @@ def case_timeline_card(
             ]
         ),
     ]
+    body.extend(conflict_notices(conflicts))
     if not rows:
         body.append(text_block("No milestones on this case's timeline.", spacing="Medium"))
     body.extend(_timeline_row(reference, row, can_mark_done) for row in rows)

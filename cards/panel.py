@@ -47,6 +47,7 @@ from cards.base import (
     text_run,
     user_text,
 )
+from cards.nudges import conflict_notices
 from cards.welcome import ACTION_REFERRAL_MINE
 from review.calendar import LONDON
 from review.panel import MAX_TEXT, OUTCOMES, PARTNER_LABELS, PARTNERS, OutcomeInfo, Vote
@@ -168,6 +169,8 @@ class PanelView:
     actions: frozenset[str] | None = None
     # What `panel_deadline` is the deadline of, in the profile's words.
     panel_deadline_label: str = "Panel deadline"
+    # Where the case's plan contradicts itself, in words with the dates (no free text).
+    conflicts: tuple[str, ...] = ()
 
 
 class VoteFields(Protocol):
@@ -456,6 +459,7 @@ def _panel_body(view: PanelView) -> tuple[list[Element], list[tuple[str, dict[st
     body: list[Element] = [
         heading(f"Virtual panel — {escape_markdown(view.reference)}"),
         fact_set(facts),
+        *conflict_notices(view.conflicts),
         container(_rows(view.rows), separator=True, spacing="Medium"),
         container(status, spacing="Medium"),
         text_block(_CHANNEL_NOTE, is_subtle=True, size="Small", spacing="Medium"),

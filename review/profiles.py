@@ -53,6 +53,9 @@ The schema (every key required unless marked optional; no other keys allowed):
                                           # latest_working_days_after (a window)
     pathways = ["rapid_review"]; responsible = "agency_lead"
     completed_by = "..."                  # optional; an event completes one milestone at most
+    before = ["rapid_review_report"]      # optional; milestones it must be done before: a
+                                          # plan whose dates say otherwise is a conflict,
+                                          # said aloud with its dates
     may_complete = ["manager"]            # optional; who may mark it done (default: its
                                           # responsible role and managers). A milestone an
                                           # action of the bot completes (`completed_by`, or
@@ -302,6 +305,8 @@ class Milestone:
     completed_by: str | None = None
     basis: str | None = None
     may_complete: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    """The milestones this one must be done before (the meeting before the report)."""
 
     @property
     def by_action(self) -> bool:
@@ -786,6 +791,7 @@ def _parse_milestones(
             may_complete = t.string_list("may_complete", choices=roles)
         else:
             may_complete = tuple(dict.fromkeys((responsible, "manager")))
+        before = t.string_list("before") if "before" in t.data else ()
         t.done()
         milestones.append(
             Milestone(
@@ -799,8 +805,18 @@ def _parse_milestones(
                 completed_by=completed_by,
                 basis=basis,
                 may_complete=may_complete,
+                before=before,
             )
         )
+    ids = {entry.id for entry in milestones}
+    for i, entry in enumerate(milestones):
+        for j, later in enumerate(entry.before):
+            if later not in ids or later == entry.id:
+                raise ProfileError(
+                    root.file,
+                    f"milestones[{i}].before[{j}]",
+                    f"expected the id of another milestone; got {later!r}",
+                )
     _check_no_cycles(root, milestones)
     return tuple(milestones)
 

@@ -242,6 +242,41 @@ class _Case:
         )
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A plan whose dates contradict each other: `milestone` may be done as late as `ends`,
+    after `before` (which it must precede) is due on `due`."""
+
+    milestone: Milestone
+    ends: date
+    before: Milestone
+    due: date
+
+    def describe(self) -> str:
+        """The conflict in words, with its dates."""
+        return (
+            f"{self.milestone.title} may be as late as {self.ends:%a %d %b %Y}, after "
+            f"{self.before.title} is due on {self.due:%a %d %b %Y}."
+        )
+
+
+def conflicts(timeline: Timeline) -> tuple[Conflict, ...]:
+    """Where the plan's dates contradict each other: a milestone not yet done whose date (a
+    window's last day) falls after a milestone it must precede (`before` in the profile)."""
+    found: list[Conflict] = []
+    by_id = {e.id: e for e in timeline.entries}
+    for entry in timeline.entries:
+        if entry.completed_on is not None or entry.due is None:
+            continue
+        for other_id in entry.milestone.before:
+            other = by_id.get(other_id)
+            if other is None or other.due is None or other.completed_on is not None:
+                continue
+            if entry.due > other.due:
+                found.append(Conflict(entry.milestone, entry.due, other.milestone, other.due))
+    return tuple(found)
+
+
 def outstanding(timeline: Timeline, today: date) -> tuple[TimelineEntry, ...]:
     """Return the dated entries not completed by `today`, soonest (or most overdue) first."""
     order = {e.milestone.id: i for i, e in enumerate(timeline.entries)}

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from review.profiles import ANCHOR_EVENTS, PATHWAYS, ProfileError, load_profile
-from review.timeline import Timeline, TimelineEntry, calendar_for, compute_timeline
+from review.timeline import Timeline, TimelineEntry, calendar_for, compute_timeline, conflicts
 
 __all__ = ["format_day", "main", "register", "run"]
 
@@ -144,7 +144,20 @@ def _as_json(t: Timeline) -> dict[str, Any]:
             milestones[e.id] = {"earliest": e.earliest.isoformat(), "latest": e.due.isoformat()}
         else:
             milestones[e.id] = {"due": e.due.isoformat()}
-    return {"profile": t.profile_id, "received": t.received.isoformat(), "milestones": milestones}
+    return {
+        "profile": t.profile_id,
+        "received": t.received.isoformat(),
+        "milestones": milestones,
+        "conflicts": [
+            {
+                "milestone": c.milestone.id,
+                "ends": c.ends.isoformat(),
+                "before": c.before.id,
+                "due": c.due.isoformat(),
+            }
+            for c in conflicts(t)
+        ],
+    }
 
 
 def _as_table(t: Timeline, partnership: str) -> str:
@@ -158,6 +171,10 @@ def _as_table(t: Timeline, partnership: str) -> str:
     ]
     for r in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    found = conflicts(t)
+    if found:
+        lines.append("")
+        lines.extend(f"Conflict: {c.describe()}" for c in found)
     lines.append("")
     lines.append(
         "Working days are counted after the day the referral was received (London time). "

@@ -21,7 +21,7 @@ from cards.nudges import (
 from cards.panel import open_panel_offer_card
 from review.calendar import london_date
 from review.reminders import rag
-from review.timeline import next_due
+from review.timeline import conflicts, next_due
 from storage import cases as case_repo
 from storage.models import Member
 from storage.models import Milestone as StoredMilestone
@@ -81,6 +81,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         pathway_label=app.profile.pathway(case.pathway_sought).label,
         rows=rows,
         can_mark_done=can_mark_done,
+        conflicts=[c.describe() for c in conflicts(timeline)],
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.usecases.casework import replan_case
+from bot.usecases.casework import case_timeline, replan_case
 from bot.usecases.people import Person, refusals_audited
 from bot.usecases.rapid_review import (
     MANAGERS,
@@ -34,6 +34,7 @@ from review.meeting import (
     meeting_window,
 )
 from review.referral import format_date, parse_iso_date
+from review.timeline import conflicts
 from storage import after as after_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
@@ -113,8 +114,18 @@ async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Re
                 "duration_minutes": str(meeting.duration_minutes),
             }
         return meeting_proposal_card(
-            reference=case.reference, window=_window(app, decision), error=None, values=values
+            reference=case.reference,
+            window=_window(app, decision),
+            error=None,
+            values=values,
+            conflicts=await _conflicts(app, session, case),
         )
+
+
+async def _conflicts(app: AppContext, session: AsyncSession, case: Case) -> list[str]:
+    """Where the case's plan contradicts itself (the meeting's window ending after the report
+    is due), in words with the dates."""
+    return [c.describe() for c in conflicts(await case_timeline(app, session, case))]
 
 
 def _meeting_values(raw: Mapping[str, Any]) -> tuple[dict[str, str], datetime | None, str | None]:
@@ -197,7 +208,11 @@ async def propose_meeting(
             )
         if problem is not None or start is None:
             return meeting_proposal_card(
-                reference=case.reference, window=window, error=problem, values=values
+                reference=case.reference,
+                window=window,
+                error=problem,
+                values=values,
+                conflicts=await _conflicts(app, session, case),
             )
         minutes = int(values["duration_minutes"])
         meeting = await after_repo.set_meeting(

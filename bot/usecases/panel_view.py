@@ -29,6 +29,7 @@ from cards.referral import channel_case_card
 from review.calendar import LONDON, london_date
 from review.panel import PARTNER_LABELS, PARTNERS, PanelState, visible_positions
 from review.referral import format_date
+from review.timeline import conflicts
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
@@ -139,6 +140,7 @@ async def panel_view(
         received_date=london_date(case.received_at),
         panel_deadline=panel_deadline,
         panel_deadline_label=deadline_label,
+        conflicts=tuple(c.describe() for c in conflicts(timeline)),
         next_deadline=next_deadline(app, case, events),
         status=status,
         outcome_label=app.profile.outcome(outcome).label if outcome else None,

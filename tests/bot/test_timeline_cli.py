@@ -42,6 +42,7 @@ def test_stockport_json_on_the_day_of_receipt(capsys: pytest.CaptureFixture[str]
             "local_review_report": {"due": None, "waiting_for": "local_review_decided"},
             "complaint_response": {"due": None, "waiting_for": "complaint_received"},
         },
+        "conflicts": [],
     }
 
 
@@ -86,6 +87,7 @@ def test_halton_json_with_a_pathway(capsys: pytest.CaptureFixture[str]) -> None:
             "local_review_report": {"due": None, "waiting_for": "local_review_decided"},
             "publication_notice": {"due": "2027-02-24"},
         },
+        "conflicts": [],
     }
 
 
@@ -264,3 +266,39 @@ def test_python_m_bot_timeline_refuses_a_naive_time() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and "has no UTC offset" in done.stderr
+
+
+def test_the_table_says_aloud_where_the_plan_conflicts() -> None:
+    """Stockport, decided on working day 4 (Fri 27 Nov 2026): the meeting and the papers may
+    run past the report's deadline, and the table says so with the dates."""
+    done = python_m_bot(
+        "--profile",
+        "stockport",
+        "--received",
+        "2026-11-23T10:00:00+00:00",
+        "--decided",
+        "2026-11-27T10:00:00+00:00",
+        "--pathway",
+        "rapid_review",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("Conflict: ")]
+    assert len(lines) == 2
+    assert "Hold the Rapid Review Panel meeting may be as late as Wed 16 Dec 2026" in lines[0]
+    as_json = json.loads(
+        python_m_bot(
+            "--profile",
+            "stockport",
+            "--received",
+            "2026-11-23T10:00:00+00:00",
+            "--decided",
+            "2026-11-27T10:00:00+00:00",
+            "--json",
+        ).stdout
+    )
+    assert {
+        "milestone": "rapid_review_meeting",
+        "ends": "2026-12-16",
+        "before": ("rapid_review_report"),
+        "due": "2026-12-14",
+    } in as_json["conflicts"]

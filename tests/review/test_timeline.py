@@ -419,3 +419,32 @@ def test_milestones_without_a_completing_event_can_be_marked_done() -> None:
         compute_timeline(
             STOCKPORT, calendar_for(STOCKPORT), events, completed={"notify": CHRISTMAS_EVE}
         )
+
+
+def test_a_plan_whose_dates_contradict_each_other_says_so_with_the_dates() -> None:
+    """Stockport, decided on working day 4: the meeting's window runs to working day 17 and
+    the papers to day 16, after the report due on day 15. Decided on day 1: no conflict."""
+    from review.timeline import conflicts
+
+    received = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday
+    late = compute_timeline(
+        STOCKPORT,
+        calendar_for(STOCKPORT),
+        {"referral_received": received, "panel_decision": datetime(2026, 11, 27, 10, tzinfo=UTC)},
+        "rapid_review",
+    )
+    found = {(c.milestone.id, c.ends, c.before.id, c.due) for c in conflicts(late)}
+    assert found == {
+        ("rapid_review_meeting", D(2026, 12, 16), "rapid_review_report", D(2026, 12, 14)),
+        ("papers_circulated", D(2026, 12, 15), "rapid_review_report", D(2026, 12, 14)),
+    }
+    said = [c.describe() for c in conflicts(late)]
+    assert "Hold the Rapid Review Panel meeting may be as late as Wed 16 Dec 2026" in said[0]
+    assert "is due on Mon 14 Dec 2026" in said[0]
+    early = compute_timeline(
+        STOCKPORT,
+        calendar_for(STOCKPORT),
+        {"referral_received": received, "panel_decision": datetime(2026, 11, 24, 10, tzinfo=UTC)},
+        "rapid_review",
+    )
+    assert conflicts(early) == ()

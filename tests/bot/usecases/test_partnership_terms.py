@@ -88,3 +88,39 @@ async def test_stockport_keeps_a_b_and_c_and_the_five_decisions(
         ]
         voting = await press(app, connector, "panel.vote_open", "lee")
         assert len(choices(voting, "outcome")) == 5
+
+
+async def test_a_late_decision_makes_the_plan_conflict_and_the_cards_say_so(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """Stockport, decided on Friday, working day 4: the meeting's window ends after the report
+    is due. The case's timeline and the panel card say so with the dates."""
+    from helpers.app import app_settings
+    from helpers.panel import settle
+
+    clock = Clock(MONDAY)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await open_case(app, connector)
+        decided = MONDAY.replace(day=27)
+        for partner, who in (("la", "lee"), ("police", "pat"), ("health", "hana")):
+            clock.now = decided
+            await press(
+                app,
+                connector,
+                "panel.vote",
+                who,
+                {
+                    "outcome": "rapid_review",
+                    "rationale": f"R-{partner}",
+                    "serious_harm_basis": "B",
+                    "round": 1,
+                },
+            )
+        await settle(app)
+        timeline = await press(app, connector, "case.open", "morgan")
+        panel = await press(app, connector, "panel.refresh", "lee")
+        check_cards([timeline, panel])
+    for card in (timeline, panel):
+        shown = json.dumps(card)
+        assert "The plan's dates conflict" in shown
+        assert "may be as late as Wed 16 Dec 2026" in shown and "due on Mon 14 Dec 2026" in shown
