@@ -767,6 +767,13 @@ def meeting_proposal_card(
             minimum=MIN_DURATION_MINUTES,
             maximum=MAX_DURATION_MINUTES,
         ),
+        text_input(
+            "late_reason",
+            "If it is after its window or after the report is due: why (the report quotes it)",
+            is_multiline=True,
+            max_length=1000,
+            value=_value(values, "late_reason", 1000),
+        ),
         text_block(
             "The invitation names the case by its reference only.",
             is_subtle=True,

@@ -474,6 +474,8 @@ class ReportData:
     referral_received: date | None = None
     meeting_date: date | None = None
     meeting_chair: str = ""
+    # Why the meeting was held after its window or after the report was due, as given.
+    meeting_late_reason: str = ""
     national_criteria: tuple[str, ...] = NATIONAL_CRITERIA
 
     @property
@@ -587,6 +589,10 @@ def _blocks(data: ReportData) -> list[_Block]:
     if data.meeting_date is not None:
         out.append(
             _Para(format_date(data.meeting_date), typed=False, bold_label="Rapid Review meeting: ")
+        )
+    if data.meeting_late_reason.strip():
+        out.append(
+            _Para(data.meeting_late_reason, bold_label="Why the meeting was held when it was: ")
         )
     out.append(_Para(_or_not_recorded(notes.overview), bold_label="Overview of the case: "))
     if notes.partner_discussion.strip():

@@ -128,8 +128,10 @@ async def set_meeting(
     location: str,
     member_id: int | None,
     now: datetime,
+    late_reason: str | None = None,
 ) -> Meeting:
-    """Book (or move) the meeting; a move raises its iCalendar sequence number."""
+    """Book (or move) the meeting; a move raises its iCalendar sequence number. `late_reason`
+    is why it is after its window or the report's deadline (None: it is not)."""
     meeting = await meeting_of(session, case_id)
     if meeting is None:
         meeting = Meeting(case_id=case_id, sequence=0)
@@ -141,6 +143,7 @@ async def set_meeting(
     meeting.location = location
     meeting.proposed_by_member_id = member_id
     meeting.proposed_at = now
+    meeting.late_reason = late_reason
     await session.flush()
     return meeting
 

@@ -361,6 +361,8 @@ class Meeting(Base):
     proposed_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     papers_circulated_at: Mapped[datetime | None]
+    # Why it is held after its window or after the report is due (the report quotes it).
+    late_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ChairNote(Base):

@@ -122,6 +122,27 @@ async def meeting_form(app: AppContext, *, reference: str, person: Person) -> Re
         )
 
 
+LATE_REASON_MAX = 1000
+
+
+async def _lateness(
+    app: AppContext, session: AsyncSession, case: Case, start: datetime, window: tuple[date, date]
+) -> str | None:
+    """Why a meeting at `start` is late, in words (after its window, or after the report is
+    due), or None when it is not."""
+    day = london_date(start)
+    if day > window[1]:
+        ended = format_date(window[1])
+        return f"{format_date(day)} is after the meeting's window, which ended on {ended}."
+    try:
+        report = (await case_timeline(app, session, case)).entry("rapid_review_report")
+    except KeyError:
+        return None
+    if report.due is not None and report.completed_on is None and day > report.due:
+        return f"{format_date(day)} is after the report is due on {format_date(report.due)}."
+    return None
+
+
 async def _conflicts(app: AppContext, session: AsyncSession, case: Case) -> list[str]:
     """Where the case's plan contradicts itself (the meeting's window ending after the report
     is due), in words with the dates."""
@@ -206,6 +227,14 @@ async def propose_meeting(
                 now=now,
                 allow_late=london_date(now) > window[1],
             )
+        late = None if start is None else await _lateness(app, session, case, start, window)
+        reason = clean_text(str(raw.get("late_reason") or "")[:1100]).strip()
+        values["late_reason"] = reason
+        if problem is None and late is not None:
+            if not reason:
+                problem = f"{late} Say why it is held then: the report quotes your reason."
+            elif len(reason) > LATE_REASON_MAX:
+                problem = f"Keep the reason under {LATE_REASON_MAX} characters."
         if problem is not None or start is None:
             return meeting_proposal_card(
                 reference=case.reference,
@@ -223,6 +252,7 @@ async def propose_meeting(
             location=values["location"],
             member_id=member.id,
             now=now,
+            late_reason=reason if late is not None else None,
         )
         await after_repo.move_event(session, case.id, "rapid_review_meeting", start, member.id)
         await replan_case(app, session, case)

@@ -137,6 +137,7 @@ async def report_data(
         local_criteria=app.profile.partnership.local_criteria,
         referral_received=london_date(case.received_at),
         meeting_date=london_date(meeting.starts_at) if meeting else None,
+        meeting_late_reason=(meeting.late_reason or "") if meeting else "",
         meeting_chair=", ".join(chairs),
     )
 

@@ -495,3 +495,14 @@ def test_markdown_escapes_typed_text() -> None:
 )
 def test_escape_markdown(raw: str, escaped: str) -> None:
     assert escape_markdown(raw) == escaped
+
+
+def test_the_report_quotes_why_the_meeting_was_held_late() -> None:
+    reason = "LATE REASON the police lead returned from leave on 15 Dec"
+    document = _document(_data(meeting_late_reason=reason))
+    for rendered in (
+        report_markdown(_data(meeting_late_reason=reason)),
+        "\n".join(p.text for p in document.paragraphs),
+    ):
+        assert "Why the meeting was held when it was" in rendered and reason in rendered
+    assert "Why the meeting was held" not in report_markdown(_data())

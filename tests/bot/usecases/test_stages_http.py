@@ -23,7 +23,7 @@ from helpers.activities import message
 from helpers.app import RunningApp, app_settings, running_app
 from helpers.cards import check_cards, nodes
 from helpers.connector import FakeConnector
-from helpers.panel import Clock, all_vote, open_case, settle
+from helpers.panel import Clock, all_vote, open_case, press, settle, vote_data
 from helpers.people import PEOPLE
 from helpers.referral import FORM
 from helpers.workbooks import workbook, zip_bomb
@@ -1188,3 +1188,49 @@ aad_object_id = "00000000-0000-4000-8000-000000000011"
         posted = json.dumps([c.body for c in connector.calls[before:]])
     assert "Ask the agencies for their records" in posted and ref in posted
     assert "Bea Support" in posted  # its own role, business_support, is @mentioned
+
+
+async def test_a_meeting_after_the_report_is_due_asks_why_and_the_report_quotes_it(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    """Stockport, decided on Friday 27 Nov (working day 4): the report is due Mon 14 Dec, and
+    the meeting's window runs to Wed 16 Dec. A meeting on Tue 15 Dec is refused without a
+    reason, booked with one, and the reason is kept for the report."""
+    from storage.models import Meeting
+
+    settings = await decided_app_settings(db_url, tmp_path, "stockport")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        names = PROFILES["stockport"]
+        connector.members[ALEX["id"]] = dict(ALEX, userPrincipalName=ALEX["email"])
+        ref = f"{names['prefix']}-2026-0001"
+        with referral_from(names["referrer_agency"]):
+            await open_case(app, connector)
+        clock.now = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # Friday: working day 4
+        for partner, who in (("la", "lee"), ("police", "pat"), ("health", "hana")):
+            await press(app, connector, "panel.vote", who, vote_data("rapid_review", partner))
+        clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+        await settle(app)
+        await send(
+            app, as_person("morgan", "", connector, {"action": "meeting.open", "reference": ref})
+        )
+        form = cards_in(sent_to(connector, "a:1morgan"))[-1]
+        assert "The plan's dates conflict" in json.dumps(form)  # said before booking
+        late = {
+            "action": "meeting.propose",
+            "reference": ref,
+            "meeting_date": "2026-12-15",
+            "meeting_time": "10:00",
+            "location": "Teams",
+            "duration_minutes": "90",
+        }
+        await send(app, as_person("morgan", "", connector, late))
+        refused = json.dumps(cards_in(sent_to(connector, "a:1morgan"))[-1])
+        assert "is after the report is due on Mon 14 Dec 2026" in refused
+        assert "Say why it is held then" in refused
+        assert await rows(db_url, Meeting) == []
+        because = {**late, "late_reason": "LATE-the police lead returns from leave on 15 Dec"}
+        await send(app, as_person("morgan", "", connector, because))
+        check_cards([form])
+    (meeting,) = await rows(db_url, Meeting)
+    assert meeting.late_reason == "LATE-the police lead returns from leave on 15 Dec"
