@@ -108,6 +108,7 @@ __all__ = [
     "WorkingDaysBefore",
     "available_profiles",
     "load_profile",
+    "profile_problems",
 ]
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
@@ -414,6 +415,58 @@ def _load_path(path: Path) -> Profile:
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(file, "", f"invalid TOML: {e}") from e
     return _parse_profile(_Reader(file, "", data), path)
+
+
+def profile_problems(name_or_path: str | Path) -> list[ProfileError]:
+    """Every problem of a profile found in one reading (none: it loads), for `profile check`.
+
+    Loading stops at the first problem; here each part (the partnership, agencies, roles,
+    nudges, each milestone, pathways, outcomes, unknown keys) is read on its own, so one
+    check lists the problems of every part, in the file's order of parts.
+    """
+    try:
+        load_profile(name_or_path)
+    except ProfileError as first:
+        found = [first]
+    else:
+        return []
+    text = str(name_or_path)
+    named = isinstance(name_or_path, str) and _ID.match(text) is not None
+    path = PROFILES_DIR / f"{text}.toml" if named else Path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return found  # the first problem is the file itself
+    root = _Reader(path.name, "", data)
+
+    def add(problem: ProfileError) -> None:
+        if all((p.key, p.problem) != (problem.key, problem.problem) for p in found):
+            found.append(problem)
+
+    def attempt(step: Any) -> Any:
+        try:
+            return step()
+        except ProfileError as problem:
+            add(problem)
+            return None
+
+    attempt(lambda: _parse_partnership(root.table("partnership")))
+    attempt(lambda: _parse_agencies(root))
+    roles = attempt(lambda: _parse_roles(root)) or {}
+    known = (*ROLES, *roles)
+    defaults = attempt(lambda: _parse_nudges(root.table("nudges"), None, known))
+    errors: list[ProfileError] = []
+    attempt(
+        lambda: _parse_milestones(
+            root, defaults or NudgePlan(None, None, None, None), known, errors
+        )
+    )
+    for problem in errors:
+        add(problem)
+    attempt(lambda: _parse_pathways(root))
+    attempt(lambda: _parse_outcomes(root))
+    attempt(root.done)
+    return found
 
 
 class _Reader:
@@ -752,62 +805,76 @@ def _parse_offset(t: _Reader) -> Offset:
     raise t.error("", f"expected {_OFFSET_FORMS}; got {got}")
 
 
+def _parse_milestone(
+    t: _Reader, milestones: list[Milestone], defaults: NudgePlan, roles: tuple[str, ...]
+) -> Milestone:
+    mid = t.req_string("id", pattern=_ID_RULE)
+    if any(m.id == mid for m in milestones):
+        raise t.error("id", f"milestone id {mid!r} is used twice")
+    title = t.req_string("title")
+    anchor = t.req_string("anchor", choices=ANCHOR_EVENTS)
+    offset_value = t.get("offset", True)
+    if not isinstance(offset_value, dict):
+        raise t.error("offset", f"expected {_OFFSET_FORMS}; got {_show(offset_value)}")
+    offset = _parse_offset(_Reader(t.file, t.key("offset"), offset_value))
+    pathways = t.string_list("pathways", choices=PATHWAYS)
+    responsible = t.req_string("responsible", choices=roles)
+    completed_by = t.string("completed_by", required=False, choices=ANCHOR_EVENTS)
+    if completed_by is not None:
+        other = next((m for m in milestones if m.completed_by == completed_by), None)
+        if other is not None:
+            raise t.error(
+                "completed_by",
+                f"{completed_by!r} already completes milestone "
+                f"{other.id!r}; an event can complete only one milestone",
+            )
+        if completed_by == "referral_received":
+            raise t.error(
+                "completed_by",
+                "referral_received starts every timeline and cannot complete a milestone",
+            )
+    nudges = defaults
+    if "nudges" in t.data:
+        nudges = _parse_nudges(t.table("nudges"), defaults, roles)
+    basis = t.string("basis", required=False)
+    if "may_complete" in t.data:
+        # A list nobody is on is refused here: it must name at least one role.
+        may_complete = t.string_list("may_complete", choices=roles)
+    else:
+        may_complete = tuple(dict.fromkeys((responsible, "manager")))
+    before = t.string_list("before") if "before" in t.data else ()
+    t.done()
+    return Milestone(
+        id=mid,
+        title=title,
+        anchor=anchor,
+        offset=offset,
+        pathways=pathways,
+        responsible=responsible,
+        nudges=nudges,
+        completed_by=completed_by,
+        basis=basis,
+        may_complete=may_complete,
+        before=before,
+    )
+
+
 def _parse_milestones(
-    root: _Reader, defaults: NudgePlan, roles: tuple[str, ...] = ROLES
+    root: _Reader,
+    defaults: NudgePlan,
+    roles: tuple[str, ...] = ROLES,
+    errors: list[ProfileError] | None = None,
 ) -> tuple[Milestone, ...]:
+    """Every `[[milestones]]` entry; with `errors`, a bad entry's problem is kept there and
+    the rest are still read (for `profile check`), else the first problem is raised."""
     milestones: list[Milestone] = []
     for t in root.tables("milestones"):
-        mid = t.req_string("id", pattern=_ID_RULE)
-        if any(m.id == mid for m in milestones):
-            raise t.error("id", f"milestone id {mid!r} is used twice")
-        title = t.req_string("title")
-        anchor = t.req_string("anchor", choices=ANCHOR_EVENTS)
-        offset_value = t.get("offset", True)
-        if not isinstance(offset_value, dict):
-            raise t.error("offset", f"expected {_OFFSET_FORMS}; got {_show(offset_value)}")
-        offset = _parse_offset(_Reader(t.file, t.key("offset"), offset_value))
-        pathways = t.string_list("pathways", choices=PATHWAYS)
-        responsible = t.req_string("responsible", choices=roles)
-        completed_by = t.string("completed_by", required=False, choices=ANCHOR_EVENTS)
-        if completed_by is not None:
-            other = next((m for m in milestones if m.completed_by == completed_by), None)
-            if other is not None:
-                raise t.error(
-                    "completed_by",
-                    f"{completed_by!r} already completes milestone "
-                    f"{other.id!r}; an event can complete only one milestone",
-                )
-            if completed_by == "referral_received":
-                raise t.error(
-                    "completed_by",
-                    "referral_received starts every timeline and cannot complete a milestone",
-                )
-        nudges = defaults
-        if "nudges" in t.data:
-            nudges = _parse_nudges(t.table("nudges"), defaults, roles)
-        basis = t.string("basis", required=False)
-        if "may_complete" in t.data:
-            # A list nobody is on is refused here: it must name at least one role.
-            may_complete = t.string_list("may_complete", choices=roles)
-        else:
-            may_complete = tuple(dict.fromkeys((responsible, "manager")))
-        before = t.string_list("before") if "before" in t.data else ()
-        t.done()
-        milestones.append(
-            Milestone(
-                id=mid,
-                title=title,
-                anchor=anchor,
-                offset=offset,
-                pathways=pathways,
-                responsible=responsible,
-                nudges=nudges,
-                completed_by=completed_by,
-                basis=basis,
-                may_complete=may_complete,
-                before=before,
-            )
-        )
+        try:
+            milestones.append(_parse_milestone(t, milestones, defaults, roles))
+        except ProfileError as problem:
+            if errors is None:
+                raise
+            errors.append(problem)
     ids = {entry.id for entry in milestones}
     for i, entry in enumerate(milestones):
         for j, later in enumerate(entry.before):

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from review.profiles import ROLES, NudgePlan, ProfileError, load_profile
+from review.profiles import ROLES, NudgePlan, ProfileError, load_profile, profile_problems
 
 __all__ = ["check", "register", "show"]
 
@@ -37,12 +37,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def check(name_or_path: str, out: TextIO) -> int:
-    """Print "ok" and return 0, or print the problem (``file: key: problem``) and return 2."""
-    try:
-        profile = load_profile(name_or_path)
-    except ProfileError as error:
-        print(str(error), file=out)
+    """Print "ok" and return 0, or print each problem (``file: key: problem``) and return 2."""
+    problems = profile_problems(name_or_path)
+    if problems:
+        for problem in problems:
+            print(str(problem), file=out)
         return 2
+    profile = load_profile(name_or_path)
     print(
         f"ok: {profile.id} ({profile.partnership.name}), {len(profile.milestones)} milestones",
         file=out,

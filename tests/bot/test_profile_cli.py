@@ -113,3 +113,28 @@ async def test_a_private_channel_cannot_be_the_rapid_review_channel(
     finally:
         await db.dispose()
     assert "channel" not in kinds  # nothing was changed
+
+
+def test_check_prints_each_problem_of_every_part_in_one_run(tmp_path: Path) -> None:
+    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    for old, new in (
+        ('reference_prefix = "SSCP"', 'reference_prefix = "sscp"'),  # the partnership
+        ('responsible = "notifier"', 'responsible = "caretaker"'),  # milestone 0
+        ('anchor = "panel_decision"', 'anchor = "full_moon"'),  # milestone 1
+        ("[roles]\n", 'colour = "blue"\n[roles]\n'),  # an unknown key, among the roles
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    assert check(str(path), out) == 2
+    said = out.getvalue().splitlines()
+    assert "broken.toml: partnership.reference_prefix: " in said[0]
+    keys = {line.split(": ")[1] for line in said}
+    assert {
+        "partnership.reference_prefix",
+        "milestones[0].responsible",
+        "milestones[1].anchor",
+    } <= keys, said
+    assert len(said) >= 3
