@@ -317,16 +317,14 @@ def _view_referral(reference: str, *, from_notice: bool = False) -> Action:
     return execute_action("View referral", VERB_CASE_VIEW, data, associated_inputs="none")
 
 
-def _back_to_panel(reference: str, title: str = "Back to the panel") -> Action:
+def back_to_panel(reference: str, title: str = "Back to the panel") -> Action:
     """A button showing the panel again, sending nothing typed."""
     return execute_action(title, VERB_REFRESH, {"reference": reference}, associated_inputs="none")
 
 
 def show_my_options(reference: str) -> Action:
     """The button everyone may press on a channel card: the card as they may use it."""
-    return execute_action(
-        SHOW_MY_OPTIONS, VERB_REFRESH, {"reference": reference}, associated_inputs="none"
-    )
+    return back_to_panel(reference, SHOW_MY_OPTIONS)
 
 
 def open_panel_action(reference: str) -> Action:
@@ -494,7 +492,7 @@ def _panel_actions(view: PanelView) -> list[Action]:
             )
         )
     if not actions:
-        actions.append(_back_to_panel(reference, "Refresh"))
+        actions.append(back_to_panel(reference, "Refresh"))
     return actions
 
 
@@ -634,7 +632,7 @@ def voting_card(view: VotingView) -> Card:
                 style="positive",
             ),
             _view_referral(view.reference),
-            _back_to_panel(view.reference),
+            back_to_panel(view.reference),
         ],
         fallback_text=f"Your vote on {view.reference}.",
     )
@@ -659,7 +657,7 @@ def vote_refused_card(*, reference: str, reason: str, panel: PanelView | None) -
         entities = [entity for _, entity in mentions]
         actions = _panel_actions(panel)
     else:
-        actions = [_view_referral(reference), _back_to_panel(reference)]
+        actions = [_view_referral(reference), back_to_panel(reference)]
     card = adaptive_card(body, actions, fallback_text=f"{reference}: {reason}")
     return _with_mentions(card, entities)
 
@@ -736,7 +734,7 @@ def offline_decision_card(
                 {"reference": reference},
                 style="positive",
             ),
-            _back_to_panel(reference, "Back"),
+            back_to_panel(reference, "Back"),
         ],
         fallback_text=f"Record an off-line decision on {reference}.",
     )

@@ -47,7 +47,7 @@ from cards.panel import (
     CAN_OPEN_PANEL,
     CAN_VIEW,
     VERB_NOTICE_OPEN,
-    VERB_REFRESH,
+    back_to_panel,
     open_panel_action,
     refresh_for,
     show_my_options,
@@ -555,11 +555,7 @@ def channel_case_card(
         if CAN_OPEN_PANEL in actions:
             buttons.append(open_panel_action(reference))
         if not buttons:
-            buttons.append(
-                execute_action(
-                    "Refresh", VERB_REFRESH, {"reference": reference}, associated_inputs="none"
-                )
-            )
+            buttons.append(back_to_panel(reference, "Refresh"))
     card = adaptive_card(
         body, buttons, fallback_text=f"Referral {reference} from {referring_agency}: {status}."
     )
@@ -633,9 +629,7 @@ def referral_details_card(
             associated_inputs="none",
         )
         if back_to_notice
-        else execute_action(
-            "Back", VERB_REFRESH, {"reference": reference}, associated_inputs="none"
-        )
+        else back_to_panel(reference, "Back")
     )
     return adaptive_card(
         body, [back], fallback_text=f"Confidential: referral {reference}.", full_width=True

@@ -709,7 +709,8 @@ def _shown(
     if not value:
         return NOT_GIVEN
     if kind == "pathway":
-        pathway = (PATHWAYS if pathways is None else pathways).get(value) or PATHWAYS.get(value)
+        # The partnership's wording; a pathway it no longer offers, in the shipped one.
+        pathway = (pathways or PATHWAYS).get(value) or PATHWAYS.get(value)
         return pathway.title if pathway else value
     if kind == "agency":
         return agency_names.get(value, value)

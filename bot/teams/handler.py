@@ -30,15 +30,16 @@ from bot.teams.files import answer_file_consent
 from bot.teams.glue import cases, channel, panel, referral, reminders, roster, stages
 from bot.teams.people import is_aad_object_id, person_of, tenant_of
 from bot.teams.turn import (
-    ADAPTIVE_CARD,
     LEDGER_CLAIMED,
     LEDGER_KEY,
     Glue,
     Handler,
     SentBody,
     Verb,
+    card_body,
     command_text,
     is_personal,
+    verb_and_data,
 )
 from bot.usecases import chats, panel_cards
 from bot.usecases.people import Refused, audit_refusal
@@ -277,7 +278,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             # Task modules, message extensions and sign-in are not part of this app: say so
             # with a 4xx (the SDK answers 501 for names it does not know).
             return InvokeResponse(status=400, body={"error": "invoke not supported"})
-        verb, data = _verb_and_data(activity)
+        verb, data = verb_and_data(activity)
         handler = VERBS.get(verb) if isinstance(verb, str) else None
         if handler is None:
             return _card_response(panel_cards.unknown_button_card())
@@ -295,31 +296,21 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def _answer_redelivered_invoke(self, turn_context: TurnContext) -> None:
         """A redelivered invoke changes nothing; answer with the panel as it is now."""
-        _, data = _verb_and_data(turn_context.activity)
+        _, data = verb_and_data(turn_context.activity)
         card = await panel_cards.current_panel_card(
             self.app, str(data.get("reference", ""))[:40], None
         )
         await _invoke_reply(turn_context, 200, card)
 
 
-def _verb_and_data(activity: Any) -> tuple[object, dict[str, Any]]:
-    """An `adaptiveCard/action` invoke's verb and data (data {} when absent or not an object)."""
-    value = activity.value if isinstance(activity.value, dict) else {}
-    action = value.get("action") if isinstance(value.get("action"), dict) else {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
-    return action.get("verb"), data
-
-
 def _card_response(card: dict[str, Any]) -> InvokeResponse:
-    return InvokeResponse(
-        status=200, body=SentBody({"statusCode": 200, "type": ADAPTIVE_CARD, "value": card})
-    )
+    return InvokeResponse(status=200, body=SentBody(card_body(card)))
 
 
 async def _invoke_reply(
     turn_context: TurnContext, status: int, card: dict[str, Any] | None
 ) -> None:
-    body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card} if card else None
+    body = card_body(card) if card else None
     await turn_context.send_activity(
         Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
     )
@@ -330,7 +321,7 @@ def _ledgered_by_use_case(context: TurnContext) -> bool:
     activity = context.activity
     if activity.type != "invoke" or activity.name != "adaptiveCard/action":
         return False
-    verb, _ = _verb_and_data(activity)
+    verb, _ = verb_and_data(activity)
     return isinstance(verb, str) and verb in SELF_LEDGERED_VERBS
 
 

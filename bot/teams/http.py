@@ -22,6 +22,7 @@ from bot.logs import activity_id_var
 from bot.teams.activity import activity_from_json
 from bot.teams.auth import AuthenticationError
 from bot.teams.keys import ADAPTER, AUTHENTICATOR, BOT, FOREGROUND, SETTINGS
+from bot.teams.turn import card_body, verb_and_data
 from bot.usecases.panel_cards import failed_card
 
 log = logging.getLogger(__name__)
@@ -250,13 +251,7 @@ def _try_again(activity: Activity) -> web.Response:
     was changed and to try again shortly; for anything else, a plain 200."""
     if activity.name != "adaptiveCard/action":
         return web.Response(status=200)
-    value = activity.value if isinstance(activity.value, dict) else {}
-    action = value.get("action") if isinstance(value.get("action"), dict) else {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    _, data = verb_and_data(activity)
     reference = data.get("reference") if isinstance(data.get("reference"), str) else ""
-    body = {
-        "statusCode": 200,
-        "type": "application/vnd.microsoft.card.adaptive",
-        "value": failed_card(reference),
-    }
+    body = card_body(failed_card(reference))
     return web.Response(body=json_bytes(body), status=200, content_type="application/json")

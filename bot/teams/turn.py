@@ -50,6 +50,19 @@ class SentBody(dict[str, Any]):
         return self
 
 
+def card_body(card: dict[str, Any]) -> dict[str, Any]:
+    """An invoke response's body carrying one Adaptive Card."""
+    return {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+
+
+def verb_and_data(activity: Any) -> tuple[object, dict[str, Any]]:
+    """An `adaptiveCard/action` invoke's verb and data (data {} when absent or not an object)."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    return action.get("verb"), data
+
+
 def command_text(context: TurnContext) -> str:
     """The message text with @mentions removed, lower-cased and trimmed."""
     text = context.activity.text if isinstance(context.activity.text, str) else ""

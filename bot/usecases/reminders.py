@@ -177,21 +177,13 @@ async def snooze(app: AppContext, *, reference: str, milestone_id: str, person: 
     """A manager quietens a milestone's reminders for one working day; the next one's date."""
     now = app.now()
     today = london_date(now)
-    if milestone_id not in {m.id for m in app.profile.milestones}:
-        raise NotAllowed(f"{milestone_id!r} is not a milestone of this partnership.")
+    _milestone_of(app, milestone_id)
     async with app.db.session() as session, session.begin():
         case, member = await _case_and_person(app, session, reference, person)
-        if not holds(app, member, "manager"):
-            member = None
-        if member is None:
-            await repo.audit(
-                session,
-                action="milestone.snooze",
-                actor=person.aad_object_id,
-                partnership_id=app.partnership_id,
-                case_id=case.id,
-                outcome="refused",
-                detail={"milestone": milestone_id},
+        allowed = holds(app, member, "manager")
+        if not allowed:
+            await _refuse(
+                app, session, person, case, "milestone.snooze", {"milestone": milestone_id}
             )
         else:
             row = await session.scalar(
@@ -210,7 +202,7 @@ async def snooze(app: AppContext, *, reference: str, milestone_id: str, person: 
                 case_id=case.id,
                 detail={"milestone": milestone_id},
             )
-    if member is None:
+    if not allowed:
         raise NotAllowed("Only a partnership manager can snooze a reminder.")
     return app.calendar.add_working_days(today, 1)
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from helpers.activities import card_invoke
 from helpers.app import RunningApp
-from helpers.connector import FakeConnector
+from helpers.connector import Call, FakeConnector
 from helpers.people import VOTERS
 from helpers.referral import FORM, complete_referral, register_channel, submit
 from storage.db import Database
-from storage.models import Case
+from storage.models import Case, OutboundMessage
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 REF = "SSCP-2026-0001"
@@ -128,3 +128,27 @@ async def settle(app: RunningApp) -> None:
     from bot.teams.keys import COURIER
 
     await app.client.app[COURIER].idle()
+
+
+def updates_of(connector: FakeConnector, activity_id: str) -> list[Call]:
+    """The updates (PUT) of one sent activity."""
+    return [c for c in connector.calls if c.method == "PUT" and c.activity_id == activity_id]
+
+
+async def sent_id_of(db_url: str, kind: str) -> str:
+    """The activity id Teams gave the outbox's message of that kind."""
+    db = Database(db_url)
+    try:
+        async with db.session() as s:
+            found = await s.scalar(
+                select(OutboundMessage.sent_activity_id).where(OutboundMessage.kind == kind)
+            )
+    finally:
+        await db.dispose()
+    assert found
+    return str(found)
+
+
+def card_of(call: Call) -> dict[str, Any]:
+    (attachment,) = call.body["attachments"]
+    return dict(attachment["content"])

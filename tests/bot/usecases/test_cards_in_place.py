@@ -1,63 +1,38 @@
 """Cards as a person in Teams meets them, over real HTTP: each person's own options on the
 channel's cards, a referral that did not seek a Rapid Review opened by a manager, the way
 back from a referral's details, and cards updated to their final state once their action
-is done (the answered questions, the submitted summary, the resolved disagreement)."""
+is done (the answered questions, the submitted summary; the resolved disagreement notice is
+tested with the disagreement, in test_panel_http.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import select
-
 from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.cards import check_cards
-from helpers.connector import Call, FakeConnector
+from helpers.connector import FakeConnector
 from helpers.panel import (
     MONDAY,
     REF,
     Clock,
+    card_of,
     case_card_id,
     complete_referral_for,
     open_case,
     press,
     settle,
+    updates_of,
     vote_data,
 )
 from helpers.people import VOTERS, account
 from helpers.referral import last_token, register_channel, submit
-from storage.db import Database
-from storage.models import OutboundMessage
 
 
 def titles(card: dict[str, Any]) -> list[str]:
     """The titles of a card's buttons, in order."""
     return [a["title"] for a in card.get("actions") or []]
-
-
-def updates_of(connector: FakeConnector, activity_id: str) -> list[Call]:
-    """The updates (PUT) of one sent activity."""
-    return [c for c in connector.calls if c.method == "PUT" and c.activity_id == activity_id]
-
-
-async def sent_id_of(db_url: str, kind: str) -> str:
-    """The activity id Teams gave the outbox's message of that kind."""
-    db = Database(db_url)
-    try:
-        async with db.session() as s:
-            found = await s.scalar(
-                select(OutboundMessage.sent_activity_id).where(OutboundMessage.kind == kind)
-            )
-    finally:
-        await db.dispose()
-    assert found
-    return str(found)
-
-
-def card_of(call: Call) -> dict[str, Any]:
-    (attachment,) = call.body["attachments"]
-    return dict(attachment["content"])
 
 
 async def test_each_person_gets_their_own_options_on_the_panel_card(
@@ -178,25 +153,4 @@ async def test_the_summary_says_submitted_once_the_referral_is_sent(
         final = card_of(update)
         assert f"Submitted as {REF}" in json.dumps(final)
         assert "Submit referral" not in titles(final) and "Edit" not in json.dumps(final)
-        check_cards([final])
-
-
-async def test_a_disagreement_notice_says_resolved_once_the_panel_decides(
-    roster_db: str, connector: FakeConnector
-) -> None:
-    async with running_app(app_settings(roster_db), clock=Clock(MONDAY)) as app:
-        await open_case(app, connector)
-        card_id = await case_card_id(roster_db)
-        await press(app, connector, "panel.vote", "lee", vote_data("rapid_review", "la"))
-        await press(app, connector, "panel.vote", "pat", vote_data("rapid_review", "police"))
-        await press(app, connector, "panel.vote", "hana", vote_data("practice_review", "h"))
-        await settle(app)
-        notice_id = await sent_id_of(roster_db, "disagreement_notice")
-        await press(app, connector, "panel.vote", "hana", vote_data("rapid_review", "h2"))
-        await settle(app)
-        (resolved,) = updates_of(connector, notice_id)  # the notice itself, updated in place
-        assert resolved.conversation_id.endswith(f";messageid={card_id}")
-        final = card_of(resolved)
-        assert "Resolved" in json.dumps(final)
-        assert "please convene" not in json.dumps(final) and "mention" not in json.dumps(final)
         check_cards([final])

@@ -16,11 +16,14 @@ from helpers.panel import (
     REF,
     Clock,
     all_vote,
+    card_of,
     case_card_id,
     count,
     open_case,
     press,
+    sent_id_of,
     settle,
+    updates_of,
     vote_data,
 )
 from helpers.people import VOTERS, account, teams_members
@@ -158,8 +161,16 @@ async def test_disagreement_mentions_managers_and_a_changed_vote_seals_it(
         notice = json.dumps(thread[-1].body)
         assert "<at>Morgan Manager</at>" in notice and "mention" in notice
         assert await count(roster_db, Decision) == 0
+        notice_id = await sent_id_of(roster_db, "disagreement_notice")
         await press(app, connector, "panel.vote", "hana", vote_data("rapid_review", "h2"))
         await settle(app)
+        # Once sealed, the notice says it is resolved, updated in place: no call to convene.
+        (resolved,) = updates_of(connector, notice_id)
+        assert resolved.conversation_id.endswith(f";messageid={card_id}")
+        final = card_of(resolved)
+        assert "Resolved" in json.dumps(final)
+        assert "please convene" not in json.dumps(final) and "mention" not in json.dumps(final)
+        check_cards([final])
     assert await count(roster_db, Decision) == 1
     assert await count(roster_db, PanelVote) == 4  # the changed vote is history, not lost
 
