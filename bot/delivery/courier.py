@@ -249,11 +249,11 @@ class Courier:
         except DATABASE_DOWN:
             self.out_of_touch()
             raise
-        if claimed:
+        holds = bool(claimed)
+        sent = 0
+        if holds:
             self._runs += 1
             self._hold()
-        sent = 0
-        if claimed:
             await self._give_way()
         token = run_reads.begin_run()
         messenger_token = run_messenger.set(self.messenger)
@@ -280,7 +280,7 @@ class Courier:
         finally:
             run_messenger.reset(messenger_token)
             run_reads.end_run(token)
-            if self._runs:
+            if holds:  # only this run's own count: another may still hold its claims
                 self._runs -= 1
         return sent
 

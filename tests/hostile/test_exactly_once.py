@@ -267,3 +267,22 @@ async def test_killed_during_a_held_post_the_other_replica_sends_it_again_saying
         if "digest" in json.dumps(c.body).lower() and "Rapid review digest" in json.dumps(c.body)
     ]
     assert digests and "sent again after an interruption" in json.dumps(digests[-1])
+
+
+async def test_a_delivery_with_nothing_to_send_leaves_another_deliverys_claims_held(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """Two deliveries of one worker at once: the one that claimed nothing does not count the
+    other's claims off, so their heartbeat goes on while Teams holds the POST open."""
+    clock = await one_due_nudge(roster_db, connector)
+    gate = asyncio.Event()
+    connector.hold_thread_posts = gate
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        courier = app.client.app[COURIER]
+        holding = asyncio.create_task(courier.deliver())
+        await connector.wait_until(lambda: connector.held == 1)
+        assert await courier.deliver() == 0  # nothing left to claim
+        assert courier.holding  # the first delivery's claim is still held (and renewed)
+        gate.set()
+        assert await holding == 1
+        assert not courier.holding
