@@ -17,6 +17,7 @@ from bot.usecases.casework import timeline_for
 from bot.usecases.panel_view import panel_view, shared_card, time_text
 from bot.usecases.people import Person, Refused, member_for, member_of
 from bot.usecases.referrals import referrer_next_steps
+from bot.usecases.roles import holds
 from cards.panel import (
     CAN_OPEN_PANEL,
     CAN_RECORD_OFFLINE,
@@ -70,16 +71,17 @@ def viewer_actions(
     app: AppContext, member: Member | None, person: Person, case: Case
 ) -> frozenset[str]:
     """The buttons of a case's channel card this person may press (`cards.panel`'s names)."""
-    roles = set(member.roles) if member is not None and member.active else set()
     allowed: set[str] = set()
-    if panel_uc.can_vote(app, member) is not None and member is not None and member.active:
+    if holds(app, member, "panel"):  # a statutory partner's panel member or deputy
         allowed.add(CAN_VOTE)
     is_referrer = bool(person.aad_object_id) and (
         person.aad_object_id == case.referrer_aad_object_id
     )
-    if is_referrer or roles & panel_uc.VIEWING_ROLES:
+    # As view_referral allows: the referrer, or an active member with one of these roles.
+    active = member is not None and member.active
+    if is_referrer or (active and panel_uc.VIEWING_ROLES & set(member.roles or ())):
         allowed.add(CAN_VIEW)
-    if "manager" in roles:
+    if holds(app, member, "manager"):
         allowed |= {CAN_RECORD_OFFLINE, CAN_OPEN_PANEL}
     return frozenset(allowed)
 
