@@ -117,6 +117,8 @@ class Case(Base):
     panel_opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the panel's decision says about the incident being notifiable (None: not said).
+    notifiable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Referral(Base):
@@ -129,6 +131,23 @@ class Referral(Base):
     submission_key: Mapped[str] = mapped_column(String(128), unique=True)
     form: Mapped[JSONDict] = mapped_column(JSON)
     submitted_at: Mapped[datetime]
+
+
+class ReferralAddition(Base):
+    """An answer given after the referral was submitted ("not known yet" then): the field,
+    its value, who added it and when. The latest addition of a field is its answer; every
+    one is kept."""
+
+    __tablename__ = "referral_addition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime]
+    added_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    added_by_aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    added_by_name: Mapped[str] = mapped_column(String(200))
 
 
 class PanelVote(Base):
@@ -151,6 +170,8 @@ class PanelVote(Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     activity_id: Mapped[str | None] = mapped_column(String(200))
     cast_at: Mapped[datetime]
+    # The member's answer to "is the incident notifiable?", where the panel is asked it.
+    notifiable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PanelQuery(Base):
@@ -183,6 +204,8 @@ class Decision(Base):
     recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     rationales: Mapped[JSONDict] = mapped_column(JSON)
     deciders: Mapped[JSONDict] = mapped_column(JSON)
+    # The panel's agreed answer to "is the incident notifiable?" (None: not asked).
+    notifiable: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class CaseEvent(Base):
