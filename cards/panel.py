@@ -116,8 +116,26 @@ _UNDECIDED = frozenset({"awaiting", "disagreement", "queries"})
 DECIDED_HOW_MAX = 1000
 """The longest "how the partners decided" the off-line form takes."""
 _KEPT = MAX_TEXT + KEPT_BEYOND_LIMIT
-_VOTE_FIELDS = ("outcome", "rationale", "serious_harm_basis", "queries")
-_OFFLINE_FIELDS = ("outcome", "rationale", "decided_how")
+_VOTE_FIELDS = ("outcome", "notifiable", "rationale", "serious_harm_basis", "queries")
+_OFFLINE_FIELDS = ("outcome", "notifiable", "rationale", "decided_how")
+_NOTIFIABLE_QUESTION = (
+    "Is this a notifiable incident (to be reported to the National Panel)? Answer for every "
+    "decision but queries: a notifiable incident can take another route."
+)
+_NOTIFIABLE_MISSING = "Say whether the incident is notifiable to the National Panel."
+
+
+def _notifiable_choice(value: bool | None) -> Element:
+    """Yes / No: the panel's own answer to "notifiable?", beside its decision."""
+    return choice_set(
+        "notifiable",
+        _NOTIFIABLE_QUESTION,
+        [("Yes, it is notifiable", "yes"), ("No, it is not notifiable", "no")],
+        style="expanded",
+        value=None if value is None else ("yes" if value else "no"),
+    )
+
+
 _OUTCOME_MISSING = "Choose one of the decisions."
 _RATIONALE_MISSING = "Give the rationale for the decision."
 _ANSWER_MISSING = "Please write your answer before sending it."
@@ -192,6 +210,10 @@ class VoteFields(Protocol):
     def queries(self) -> str | None:
         """The questions for the referrer."""
 
+    @property
+    def notifiable(self) -> bool | None:
+        """The answer to "is the incident notifiable?" (None: not given)."""
+
 
 @dataclass(frozen=True)
 class VoteValues:
@@ -201,6 +223,7 @@ class VoteValues:
     rationale: str | None = None
     serious_harm_basis: str | None = None
     queries: str | None = None
+    notifiable: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +241,8 @@ class VotingView:
     hidden_note: str | None = None
     # The decisions the partnership's panel chooses from (section 2.1's five by default).
     outcomes: Mapping[str, OutcomeInfo] = field(default_factory=lambda: OUTCOMES)
+    # True where the panel also answers "is the incident notifiable?" on its own.
+    asks_notifiable: bool = False
 
 
 # --- building view models -------------------------------------------------------------------
@@ -237,13 +262,15 @@ def partner_rows(
     *,
     time_text: Callable[[datetime], str] = vote_time_text,
     show_names: bool = True,
+    outcomes: Mapping[str, OutcomeInfo] = OUTCOMES,
 ) -> tuple[PartnerRow, ...]:
-    """A row per partner: voted or not from ``positions``, the outcome only from ``visible``."""
+    """A row per partner: voted or not from ``positions``, the outcome only from ``visible``
+    (in the partnership's words, `outcomes`)."""
     rows: list[PartnerRow] = []
     for partner in PARTNERS:
         vote = positions.get(partner)
         shown = visible.get(partner)
-        outcome = OUTCOMES.get(shown.outcome) if shown is not None else None
+        outcome = outcomes.get(shown.outcome) if shown is not None else None
         rows.append(
             PartnerRow(
                 partner=partner,
@@ -265,7 +292,8 @@ def vote_values(raw: Mapping[str, Any]) -> VoteValues:
 
     outcome = raw.get("outcome")
     return VoteValues(
-        outcome=outcome if isinstance(outcome, str) and outcome in OUTCOMES else None,
+        # Any id: the card pre-selects it only if it is one of the partnership's decisions.
+        outcome=outcome[:64] if isinstance(outcome, str) and outcome else None,
         rationale=kept("rationale"),
         serious_harm_basis=kept("serious_harm_basis"),
         queries=kept("queries"),
@@ -578,6 +606,11 @@ def voting_card(view: VotingView) -> Card:
                 value=outcome if outcome in view.outcomes else None,
             ),
         ),
+        *(
+            [("notifiable", _notifiable_choice(current.notifiable if current else None))]
+            if view.asks_notifiable
+            else []
+        ),
         (
             "rationale",
             text_input(
@@ -668,8 +701,10 @@ def offline_decision_card(
     errors: Mapping[str, str],
     values: Mapping[str, str],
     outcomes: Mapping[str, OutcomeInfo] = OUTCOMES,
+    asks_notifiable: bool = False,
 ) -> Card:
-    """For managers: record a decision the partners took off-line (phone, meeting, email)."""
+    """For managers: record a decision the partners took off-line (phone, meeting, email);
+    with `asks_notifiable`, also the partners' answer to "is the incident notifiable?"."""
 
     def value(key: str, limit: int) -> str | None:
         found = values.get(key)
@@ -697,6 +732,18 @@ def offline_decision_card(
                 style="expanded",
                 value=outcome if isinstance(outcome, str) and outcome in outcomes else None,
             ),
+        ),
+        *(
+            [
+                (
+                    "notifiable",
+                    _notifiable_choice(
+                        {"yes": True, "no": False}.get(str(values.get("notifiable")))
+                    ),
+                )
+            ]
+            if asks_notifiable
+            else []
         ),
         (
             "rationale",

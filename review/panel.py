@@ -37,9 +37,11 @@ from review.answers import MAX_READ, UNREADABLE, clean_text
 
 __all__ = [
     "MAX_TEXT",
+    "NOTIFIABLE_ANSWERS",
     "OUTCOMES",
     "PARTNERS",
     "PARTNER_LABELS",
+    "STARTS",
     "STATUSES",
     "DecisionRecord",
     "Decider",
@@ -55,35 +57,52 @@ __all__ = [
 ]
 
 
+STARTS: tuple[str, ...] = ("rapid_review", "learning_review", "escalation", "nothing", "queries")
+"""What a decision starts: a Rapid Review (the statutory clock, the agencies asked, the
+meeting, the report), a local learning review, an escalation of a professional disagreement,
+nothing (no partnership response: another process fits), or queries back to the referrer
+first (the panel votes again on their answer)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeInfo:
-    """One decision of section 2.1: its id, the form's wording and a short name."""
+    """One decision of the panel: its id, the form's wording, a short name and what it starts
+    (one of `STARTS`)."""
 
     id: str
     label: str
     short_label: str
+    starts: str = "nothing"
+    notifiable: bool | None = None
+    """What the decision itself says about the incident (Halton's "notifiable: Rapid
+    Review"); None when it says nothing (the panel may answer that on its own)."""
 
 
 OUTCOMES: dict[str, OutcomeInfo] = {
     info.id: info
     for info in (
-        OutcomeInfo("rapid_review", "Meets threshold for Rapid Review", "Rapid Review"),
+        OutcomeInfo(
+            "rapid_review", "Meets threshold for Rapid Review", "Rapid Review", "rapid_review"
+        ),
         OutcomeInfo(
             "practice_review",
             "Meets threshold for a case practice review, but not a Rapid Review",
             "Case practice review",
+            "learning_review",
         ),
-        OutcomeInfo("escalation", "Meets criteria for Escalation", "Escalation"),
+        OutcomeInfo("escalation", "Meets criteria for Escalation", "Escalation", "escalation"),
         OutcomeInfo(
             "no_response",
             "Does not require a partnership response (an alternative process such as "
             "SAR / DHR is more appropriate)",
             "No partnership response",
+            "nothing",
         ),
         OutcomeInfo(
             "queries",
             "Queries back to referrer before a decision can be made",
             "Queries to the referrer",
+            "queries",
         ),
     )
 }
@@ -116,6 +135,8 @@ class Vote:
     queries: str | None
     cast_at: datetime
     round: int
+    notifiable: bool | None = None
+    """The member's answer to "is the incident notifiable?" (None: not asked, or queries)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +147,7 @@ class VoteInput:
     rationale: str
     serious_harm_basis: str | None
     queries: str | None
+    notifiable: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,8 @@ class PanelState:
     status: str
     outcome: str | None
     decided_at: datetime | None
+    notifiable: bool | None = None
+    """Agreed: the three positions' answer to "notifiable?" (None: not asked)."""
 
 
 class Decider(TypedDict):
@@ -154,6 +178,7 @@ class DecisionRecord(TypedDict):
     rationales: dict[str, str]
     serious_harm_basis: dict[str, str | None]
     deciders: dict[str, Decider]
+    notifiable: bool | None
 
 
 # -- checking a vote --------------------------------------------------------------------
@@ -187,11 +212,19 @@ def _text(
     return text
 
 
+NOTIFIABLE_ANSWERS: dict[str, bool] = {"yes": True, "no": False}
+"""The card's answers to "is the incident notifiable?"."""
+
+
 def validate_vote(
-    raw: Mapping[str, object], outcomes: Mapping[str, OutcomeInfo] | None = None
+    raw: Mapping[str, object],
+    outcomes: Mapping[str, OutcomeInfo] | None = None,
+    *,
+    asks_notifiable: bool = False,
 ) -> tuple[VoteInput | None, dict[str, str]]:
     """Check a vote from the card: (the vote, {}) or (None, errors keyed by input id).
-    `outcomes` are the partnership's decisions (default: section 2.1's five)."""
+    `outcomes` are the partnership's decisions (default: section 2.1's five); with
+    `asks_notifiable`, every decision but queries also answers "is it notifiable?"."""
     allowed = OUTCOMES if outcomes is None else outcomes
     errors: dict[str, str] = {}
     outcome_raw = raw.get("outcome")
@@ -206,7 +239,7 @@ def validate_vote(
         outcome = outcome_raw.strip()
     rationale = _text(raw, "rationale", "Give the rationale for the decision.", errors)
     basis = None
-    if outcome == "rapid_review":
+    if outcome is not None and allowed[outcome].starts == "rapid_review":
         basis = _text(
             raw,
             "serious_harm_basis",
@@ -216,9 +249,18 @@ def validate_vote(
     queries = None
     if outcome == "queries":
         queries = _text(raw, "queries", "Write the questions the referrer needs to answer.", errors)
+    notifiable = None
+    if asks_notifiable and outcome != "queries":
+        answer = raw.get("notifiable")
+        if answer is not None and not isinstance(answer, str):
+            errors["notifiable"] = UNREADABLE
+        elif not answer or answer.strip() not in NOTIFIABLE_ANSWERS:
+            errors["notifiable"] = "Say whether the incident is notifiable to the National Panel."
+        else:
+            notifiable = NOTIFIABLE_ANSWERS[answer.strip()]
     if errors or outcome is None or rationale is None:
         return None, errors
-    return VoteInput(outcome, rationale, basis, queries), {}
+    return VoteInput(outcome, rationale, basis, queries, notifiable), {}
 
 
 # -- the panel's state ------------------------------------------------------------------
@@ -232,8 +274,8 @@ def panel_state(votes: Sequence[Vote], *, round: int) -> PanelState:
             raise ValueError(
                 f"vote for unknown partner {vote.partner!r}; expected one of {PARTNERS}"
             )
-        if vote.outcome not in OUTCOMES:
-            raise ValueError(f"vote with unknown outcome {vote.outcome!r}")
+        if not vote.outcome:
+            raise ValueError("vote without an outcome")
         if vote.round != round:
             continue
         current = positions[vote.partner]
@@ -246,8 +288,15 @@ def panel_state(votes: Sequence[Vote], *, round: int) -> PanelState:
     if len(outcomes) > 1:
         return PanelState(round, positions, "disagreement", None, None)
     outcome = outcomes.pop()
-    status = "queries" if outcome == "queries" else "agreed"
-    return PanelState(round, positions, status, outcome, max(vote.cast_at for vote in taken))
+    if outcome == "queries":
+        return PanelState(round, positions, "queries", outcome, max(vote.cast_at for vote in taken))
+    # The same decision with different answers to "notifiable?" is not yet agreement.
+    answers = {vote.notifiable for vote in taken}
+    if len(answers) > 1:
+        return PanelState(round, positions, "disagreement", None, None)
+    return PanelState(
+        round, positions, "agreed", outcome, max(vote.cast_at for vote in taken), answers.pop()
+    )
 
 
 def visible_positions(
@@ -284,6 +333,7 @@ def decision_record(state: PanelState) -> DecisionRecord:
             partner: {"member_id": vote.member_id, "name": vote.member_name}
             for partner, vote in positions
         },
+        "notifiable": state.notifiable,
     }
 
 

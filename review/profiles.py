@@ -22,6 +22,8 @@ The schema (every key required unless marked optional; no other keys allowed):
     hide_positions_until_all_voted = true
     local_criteria = ["...", "..."]                  # the report quotes them, in the
                                                      # partnership's own words
+    panel_records_notifiable = true                  # optional (false): the panel answers
+                                                     # "notifiable?" beside its decision
 
     [[agencies]]                                     # la, police and health once each
     id = "gmp"; name = "..."
@@ -35,12 +37,16 @@ The schema (every key required unless marked optional; no other keys allowed):
     escalation = { after_overdue_working_days = 2, at = "09:00", to = "manager" }
 
     [[pathways]]                                     # optional: the referral form's pathways
-    id = "rapid_review"; letter = "A"                # (default: Stockport's A, B and C); ids
-    label = "..."; explanation = "..."               # from review.referral.PATHWAYS
+    id = "rapid_review"; letter = "A"                # (default: Stockport's A, B and C), each
+    label = "..."; explanation = "..."               # its own id; what it asks to start, one
+    starts = "rapid_review"                          # of review.panel.STARTS but queries (a
+                                                     # Rapid Review goes to the panel at once)
 
     [[outcomes]]                                     # optional: the panel's decisions (default:
-    id = "rapid_review"; label = "..."               # section 2.1's five); ids from
-    short_label = "..."                              # review.panel.OUTCOMES, queries included
+    id = "rapid_review"; label = "..."               # section 2.1's five), each its own id;
+    short_label = "..."; starts = "rapid_review"     # what it starts (review.panel.STARTS);
+    notifiable = true                                # optional: what the decision says about
+                                                     # the incident; id = "queries" is required
 
     [roles]                                          # optional: the process's roles beyond
     notifier = "Head of Safeguarding"                # the base ones (`ROLES`), by id, each in
@@ -62,6 +68,8 @@ The schema (every key required unless marked optional; no other keys allowed):
                                           # one of `ACTION_MILESTONES`) is completed by that
                                           # action; a manager may record it by hand, with a
                                           # date and a reason
+    only_if_notifiable = true             # optional; once the panel has said, on the case
+                                          # if and only if the incident is notifiable
     nudges = { escalation = false }       # optional; replaces the stages it names
     basis = "..."                         # optional; the sentence in the process document
 """
@@ -79,7 +87,7 @@ from types import MappingProxyType
 from typing import Any, TypeAlias
 
 from review.panel import OUTCOMES as DEFAULT_OUTCOMES
-from review.panel import OutcomeInfo
+from review.panel import STARTS, OutcomeInfo
 from review.referral import PATHWAYS as DEFAULT_PATHWAYS
 from review.referral import PathwayInfo
 
@@ -178,6 +186,10 @@ class Partnership:
     local_criteria: tuple[str, ...]
     """The criteria for a local review and the circumstances to have regard to, as the
     partnership's own process words them (the Rapid Review report quotes them)."""
+    panel_records_notifiable: bool = False
+    """True when the panel answers "is the incident notifiable?" on its own, beside its
+    decision; otherwise the decision itself says so (`OutcomeInfo.notifiable`) or nothing
+    does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +320,9 @@ class Milestone:
     may_complete: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
     """The milestones this one must be done before (the meeting before the report)."""
+    only_if_notifiable: bool = False
+    """Once the panel has said whether the incident is notifiable, the milestone belongs to
+    the case if and only if it is (whatever the pathway): the National Panel's notice."""
 
     @property
     def by_action(self) -> bool:
@@ -315,8 +330,11 @@ class Milestone:
         `ACTION_MILESTONES`): marking it done by hand is a manager's, with a date and reason."""
         return self.completed_by is not None or self.id in ACTION_MILESTONES
 
-    def applies_to(self, pathway: str | None) -> bool:
-        """Return True if the milestone belongs to `pathway` (None: any pathway)."""
+    def applies_to(self, pathway: str | None, notifiable: bool | None = None) -> bool:
+        """Return True if the milestone belongs to `pathway` (None: any pathway), given what
+        the panel said about the incident being notifiable (None: not said)."""
+        if self.only_if_notifiable and notifiable is not None:
+            return notifiable
         return pathway is None or pathway in self.pathways
 
 
@@ -355,13 +373,21 @@ class Profile:
 
     def pathway(self, pathway_id: str) -> PathwayInfo:
         """The pathway in this profile's words (a case made before the profile dropped it:
-        the shipped wording)."""
-        return self.pathways.get(pathway_id) or DEFAULT_PATHWAYS[pathway_id]
+        the shipped wording; an id neither knows: the id itself, asking for a Rapid Review)."""
+        found = self.pathways.get(pathway_id) or DEFAULT_PATHWAYS.get(pathway_id)
+        return found or PathwayInfo(pathway_id, "?", pathway_id, pathway_id)
 
     def outcome(self, outcome_id: str) -> OutcomeInfo:
         """The decision in this profile's words (one it no longer offers: the shipped
-        wording)."""
-        return self.outcomes.get(outcome_id) or DEFAULT_OUTCOMES[outcome_id]
+        wording; an id neither knows: the id itself, starting nothing)."""
+        found = self.outcomes.get(outcome_id) or DEFAULT_OUTCOMES.get(outcome_id)
+        return found or OutcomeInfo(outcome_id, outcome_id, outcome_id)
+
+    @property
+    def ways(self) -> tuple[str, ...]:
+        """Every id a case's pathway can have here: the referral's pathways, then the panel's
+        outcomes (a milestone's `pathways` names them)."""
+        return tuple(dict.fromkeys((*self.pathways, *self.outcomes)))
 
     def agency_name(self, agency_id: str) -> str:
         """The name of the agency with this id; the id itself for one the profile does not
@@ -455,16 +481,28 @@ def profile_problems(name_or_path: str | Path) -> list[ProfileError]:
     roles = attempt(lambda: _parse_roles(root)) or {}
     known = (*ROLES, *roles)
     defaults = attempt(lambda: _parse_nudges(root.table("nudges"), None, known))
+    pathways = attempt(lambda: _parse_pathways(root)) or DEFAULT_PATHWAYS
+    outcomes = attempt(lambda: _parse_outcomes(root)) or DEFAULT_OUTCOMES
     errors: list[ProfileError] = []
     attempt(
         lambda: _parse_milestones(
-            root, defaults or NudgePlan(None, None, None, None), known, errors
+            root,
+            defaults or NudgePlan(None, None, None, None),
+            known,
+            errors,
+            ways=(*pathways, *outcomes),
         )
     )
     for problem in errors:
         add(problem)
-    attempt(lambda: _parse_pathways(root))
-    attempt(lambda: _parse_outcomes(root))
+    partnership = attempt(lambda: _parse_partnership(root.table("partnership")))
+    milestones = attempt(
+        lambda: _parse_milestones(
+            root, NudgePlan(None, None, None, None), known, ways=(*pathways, *outcomes)
+        )
+    )
+    if partnership is not None and milestones is not None:
+        attempt(lambda: _check_notifiable(root, partnership, outcomes, milestones))
     attempt(root.done)
     return found
 
@@ -532,8 +570,10 @@ class _Reader:
             raise self.error(name, f"expected a whole number of at least {minimum}, got {value}")
         return value
 
-    def boolean(self, name: str) -> bool:
-        value = self.get(name, True)
+    def boolean(self, name: str, *, default: bool | None = None) -> bool:
+        value = self.get(name, default is None)
+        if value is None and default is not None:
+            return default
         if not isinstance(value, bool):
             raise self.error(name, f"expected true or false, got {_show(value)}")
         return value
@@ -627,9 +667,10 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
     roles = _parse_roles(root)
     known_roles = (*ROLES, *roles)
     defaults = _parse_nudges(root.table("nudges"), None, known_roles)
-    milestones = _parse_milestones(root, defaults, known_roles)
     pathways = _parse_pathways(root)
     outcomes = _parse_outcomes(root)
+    milestones = _parse_milestones(root, defaults, known_roles, ways=(*pathways, *outcomes))
+    _check_notifiable(root, partnership, outcomes, milestones)
     root.done()
     return Profile(
         id=path.stem,
@@ -645,33 +686,44 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
 
 
 def _parse_pathways(root: _Reader) -> dict[str, PathwayInfo]:
-    """The optional `[[pathways]]`: each a known kind, its letter used once."""
+    """The optional `[[pathways]]`: each its own id, its letter used once, and what it asks
+    to start."""
     if "pathways" not in root.data:
         return dict(DEFAULT_PATHWAYS)
     found: dict[str, PathwayInfo] = {}
     for t in root.tables("pathways"):
-        pid = t.req_string("id", choices=tuple(DEFAULT_PATHWAYS))
+        pid = t.req_string("id", pattern=_ID_RULE)
         if pid in found:
             raise t.error("id", f"pathway {pid!r} is listed twice")
         letter = t.req_string("letter", pattern=_LETTER_RULE)
         if any(p.letter == letter for p in found.values()):
             raise t.error("letter", f"the letter {letter!r} is used twice")
-        found[pid] = PathwayInfo(pid, letter, t.req_string("label"), t.req_string("explanation"))
+        label, explanation = t.req_string("label"), t.req_string("explanation")
+        starts = t.req_string("starts", choices=tuple(s for s in STARTS if s != "queries"))
+        found[pid] = PathwayInfo(pid, letter, label, explanation, starts)
         t.done()
     return found
 
 
 def _parse_outcomes(root: _Reader) -> dict[str, OutcomeInfo]:
-    """The optional `[[outcomes]]`: each a known decision (what it starts is the code's), the
-    queries to the referrer among them."""
+    """The optional `[[outcomes]]`: each its own id and what it starts; the queries to the
+    referrer (id "queries") among them."""
     if "outcomes" not in root.data:
         return dict(DEFAULT_OUTCOMES)
     found: dict[str, OutcomeInfo] = {}
     for t in root.tables("outcomes"):
-        oid = t.req_string("id", choices=tuple(DEFAULT_OUTCOMES))
+        oid = t.req_string("id", pattern=_ID_RULE)
         if oid in found:
             raise t.error("id", f"outcome {oid!r} is listed twice")
-        found[oid] = OutcomeInfo(oid, t.req_string("label"), t.req_string("short_label"))
+        label, short_label = t.req_string("label"), t.req_string("short_label")
+        notifiable: bool | None = None
+        if oid == "queries":
+            starts = t.string("starts", required=False, choices=("queries",)) or "queries"
+        else:
+            starts = t.req_string("starts", choices=tuple(s for s in STARTS if s != "queries"))
+            if "notifiable" in t.data:
+                notifiable = t.boolean("notifiable")
+        found[oid] = OutcomeInfo(oid, label, short_label, starts, notifiable)
         t.done()
     if "queries" not in found:
         raise root.error(
@@ -680,6 +732,33 @@ def _parse_outcomes(root: _Reader) -> dict[str, OutcomeInfo]:
     if not set(found) - {"queries"}:
         raise root.error("outcomes", "the panel needs at least one decision besides queries")
     return found
+
+
+def _check_notifiable(
+    root: _Reader,
+    partnership: Partnership,
+    outcomes: Mapping[str, OutcomeInfo],
+    milestones: tuple[Milestone, ...],
+) -> None:
+    """One source of the "notifiable?" answer: the panel's own, or the decisions' wording."""
+    said = [i for i, o in enumerate(outcomes.values()) if o.notifiable is not None]
+    if partnership.panel_records_notifiable and said:
+        raise ProfileError(
+            root.file,
+            f"outcomes[{said[0]}].notifiable",
+            "the panel answers whether the incident is notifiable on its own "
+            "(partnership.panel_records_notifiable): a decision cannot also say it",
+        )
+    if partnership.panel_records_notifiable or said:
+        return
+    for i, m in enumerate(milestones):
+        if m.only_if_notifiable:
+            raise ProfileError(
+                root.file,
+                f"milestones[{i}].only_if_notifiable",
+                "nothing in this profile says whether an incident is notifiable: set "
+                "partnership.panel_records_notifiable, or notifiable on the decisions",
+            )
 
 
 def _parse_roles(root: _Reader) -> dict[str, str]:
@@ -706,6 +785,7 @@ def _parse_partnership(t: _Reader) -> Partnership:
         closures=t.date_list("closures"),
         hide_positions_until_all_voted=t.boolean("hide_positions_until_all_voted"),
         local_criteria=t.string_list("local_criteria"),
+        panel_records_notifiable=t.boolean("panel_records_notifiable", default=False),
     )
     t.done()
     return p
@@ -806,7 +886,11 @@ def _parse_offset(t: _Reader) -> Offset:
 
 
 def _parse_milestone(
-    t: _Reader, milestones: list[Milestone], defaults: NudgePlan, roles: tuple[str, ...]
+    t: _Reader,
+    milestones: list[Milestone],
+    defaults: NudgePlan,
+    roles: tuple[str, ...],
+    ways: tuple[str, ...],
 ) -> Milestone:
     mid = t.req_string("id", pattern=_ID_RULE)
     if any(m.id == mid for m in milestones):
@@ -817,7 +901,7 @@ def _parse_milestone(
     if not isinstance(offset_value, dict):
         raise t.error("offset", f"expected {_OFFSET_FORMS}; got {_show(offset_value)}")
     offset = _parse_offset(_Reader(t.file, t.key("offset"), offset_value))
-    pathways = t.string_list("pathways", choices=PATHWAYS)
+    pathways = t.string_list("pathways", choices=tuple(dict.fromkeys(ways)))
     responsible = t.req_string("responsible", choices=roles)
     completed_by = t.string("completed_by", required=False, choices=ANCHOR_EVENTS)
     if completed_by is not None:
@@ -843,6 +927,7 @@ def _parse_milestone(
     else:
         may_complete = tuple(dict.fromkeys((responsible, "manager")))
     before = t.string_list("before") if "before" in t.data else ()
+    only_if_notifiable = t.boolean("only_if_notifiable", default=False)
     t.done()
     return Milestone(
         id=mid,
@@ -856,6 +941,7 @@ def _parse_milestone(
         basis=basis,
         may_complete=may_complete,
         before=before,
+        only_if_notifiable=only_if_notifiable,
     )
 
 
@@ -864,13 +950,15 @@ def _parse_milestones(
     defaults: NudgePlan,
     roles: tuple[str, ...] = ROLES,
     errors: list[ProfileError] | None = None,
+    *,
+    ways: tuple[str, ...] = PATHWAYS,
 ) -> tuple[Milestone, ...]:
     """Every `[[milestones]]` entry; with `errors`, a bad entry's problem is kept there and
     the rest are still read (for `profile check`), else the first problem is raised."""
     milestones: list[Milestone] = []
     for t in root.tables("milestones"):
         try:
-            milestones.append(_parse_milestone(t, milestones, defaults, roles))
+            milestones.append(_parse_milestone(t, milestones, defaults, roles, ways))
         except ProfileError as problem:
             if errors is None:
                 raise

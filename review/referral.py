@@ -87,6 +87,10 @@ class PathwayInfo:
     letter: str
     label: str
     explanation: str
+    starts: str = "rapid_review"
+    """What the referral asks to start (one of `review.panel.STARTS` but queries): a referral
+    asking for a Rapid Review goes to the panel at once, the statutory clock running; the
+    others wait for a manager to open the panel on them."""
 
     @property
     def title(self) -> str:
@@ -111,6 +115,7 @@ PATHWAYS: dict[str, PathwayInfo] = {
         "For a case that is not a notifiable incident but may hold lessons about how "
         "agencies here work together, such as a complex case where professionals struggled "
         "to manage risk. It can also be a case of very good joint working worth sharing.",
+        "learning_review",
     ),
     "escalation": PathwayInfo(
         "escalation",
@@ -119,6 +124,7 @@ PATHWAYS: dict[str, PathwayInfo] = {
         "For a disagreement between professionals about a case that they and their managers "
         "have tried and failed to resolve. The statutory partners and the independent chair "
         "review the decisions made and may help to settle it.",
+        "escalation",
     ),
 }
 """The pathways of section 1.2, A, B and C in order."""

@@ -154,10 +154,13 @@ def compute_timeline(
     pathway: str | None = None,
     *,
     completed: Mapping[str, datetime] | None = None,
+    notifiable: bool | None = None,
 ) -> Timeline:
-    """Date `profile`'s milestones (for `pathway`; all if None) from events and completions."""
-    if pathway is not None and pathway not in PATHWAYS:
-        raise ValueError(f"unknown pathway {pathway!r}; expected one of {', '.join(PATHWAYS)}")
+    """Date `profile`'s milestones (for `pathway`; all if None) from events and completions;
+    `notifiable` is what the panel said about the incident (None: nothing yet)."""
+    if pathway is not None and pathway not in profile.ways and pathway not in PATHWAYS:
+        known = ", ".join(profile.ways)
+        raise ValueError(f"unknown pathway {pathway!r}; expected one of {known}")
     dates: dict[str, date] = {}
     for name, when in events.items():
         if name not in ANCHOR_EVENTS:
@@ -172,7 +175,9 @@ def compute_timeline(
                 raise ValueError(f"unknown milestone {mid!r} in profile {profile.id}")
             done[mid] = london_date(when)
     case = _Case(profile, calendar, dates, done)
-    entries = tuple(case.resolve(m) for m in profile.milestones if m.applies_to(pathway))
+    entries = tuple(
+        case.resolve(m) for m in profile.milestones if m.applies_to(pathway, notifiable)
+    )
     return Timeline(profile.id, case.received, pathway, entries)
 
 

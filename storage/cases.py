@@ -205,11 +205,19 @@ async def record_event(
 async def save_milestones(
     session: AsyncSession, case_id: int, dates: Sequence[MilestoneDates]
 ) -> None:
-    """Store (or move) the case's milestone dates; done milestones keep their done time."""
+    """Store (or move) the case's milestone dates; done milestones keep their done time.
+
+    A milestone that is no longer on the case's plan (the decision took another route, or
+    said the incident is not notifiable) is removed unless it was done: done ones are history.
+    """
     existing = {
         m.milestone: m
         for m in await session.scalars(select(Milestone).where(Milestone.case_id == case_id))
     }
+    planned = {d.milestone for d in dates}
+    for name, old in existing.items():
+        if name not in planned and old.done_at is None:
+            await session.delete(old)
     for d in dates:
         row = existing.get(d.milestone)
         if row is None:

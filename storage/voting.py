@@ -55,6 +55,7 @@ _VOTE_COLUMNS = (
     _VOTE.c.queries,
     _VOTE.c.round,
     _VOTE.c.cast_at,
+    _VOTE.c.notifiable,
 )
 
 
@@ -87,6 +88,7 @@ _INSERT_VOTE = _insert_each(
     "round",
     "activity_id",
     "cast_at",
+    "notifiable",
 )
 _INSERT_AUDIT = _insert_each(
     table_of(AuditEvent),
@@ -120,6 +122,7 @@ class LatestVote:
     queries: str | None
     round: int
     cast_at: datetime
+    notifiable: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,7 @@ async def record_vote(
     actor: str | None,
     audit_detail: Mapping[str, Any],
     read_facts: bool,
+    notifiable: bool | None = None,
 ) -> PanelFacts | None:
     """Write the vote, its audit event and the shared card's update request.
 
@@ -277,6 +281,7 @@ async def record_vote(
                 "round": case.panel_round,
                 "activity_id": activity_id,
                 "cast_at": cast_at,
+                "notifiable": notifiable,
             },
         )
         cursor.run(

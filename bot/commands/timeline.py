@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
-from review.profiles import ANCHOR_EVENTS, PATHWAYS, ProfileError, load_profile
+from review.profiles import ANCHOR_EVENTS, ProfileError, load_profile
 from review.timeline import Timeline, TimelineEntry, calendar_for, compute_timeline, conflicts
 
 __all__ = ["format_day", "main", "register", "run"]
@@ -56,7 +56,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help=f"another recorded event; NAME is one of {', '.join(ANCHOR_EVENTS[1:])}",
     )
     parser.add_argument(
-        "--pathway", choices=PATHWAYS, help="only the milestones of this pathway (default: all)"
+        "--pathway",
+        metavar="ID",
+        help="only the milestones of this pathway or outcome, one of the profile's (default: all)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(handler=run)
@@ -79,6 +81,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         events = _events(args)
         profile = load_profile(args.profile)
+        if args.pathway is not None and args.pathway not in profile.ways:
+            known = ", ".join(profile.ways)
+            raise _UsageError(f"unknown pathway {args.pathway!r}; expected one of {known}")
         timeline = compute_timeline(profile, calendar_for(profile), events, args.pathway)
     except (_UsageError, ProfileError) as e:
         err.write(f"{PROG}: {e}\n")

@@ -44,17 +44,21 @@ def timeline_for(
     asks again for the same one.
     """
     pathway = case.pathway or case.pathway_sought
+    notifiable = case.notifiable
     key = (
         id(app.profile),
         id(app.calendar),
         pathway,
+        notifiable,
         tuple(events.items()),
         tuple(completed.items()) if completed else None,
     )
     hit = _timelines.get(key)
     if hit is not None and hit[0] is app.profile and hit[1] is app.calendar:
         return hit[2]
-    timeline = compute_timeline(app.profile, app.calendar, events, pathway, completed=completed)
+    timeline = compute_timeline(
+        app.profile, app.calendar, events, pathway, completed=completed, notifiable=notifiable
+    )
     if len(_timelines) >= _TIMELINES_KEPT:
         _timelines.pop(next(iter(_timelines)))
     _timelines[key] = (app.profile, app.calendar, timeline)

@@ -30,6 +30,7 @@ from bot.usecases.roles import partner_of
 from cards.referral import REFERRAL_READERS
 from review.calendar import london_date
 from review.panel import (
+    NOTIFIABLE_ANSWERS,
     PARTNERS,
     PanelState,
     Vote,
@@ -113,6 +114,7 @@ def as_votes(rows: Sequence[PanelVote], members: Mapping[int, Member]) -> list[V
             queries=row.queries,
             cast_at=row.cast_at,
             round=row.round,
+            notifiable=row.notifiable,
         )
         for row in rows
     ]
@@ -162,8 +164,16 @@ async def _seal(
     offline: bool = False,
     decided_how: str | None = None,
     recorded_by: Member | None = None,
+    notifiable: bool | None = None,
 ) -> None:
-    """Seal the decision: record it, start the pathway's clock, plan the referrer's notice."""
+    """Seal the decision: record it, start the pathway's clock, plan the referrer's notice.
+
+    `notifiable` is the panel's own answer where the profile asks it; otherwise the decision
+    says it (`OutcomeInfo.notifiable`) or nothing does.
+    """
+    info = app.profile.outcome(outcome)
+    if notifiable is None:
+        notifiable = info.notifiable
     session.add(
         Decision(
             case_id=case.id,
@@ -174,12 +184,15 @@ async def _seal(
             recorded_by_member_id=recorded_by.id if recorded_by else None,
             rationales=rationales,
             deciders=deciders,
+            notifiable=notifiable,
         )
     )
     case.status = "decided"
     case.pathway = outcome
+    case.notifiable = notifiable
     await case_repo.record_event(session, case.id, "panel_decision", decided_at)
-    if outcome == "practice_review":
+    starts = info.starts
+    if starts == "learning_review":
         # The panel's decision is the decision to initiate the local review: the review's own
         # clock (local_review_report, six months) counts from it. After a Rapid Review the
         # chair's conclusion records this event instead (bot/usecases/chair_notes.py).
@@ -211,7 +224,7 @@ async def _seal(
         due_on=london_date(decided_at),
         send_after=now,
     )
-    if outcome == "rapid_review":
+    if starts == "rapid_review":
         # The business unit's next steps (ask the agencies, book the meeting) in 1:1.
         for member in await repo.members(session, app.partnership_id):
             if "manager" in member.roles:
@@ -294,7 +307,11 @@ async def cast_vote(
         by_id = {m.id: m for m in people}
         counted = as_votes(ground.latest, by_id)
         before = panel_state(counted, round=case.panel_round)
-        vote, errors = validate_vote(raw, app.profile.outcomes)
+        vote, errors = validate_vote(
+            raw,
+            app.profile.outcomes,
+            asks_notifiable=app.profile.partnership.panel_records_notifiable,
+        )
         if vote is None:
             card = await replies.invalid(
                 orm(), case, before, member, partner, active, errors, dict(raw)
@@ -310,6 +327,7 @@ async def cast_vote(
             queries=vote.queries,
             cast_at=now,
             round=case.panel_round,
+            notifiable=vote.notifiable,
         )
         # The case is locked, so the new vote is the latest: the state needs no re-read.
         state = panel_state([*counted, cast], round=case.panel_round)
@@ -328,6 +346,7 @@ async def cast_vote(
             actor=person.aad_object_id,
             audit_detail={"partner": partner, "outcome": vote.outcome, "round": case.panel_round},
             read_facts=not changes_state,
+            notifiable=vote.notifiable,
         )
         session = None
         if changes_state:
@@ -364,6 +383,7 @@ async def _after_vote(
                 "serious_harm_basis": record["serious_harm_basis"],
             },
             deciders=record["deciders"],
+            notifiable=record["notifiable"],
         )
     elif state.status == "queries":
         case.status = "queries"
@@ -437,6 +457,13 @@ async def record_offline_decision(
             errors["rationale"] = f"Keep this under 4000 characters (it is {len(rationale)})."
         how = raw.get("decided_how")
         how = how.strip()[:1000] if isinstance(how, str) else ""
+        notifiable = None
+        if app.profile.partnership.panel_records_notifiable:
+            answer = raw.get("notifiable")
+            if not isinstance(answer, str) or answer.strip() not in NOTIFIABLE_ANSWERS:
+                errors["notifiable"] = "Say whether the partners agreed the incident is notifiable."
+            else:
+                notifiable = NOTIFIABLE_ANSWERS[answer.strip()]
         if errors:
             return errors
         assert isinstance(outcome, str)
@@ -451,6 +478,7 @@ async def record_offline_decision(
             offline=True,
             decided_how=how or None,
             recorded_by=member,
+            notifiable=notifiable,
         )
         await panel_repo.plan_card_update(session, case=case, now=app.now())
         await repo.audit(
@@ -459,7 +487,7 @@ async def record_offline_decision(
             actor=person.aad_object_id,
             partnership_id=app.partnership_id,
             case_id=case.id,
-            detail={"outcome": outcome},
+            detail={"outcome": outcome, "notifiable": notifiable},
         )
         return {}
 

@@ -201,6 +201,7 @@ async def voting_view(
         errors=dict(errors),
         others=tuple(r for r in view.rows if r.partner != partner),
         outcomes=app.profile.outcomes,
+        asks_notifiable=app.profile.partnership.panel_records_notifiable,
         hidden_note=(
             "The other partners' votes stay hidden until all three have voted."
             if hide and state.status == "awaiting"
@@ -349,7 +350,11 @@ async def offline_form(app: AppContext, *, reference: str, person: Person) -> di
             case=case,
         )
     return offline_decision_card(
-        reference=reference, errors={}, values={}, outcomes=app.profile.outcomes
+        reference=reference,
+        errors={},
+        values={},
+        outcomes=app.profile.outcomes,
+        asks_notifiable=app.profile.partnership.panel_records_notifiable,
     )
 
 
@@ -364,10 +369,14 @@ async def offline_record(
         values = {
             k: str(v)[:4000]
             for k, v in data.items()
-            if k in ("outcome", "rationale", "decided_how") and v is not None
+            if k in ("outcome", "notifiable", "rationale", "decided_how") and v is not None
         }
         card = offline_decision_card(
-            reference=reference, errors=errors, values=values, outcomes=app.profile.outcomes
+            reference=reference,
+            errors=errors,
+            values=values,
+            outcomes=app.profile.outcomes,
+            asks_notifiable=app.profile.partnership.panel_records_notifiable,
         )
         return card, False
     return await current_panel_card(app, reference, None, person=person), True

@@ -103,7 +103,11 @@ async def panel_view(
                 partner=partner,
                 label=PARTNER_LABELS[partner],
                 voted_at_text=time_text(app, vote.cast_at) if vote else None,
-                outcome_label=app.profile.outcome(visible.outcome).short_label if visible else None,
+                outcome_label=_with_notifiable(
+                    app.profile.outcome(visible.outcome).short_label, visible.notifiable
+                )
+                if visible
+                else None,
                 voter_name=visible.member_name if visible else None,
             )
         )
@@ -143,7 +147,7 @@ async def panel_view(
         conflicts=tuple(c.describe() for c in conflicts(timeline)),
         next_deadline=next_deadline(app, case, events),
         status=status,
-        outcome_label=app.profile.outcome(outcome).label if outcome else None,
+        outcome_label=_decided_label(app, outcome, case.notifiable) if outcome else None,
         decided_at_text=time_text(app, decided),
         rows=tuple(rows),
         round=case.panel_round,
@@ -153,6 +157,23 @@ async def panel_view(
         ),
         actions=actions,
     )
+
+
+def _with_notifiable(label: str, notifiable: bool | None) -> str:
+    """A position with the partner's answer to "notifiable?", where it gave one."""
+    if notifiable is None:
+        return label
+    return f"{label} (notifiable)" if notifiable else f"{label} (not notifiable)"
+
+
+def _decided_label(app: AppContext, outcome: str, notifiable: bool | None) -> str:
+    """The decision in the profile's words, and the panel's own "notifiable?" answer when the
+    decision's wording does not already say it."""
+    info = app.profile.outcome(outcome)
+    if notifiable is None or info.notifiable is not None:
+        return info.label
+    said = "a notifiable incident" if notifiable else "not a notifiable incident"
+    return f"{info.label}; {said}"
 
 
 def refresh_user_ids(app: AppContext, people: Sequence[Member]) -> tuple[str, ...]:

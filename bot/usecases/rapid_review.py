@@ -63,6 +63,13 @@ _WHO = {
 }
 
 RAPID_REVIEW = "rapid_review"
+"""What a decision starts when it is a Rapid Review (`OutcomeInfo.starts`)."""
+
+
+def starts_rapid_review(app: AppContext, decision: Decision | None) -> bool:
+    """True when the panel's decision, in the profile's words, starts a Rapid Review."""
+    return decision is not None and app.profile.outcome(decision.outcome).starts == RAPID_REVIEW
+
 
 KEPT_BEYOND_LIMIT = 1000
 
@@ -98,12 +105,14 @@ async def decided_case(
 ) -> tuple[Case, Member, Decision]:
     """As `case_and_actor`, for a case the panel decided should have a Rapid Review."""
     case, member = await case_and_actor(app, session, person, reference, roles, action, what)
-    return case, member, await rapid_review_decision(session, case, action)
+    return case, member, await rapid_review_decision(app, session, case, action)
 
 
-async def rapid_review_decision(session: AsyncSession, case: Case, action: str) -> Decision:
+async def rapid_review_decision(
+    app: AppContext, session: AsyncSession, case: Case, action: str
+) -> Decision:
     decision = await panel_repo.decision_of(session, case.id)
-    if decision is None or decision.outcome != RAPID_REVIEW:
+    if decision is None or not starts_rapid_review(app, decision):
         raise Refused(
             f"{case.reference} has no Rapid Review decision, so there is nothing of this "
             "kind to do on it yet.",
@@ -190,7 +199,7 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
             return None
         member = await member_for(app, session, person)
         decision = await panel_repo.decision_of(session, case.id)
-    if member is None or decision is None or decision.outcome != RAPID_REVIEW:
+    if member is None or decision is None or not starts_rapid_review(app, decision):
         return None
     return steps_card(case, member, london_date(decision.decided_at))
 

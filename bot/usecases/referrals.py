@@ -86,7 +86,11 @@ async def submit_referral(
                 referrer_aad_object_id=person.aad_object_id,
                 submission_key=draft_id,
                 form=clean,
-                status="panel" if pathway == "rapid_review" else "received",
+                # A Rapid Review's clock is statutory: its panel opens at once; the other
+                # pathways wait for a manager to open the panel on them.
+                status="panel"
+                if app.profile.pathway(pathway).starts == "rapid_review"
+                else "received",
             )
         except DuplicateSubmission as dup:
             await repo.audit(

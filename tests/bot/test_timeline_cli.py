@@ -210,9 +210,17 @@ def test_argparse_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--profile", "stockport"])
     assert exited.value.code == 2
-    with pytest.raises(SystemExit) as exited:
-        cli.main(["--profile", "stockport", "--received", CHRISTMAS_EVE, "--pathway", "fast"])
-    assert exited.value.code == 2
+    capsys.readouterr()
+    # A pathway is checked against the profile's own ids: a plain error, exit 2.
+    assert (
+        cli.main(["--profile", "stockport", "--received", CHRISTMAS_EVE, "--pathway", "fast"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "unknown pathway 'fast'; expected one of rapid_review, practice_review" in err
+    assert (
+        cli.main(["--profile", "halton", "--received", CHRISTMAS_EVE, "--pathway", "escalation"])
+        == 2
+    )
     capsys.readouterr()
 
 

@@ -733,7 +733,8 @@ def test_vote_values_keeps_text_only_and_cuts_it_short() -> None:
         "queries": "",
     }
     values = vote_values(raw)
-    assert values.outcome is None
+    # Any id is kept to show again; the card pre-selects it only if the panel offers it.
+    assert values.outcome == "maybe"
     assert values.rationale is not None and len(values.rationale) == MAX_TEXT + 1000
     assert values.serious_harm_basis is None and values.queries is None
     assert vote_values({"outcome": "escalation"}).outcome == "escalation"

@@ -90,6 +90,9 @@ def vote_data(outcome: str, marker: str, round_: int = 1) -> dict[str, Any]:
         data["serious_harm_basis"] = f"BASIS-{marker}"
     if outcome == "queries":
         data["queries"] = f"QUESTION-{marker}"
+    else:
+        # Where the panel answers "notifiable?" on its own (Stockport); ignored elsewhere.
+        data["notifiable"] = "yes" if outcome == "rapid_review" else "no"
     return data
 
 

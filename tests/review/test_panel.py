@@ -364,6 +364,7 @@ def test_decision_record_is_section_2_2() -> None:
             "police": {"member_id": 22, "name": "Chris Deputy"},
             "health": {"member_id": 31, "name": "Robin Sample"},
         },
+        "notifiable": None,
     }
 
 
@@ -408,11 +409,49 @@ def test_combined_queries_only_when_all_three_asked() -> None:
         combined_queries(panel_state(votes, round=1))
 
 
-def test_a_vote_for_no_partner_or_an_unknown_outcome_is_a_programming_error() -> None:
+def test_a_vote_for_no_partner_or_without_an_outcome_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown partner"):
         panel_state([replace(vote("la", "escalation"), partner="fire")], round=1)
-    with pytest.raises(ValueError, match="unknown outcome"):
-        panel_state([replace(vote("la", "escalation"), outcome="maybe")], round=1)
+    with pytest.raises(ValueError, match="without an outcome"):
+        panel_state([replace(vote("la", "escalation"), outcome="")], round=1)
+    # A partnership's own decision id counts like any other (the profile checks the ids).
+    own = [replace(vote(p, "escalation", i), outcome="walk_in") for i, p in enumerate(PARTNERS)]
+    assert panel_state(own, round=1).outcome == "walk_in"
+
+
+def test_the_same_decision_with_different_answers_to_notifiable_is_not_yet_agreed() -> None:
+    votes = [
+        replace(vote("la", "practice_review", 1), notifiable=True),
+        replace(vote("police", "practice_review", 2), notifiable=True),
+        replace(vote("health", "practice_review", 3), notifiable=False),
+    ]
+    assert panel_state(votes, round=1).status == "disagreement"
+    votes.append(replace(vote("health", "practice_review", 4), notifiable=True))
+    state = panel_state(votes, round=1)
+    assert (state.status, state.outcome, state.notifiable) == ("agreed", "practice_review", True)
+    assert decision_record(state)["notifiable"] is True
+    # Queries say nothing about it.
+    asked = [replace(vote(p, "queries", i), queries="Q?") for i, p in enumerate(PARTNERS)]
+    assert panel_state(asked, round=1).notifiable is None
+
+
+def test_where_the_panel_is_asked_notifiable_every_decision_but_queries_answers_it() -> None:
+    raw = {"outcome": "practice_review", "rationale": RATIONALE}
+    vote_in, errors = validate_vote(raw, asks_notifiable=True)
+    assert vote_in is None
+    assert errors == {"notifiable": "Say whether the incident is notifiable to the National Panel."}
+    vote_in, errors = validate_vote({**raw, "notifiable": "no"}, asks_notifiable=True)
+    assert errors == {} and vote_in is not None and vote_in.notifiable is False
+    assert validate_vote({**raw, "notifiable": "perhaps"}, asks_notifiable=True)[1]
+    assert validate_vote({**raw, "notifiable": ["yes"]}, asks_notifiable=True)[1] == {
+        "notifiable": UNREADABLE
+    }
+    queries = {"outcome": "queries", "rationale": RATIONALE, "queries": "Who?"}
+    assert validate_vote(queries, asks_notifiable=True)[1] == {}
+    # Not asked: not read.
+    assert validate_vote({**raw, "notifiable": "yes"})[0] == VoteInput(
+        "practice_review", RATIONALE, None, None
+    )
 
 
 # -- checking a vote from the card ------------------------------------------------------

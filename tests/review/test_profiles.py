@@ -194,8 +194,29 @@ def test_pathways_follow_the_documents() -> None:
     assert s.milestone("national_panel_notification").applies_to("queries")
     assert s.milestone("national_panel_notification").applies_to(None)
     h = load_profile("halton")
-    assert h.milestone("referrer_informed").pathways == PATHWAYS
+    # Halton has no escalation: its milestones name only its own pathways and decisions.
+    assert h.milestone("referrer_informed").pathways == h.ways
+    assert "escalation" not in h.ways
     assert h.milestone("virtual_panel").pathways == ("rapid_review", "queries")
+
+
+def test_the_national_panel_notice_follows_the_panels_notifiable_answer_once_given() -> None:
+    s = load_profile("stockport")
+    notice = s.milestone("national_panel_notification")
+    assert s.partnership.panel_records_notifiable
+    # Before the panel says, the pathway decides; after, the answer does, whatever the route.
+    assert notice.applies_to("rapid_review") and not notice.applies_to("practice_review")
+    assert notice.applies_to("practice_review", notifiable=True)
+    assert not notice.applies_to("rapid_review", notifiable=False)
+    # A milestone that does not follow the answer ignores it.
+    meeting = s.milestone("rapid_review_meeting")
+    assert meeting.applies_to("rapid_review", notifiable=False)
+    # Halton's decisions say it themselves: "Notifiable: Rapid Review".
+    h = load_profile("halton")
+    assert not h.partnership.panel_records_notifiable
+    assert h.outcome("rapid_review").notifiable is True
+    assert h.outcome("practice_review").notifiable is False
+    assert s.outcome("rapid_review").notifiable is None
 
 
 def test_halton_agencies() -> None:
@@ -555,7 +576,9 @@ def test_each_profile_cites_its_process_document_beside_the_repository(
 def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_managers() -> None:
     stockport = load_profile("stockport")
     assert stockport.roles == {
-        "notifier": "The Head of the Safeguarding and Learning Unit, or a delegated officer"
+        "notifier": "The Head of the Safeguarding and Learning Unit, or a delegated officer",
+        "business_support": "The SSCP business support team",
+        "pip": "The Practice Improvement Partnership (PIP)",
     }
     assert stockport.milestone("national_panel_notification").may_complete == (
         "notifier",
@@ -581,44 +604,126 @@ def test_halton_declares_its_own_two_pathways_and_its_panels_decisions() -> None
     assert list(halton.outcomes) == ["rapid_review", "practice_review", "no_response", "queries"]
     assert "escalation" not in halton.pathways and "escalation" not in halton.outcomes
     assert halton.outcome("practice_review").label.startswith("Not notifiable")
-    # Stockport keeps the shipped A, B and C and section 2.1's five.
+    assert [o.starts for o in halton.outcomes.values()] == [
+        "rapid_review",
+        "learning_review",
+        "nothing",
+        "queries",
+    ]
+    assert set(halton.roles) == {"notifier", "business_unit", "executive_group"}
+    # Stockport declares its form's A, B and C and section 2.1's five, in its words.
     stockport = load_profile("stockport")
     assert [p.letter for p in stockport.pathways.values()] == ["A", "B", "C"]
+    assert [p.starts for p in stockport.pathways.values()] == [
+        "rapid_review",
+        "learning_review",
+        "escalation",
+    ]
     assert len(stockport.outcomes) == 5
+    assert stockport.outcome("no_response").label.startswith("Does not require SSCP response")
+
+
+def test_a_profiles_own_ids_for_pathways_and_decisions_run_by_what_they_start() -> None:
+    north = load_profile(NORTHSHIRE)
+    assert list(north.outcomes) == ["rapid_review", "learning_conversation", "queries"]
+    assert north.outcome("learning_conversation").starts == "learning_review"
+    assert north.pathway("learning_conversation").starts == "learning_review"
+    # A case made under an id the profile no longer has still reads.
+    assert north.outcome("gone").label == "gone" and north.outcome("gone").starts == "nothing"
+
+
+NORTHSHIRE = Path(__file__).resolve().parents[1] / "profiles" / "northshire.toml"
+"""The fictional third partnership of the tests."""
+
+
+def _stockport_without(*blocks: str) -> str:
+    """Stockport's profile with its entries of the named arrays of tables taken out."""
+    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    chunks = text.split("\n\n")
+
+    def opening(chunk: str) -> str:
+        lines = [line for line in chunk.strip().splitlines() if not line.startswith("#")]
+        return lines[0] if lines else ""
+
+    return "\n\n".join(c for c in chunks if not opening(c).startswith(blocks))
+
+
+_PATH = 'letter = "{letter}"\nlabel = "x"\nexplanation = "y"\nstarts = "{starts}"\n'
 
 
 @pytest.mark.parametrize(
     ("extra", "key", "says"),
     [
         (
-            '[[pathways]]\nid = "rapid_review"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n'
-            '[[pathways]]\nid = "practice_review"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n',
+            '[[pathways]]\nid = "a"\n'
+            + _PATH.format(letter="A", starts="rapid_review")
+            + '[[pathways]]\nid = "b"\n'
+            + _PATH.format(letter="A", starts="learning_review"),
             "pathways[1].letter",
             "used twice",
         ),
         (
-            '[[pathways]]\nid = "walk_in"\nletter = "A"\nlabel = "x"\nexplanation = "y"\n',
+            '[[pathways]]\nid = "Walk In"\n' + _PATH.format(letter="A", starts="rapid_review"),
             "pathways[0].id",
+            "an id of lower-case letters",
+        ),
+        (
+            '[[pathways]]\nid = "walk_in"\n' + _PATH.format(letter="A", starts="fireworks"),
+            "pathways[0].starts",
             "expected one of",
         ),
         (
-            '[[outcomes]]\nid = "rapid_review"\nlabel = "x"\nshort_label = "y"\n',
+            '[[outcomes]]\nid = "rapid_review"\nlabel = "x"\nshort_label = "y"\n'
+            'starts = "rapid_review"\n',
             "outcomes",
             "queries",
         ),
         (
+            '[[outcomes]]\nid = "fireworks"\nlabel = "x"\nshort_label = "y"\nstarts = "a_party"\n',
+            "outcomes[0].starts",
+            "expected one of rapid_review, learning_review, escalation, nothing",
+        ),
+        (
             '[[outcomes]]\nid = "fireworks"\nlabel = "x"\nshort_label = "y"\n',
-            "outcomes[0].id",
-            "expected one of",
+            "outcomes[0].starts",
+            "missing",
         ),
     ],
 )
 def test_pathways_and_outcomes_are_checked_when_loaded(
     tmp_path: Path, extra: str, key: str, says: str
 ) -> None:
-    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    blocks = tuple(b for b in ("[[pathways]]", "[[outcomes]]") if b in extra)
+    text = _stockport_without(*blocks)
     path = tmp_path / "stockport.toml"
     path.write_text(text.replace("\n[roles]\n", "\n" + extra + "\n[roles]\n", 1))
     with pytest.raises(ProfileError) as caught:
         load_profile(path)
     assert caught.value.key == key and says in caught.value.problem
+
+
+def test_a_milestone_for_an_unknown_pathway_or_an_unanswerable_notifiable_is_refused(
+    tmp_path: Path,
+) -> None:
+    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    path = tmp_path / "stockport.toml"
+    path.write_text(
+        text.replace('pathways = ["rapid_review", "queries"]', 'pathways = ["walk_in"]', 1)
+    )
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "milestones[0].pathways[0]"
+    assert "expected one of rapid_review, practice_review, escalation" in caught.value.problem
+    path.write_text(text.replace("panel_records_notifiable = true", "", 1))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "milestones[0].only_if_notifiable"
+    assert "nothing in this profile says whether an incident is notifiable" in str(caught.value)
+    # Stockport's panel answers "notifiable?" itself: a decision cannot say it too.
+    said = 'short_label = "Rapid Review"\nstarts = "rapid_review"\n'
+    assert said in text
+    path.write_text(text.replace(said, said + "notifiable = true\n", 1))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "outcomes[0].notifiable"
+    assert "on its own" in caught.value.problem

@@ -259,6 +259,9 @@ async def test_a_manager_records_an_offline_decision(
             app, connector, "panel.offline_record", "morgan", {"outcome": "escalation"}
         )
         assert "rationale" in json.dumps(errors).lower()
+        # Stockport's panel answers "notifiable?" on its own: an off-line decision says it too.
+        assert "Say whether the partners agreed the incident is notifiable." in json.dumps(errors)
+        assert '"id": "notifiable"' in json.dumps(form)
         refused = await press(
             app,
             connector,
@@ -272,14 +275,21 @@ async def test_a_manager_records_an_offline_decision(
             connector,
             "panel.offline_record",
             "morgan",
-            {"outcome": "escalation", "rationale": "Agreed on a call", "decided_how": "Phone"},
+            {
+                "outcome": "escalation",
+                "rationale": "Agreed on a call",
+                "decided_how": "Phone",
+                "notifiable": "no",
+            },
         )
-        assert "Meets criteria for Escalation" in json.dumps(done)
+        assert "Meets criteria for Escalation; not a notifiable incident" in json.dumps(done)
     db = Database(roster_db)
     try:
         async with db.session() as s:
             decision = (await s.scalars(select(Decision))).one()
             assert decision.offline and decision.outcome == "escalation"
+            assert decision.notifiable is False
+            assert (await s.scalars(select(Case))).one().notifiable is False
     finally:
         await db.dispose()
 

@@ -113,6 +113,7 @@ async def test_a_late_decision_makes_the_plan_conflict_and_the_cards_say_so(
                     "outcome": "rapid_review",
                     "rationale": f"R-{partner}",
                     "serious_harm_basis": "B",
+                    "notifiable": "yes",
                     "round": 1,
                 },
             )
@@ -124,3 +125,94 @@ async def test_a_late_decision_makes_the_plan_conflict_and_the_cards_say_so(
         shown = json.dumps(card)
         assert "The plan's dates conflict" in shown
         assert "may be as late as Wed 16 Dec 2026" in shown and "due on Mon 14 Dec 2026" in shown
+
+
+async def test_stockports_panel_answers_notifiable_on_its_own_and_the_notice_follows_it(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """Stockport's panel says "notifiable?" beside its decision: a case practice review of a
+    notifiable incident keeps the National Panel's notice; Halton's decisions say it
+    themselves, so its card does not ask."""
+    from sqlalchemy import select
+
+    from helpers.app import app_settings
+    from helpers.panel import settle, vote_data
+    from storage.db import Database
+    from storage.models import Case, Milestone
+
+    clock = Clock(MONDAY)
+    async with running_app(app_settings(roster_db), clock=clock) as app:
+        await open_case(app, connector)
+        voting = await press(app, connector, "panel.vote_open", "lee")
+        assert [v for _, v in choices(voting, "notifiable")] == ["yes", "no"]
+        missing = dict(vote_data("practice_review", "x"))
+        del missing["notifiable"]
+        refused = await press(app, connector, "panel.vote", "lee", missing)
+        assert "Say whether the incident is notifiable" in json.dumps(refused)
+        # Two say notifiable, one not: the same decision is not yet agreement.
+        notifiable = {"notifiable": "yes"}
+        await press(app, connector, "panel.vote", "lee", {**missing, **notifiable})
+        await press(app, connector, "panel.vote", "pat", {**missing, **notifiable})
+        card = await press(app, connector, "panel.vote", "hana", {**missing, "notifiable": "no"})
+        assert "Case practice review (not notifiable)" in json.dumps(card)
+        assert "Case practice review (notifiable)" in json.dumps(card)
+        check_cards([voting, refused, card])
+        # Health changes its answer: a case practice review, and notifiable.
+        await press(app, connector, "panel.vote", "hana", {**missing, **notifiable})
+        await settle(app)
+        shown = json.dumps(await press(app, connector, "panel.refresh", "lee"))
+        assert "a case practice review, but not a Rapid Review; a notifiable incident" in shown
+    db = Database(roster_db)
+    try:
+        async with db.session() as s:
+            case = (await s.scalars(select(Case))).one()
+            planned = {m.milestone for m in await s.scalars(select(Milestone))}
+    finally:
+        await db.dispose()
+    assert case.pathway == "practice_review" and case.notifiable is True
+    assert "national_panel_notification" in planned  # notifiable, whatever the route
+    assert "information_request" not in planned  # not a Rapid Review
+
+
+async def test_a_partnerships_own_decision_ids_start_what_its_profile_says(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    """Northshire's "learning_conversation" is its own id; its profile says it starts a local
+    learning review and is not notifiable: the six-month-style clock starts, the National
+    Panel's notice drops off, and nothing of a Rapid Review is offered."""
+    from sqlalchemy import select
+
+    from helpers.panel import all_vote, settle
+    from storage.db import Database
+    from storage.models import Case, CaseEvent, Milestone
+
+    settings = await decided_app_settings(db_url, tmp_path, "northshire")
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        with referral_from("northshire_hospital"):
+            await open_case(app, connector)
+        step = next(c for c in connector.cards() if "Step 1 of" in json.dumps(c))
+        assert [v for _, v in choices(step, "pathway")] == ["rapid_review", "learning_conversation"]
+        voting = await press(
+            app, connector, "panel.vote_open", "lee", {"reference": "NSCP-2026-0001"}
+        )
+        assert [v for _, v in choices(voting, "outcome")] == [
+            "rapid_review",
+            "learning_conversation",
+            "queries",
+        ]
+        assert choices(voting, "notifiable") == []  # its decisions say it
+        await all_vote(app, connector, clock, "learning_conversation", reference="NSCP-2026-0001")
+        await settle(app)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as s:
+            case = (await s.scalars(select(Case))).one()
+            events = {e.event for e in await s.scalars(select(CaseEvent))}
+            planned = {m.milestone for m in await s.scalars(select(Milestone))}
+    finally:
+        await db.dispose()
+    assert (case.pathway, case.notifiable) == ("learning_conversation", False)
+    assert "local_review_decided" in events  # it starts a local learning review
+    assert "local_review_report" in planned
+    assert "national_panel_notification" not in planned and "information_request" not in planned
