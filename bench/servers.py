@@ -97,13 +97,17 @@ async def seed(db_url: str, connector_url: str) -> None:
     from review.profiles import load_profile
     from storage import cases as case_repo
     from storage import repositories as repo
+    from storage.crypto import install_keys
     from storage.db import Database
     from storage.migrate import upgrade
 
     db = Database(db_url)
     try:
         await upgrade(db.engine)
-        await import_roster(Settings(database_url=db_url), DEMO_ROSTER)
+        settings = Settings(database_url=db_url)
+        # The case's form is encrypted: sealed with the keys the app then starts with.
+        install_keys(settings.data_keyring())
+        await import_roster(settings, DEMO_ROSTER)
         profile = load_profile("stockport")
         now = datetime.now(UTC)
         async with db.session() as s, s.begin():

@@ -35,7 +35,9 @@ from bot.teams.keys import (
     SETTINGS,
 )
 from bot.teams.messenger import Messenger
+from storage.crypto import install_keys
 from storage.db import Database
+from storage.encryption import check_keys
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
@@ -69,6 +71,8 @@ def create_app(
     """Build the aiohttp application; the database and scheduler start with it."""
     settings.check_listener()
     settings.check_clock()
+    # DATA_KEYS (or development's generated key): a SettingsError now, before anything starts.
+    keyring = settings.data_keyring()
     if settings.clock_start is not None and clock is _utcnow:
         clock = moved_clock(settings.clock_start)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -92,6 +96,10 @@ def create_app(
         db = Database(settings.database_url)
         try:
             await db.check_migrated()
+            # Process-wide: the encrypted column types have no per-engine state (storage/crypto).
+            install_keys(keyring)
+            # A wrong key is a start-up error naming DATA_KEYS, not a failure on first read.
+            await check_keys(db)
             app[DATABASE] = db
             context = await AppContext.start(settings, db, clock=clock)
             app[CONTEXT] = context

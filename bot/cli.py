@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | db upgrade | demo load | cards export | timeline …`."""
+"""The command line: `python -m bot run | db upgrade | demo load | cards export | keys …`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.commands import profile, timeline
+from bot.commands import keys, profile, timeline
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     timeline.register(sub)
     profile.register(sub)
+    keys.register(sub)
     return parser
 
 

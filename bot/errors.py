@@ -7,9 +7,10 @@ def explain(exc: BaseException) -> str | None:
     """A one-line explanation of an error a person can fix, or None for a real bug."""
     from bot.settings import SettingsError
     from review.profiles import ProfileError
+    from storage.crypto import CryptoError
     from storage.db import DatabaseNotMigrated
 
-    if isinstance(exc, SettingsError | ProfileError | DatabaseNotMigrated):
+    if isinstance(exc, SettingsError | ProfileError | DatabaseNotMigrated | CryptoError):
         return str(exc)
     from review.roster import RosterError
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storage.crypto import Keyring, MalformedKey, new_key
 from storage.urls import normalise_database_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/rapid-review.db"
+# Development only (no MicrosoftAppId): the data key `make run` generates when DATA_KEYS is
+# unset, kept for later starts.
+DEV_DATA_KEY_FILE = Path("var/data.key")
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -53,6 +58,22 @@ def _instant(env: Mapping[str, str], name: str) -> datetime | None:
     if value.tzinfo is None:
         raise SettingsError(f"{name} needs a UTC offset, e.g. 2026-11-23T10:00:00+00:00")
     return value
+
+
+def _data_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in env.get("DATA_KEYS", "").split(",") if k.strip())
+    if keys:
+        _keyring(keys, "DATA_KEYS")
+    return keys
+
+
+def _keyring(keys: tuple[str, ...], source: str) -> Keyring:
+    try:
+        return Keyring(keys)
+    except MalformedKey as why:  # never the key itself in the message
+        raise SettingsError(
+            f"{source}: {why}. DATA_KEYS is a comma-separated list of keys, newest first"
+        ) from None
 
 
 def is_loopback(host: str) -> bool:
@@ -137,6 +158,10 @@ class Settings:
     clock_start: datetime | None = None
     # Hosts the bot uploads 1:1 files to and downloads them from (FILE_HOST_ALLOW_LIST adds).
     file_hosts: tuple[str, ...] = FILE_HOSTS
+    # The keys that encrypt the free text at rest, newest first (DATA_KEYS; see data_keyring).
+    data_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Where development keeps the key it generated when DATA_KEYS is unset.
+    dev_data_key_file: Path = DEV_DATA_KEY_FILE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -184,6 +209,7 @@ class Settings:
             tenant_sends_per_second=_tenant_rate(env),
             clock_start=_instant(env, "RAPID_REVIEW_CLOCK_START"),
             file_hosts=file_hosts,
+            data_keys=_data_keys(env),
         )
 
     @property
@@ -207,6 +233,22 @@ class Settings:
                 "RAPID_REVIEW_CLOCK_START is for local demos only (no MicrosoftAppId, loopback)."
             )
 
+    def data_keyring(self) -> Keyring:
+        """The keys that encrypt the data at rest (DATA_KEYS, newest first).
+
+        Without DATA_KEYS, production (a MicrosoftAppId) refuses to start; development
+        generates a key into `dev_data_key_file` (var/data.key, mode 0600) once and reuses it.
+        """
+        if self.data_keys:
+            return _keyring(self.data_keys, "DATA_KEYS")
+        if not self.anonymous:
+            raise SettingsError(
+                "DATA_KEYS is not set: with MicrosoftAppId set, the key that encrypts the "
+                "referrals and returns at rest must be given (generate one with "
+                "`python -m bot keys new` and keep it in the app's secret settings)."
+            )
+        return _keyring(_dev_key(self.dev_data_key_file), str(self.dev_data_key_file))
+
     def service_url_allowed(self, service_url: str) -> bool:
         """True when replies may be sent to `service_url` (Teams' hosts; loopback only in dev)."""
         return service_url_allowed(service_url, self.service_url_allow_list, self.anonymous)
@@ -222,3 +264,26 @@ class Settings:
             rest = self.database_url[len(prefix) :]
             return None if rest in ("", ":memory:") else Path(rest)
         return None
+
+
+def _dev_key(path: Path) -> tuple[str, ...]:
+    """The development key kept in `path`, generated there (mode 0600) on first use."""
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole under another name, then linked in: a process starting at the
+            # same moment reads one key or the other's, never half a file.
+            draft = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as out:
+                    out.write(new_key() + "\n")
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink(missing_ok=True)
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as why:
+        raise SettingsError(f"cannot read the development data key {path}: {why}") from None
+    return tuple(k.strip() for k in text.split(",") if k.strip())

@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on SQLite and (when configured) on PostgreSQL."""
+"""Shared fixtures: a migrated database on SQLite and (when configured) on PostgreSQL, and the
+suite's data key installed for every test."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from helpers.connector import FakeConnector
+from helpers.keys import TEST_DATA_KEY
 from helpers.people import teams_members
+from storage.crypto import Keyring, install_keys
 from storage.db import Database
 from storage.migrate import upgrade
+
+# The `python -m bot` processes the tests start read their key from here (never the
+# development key in var/, nor one from the shell that runs the tests).
+os.environ["DATA_KEYS"] = TEST_DATA_KEY
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 needs_postgres = pytest.mark.skipif(
@@ -28,6 +35,13 @@ async def reset_postgres(url: str) -> None:
         await conn.execute(text("DROP SCHEMA public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def data_keys() -> None:
+    """The suite's data key, installed as the app installs DATA_KEYS at start-up (storage
+    tests write and read encrypted columns without starting the app)."""
+    install_keys(Keyring([TEST_DATA_KEY]))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[needs_postgres])])

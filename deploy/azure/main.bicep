@@ -4,7 +4,7 @@
 //
 //   az deployment group create -g <resource-group> -f deploy/azure/main.bicep \
 //     -p msaAppId=<app id> msaAppPassword=<client secret> containerImage=<registry>/rapid-review:<tag> \
-//        postgresAdminPassword=<password>
+//        postgresAdminPassword=<password> dataKeys=<python -m bot keys new>
 //
 // The app registration itself is made beforehand (single tenant; see deploy/README.md), so its
 // client secret never passes through anything but this deployment's secure parameters.
@@ -48,6 +48,10 @@ param msaAppTenantId string = tenant().tenantId
 @description('A client secret of the app registration.')
 @secure()
 param msaAppPassword string
+
+@description('DATA_KEYS: the keys that encrypt the referrals and returns at rest, newest first, comma-separated (`python -m bot keys new`). Keep a copy apart from the database backups: without it they cannot be read.')
+@secure()
+param dataKeys string
 
 @description('The container image to run, e.g. contoso.azurecr.io/rapid-review:0.1.0 (built from deploy/Dockerfile).')
 param containerImage string
@@ -300,6 +304,10 @@ var appSettings = [
     // Teams allows a bot 50 sends a second per tenant: each instance keeps its share.
     name: 'TEAMS_TENANT_SENDS_PER_SECOND'
     value: string(max(1, 50 / instanceCount))
+  }
+  {
+    name: 'DATA_KEYS'
+    value: dataKeys
   }
   {
     name: 'WEBSITES_PORT'

@@ -458,7 +458,12 @@ def test_the_database_url_is_one_asyncpg_accepts(bicep: str) -> None:
 
 
 def test_secrets_are_secure_parameters_and_never_outputs(bicep: str) -> None:
-    for name in ("msaAppPassword", "postgresAdminPassword", "containerRegistryPassword"):
+    for name in (
+        "msaAppPassword",
+        "postgresAdminPassword",
+        "containerRegistryPassword",
+        "dataKeys",
+    ):
         block = re.search(rf"((?:@[^\n]+\n)+)param {name} string", bicep)
         assert block and "@secure()" in block.group(1), name
     for line in bicep.splitlines():

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
+from helpers.keys import TEST_DATA_KEY
 
 
 @dataclass
@@ -31,13 +32,15 @@ class RunningApp:
 
 
 def app_settings(database_url: str, **changes: Any) -> Settings:
-    """Settings for a test app on loopback, anonymous, the sweep driven by the test."""
+    """Settings for a test app on loopback, anonymous, the sweep driven by the test, and the
+    suite's data key."""
     base = Settings(
         database_url=database_url,
         host="127.0.0.1",
         port=0,
         reminder_sweep_seconds=0,
         card_update_seconds=0.0,
+        data_keys=(TEST_DATA_KEY,),
     )
     return replace(base, **changes)
 
