@@ -1,7 +1,9 @@
 """SQLAlchemy 2 typed models: the forms of the process documents as tables.
 
 Every timestamp is stored in UTC (`UTCDateTime`); dates a person sees are London dates and
-are stored as plain `Date`.
+are stored as plain `Date`. The child's details and everything people type about a case are
+stored encrypted (`EncryptedJSON`, `EncryptedText`: storage/crypto.py); references, dates,
+statuses and outcomes are not, so they can be queried.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -129,7 +131,7 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
     submission_key: Mapped[str] = mapped_column(String(128), unique=True)
-    form: Mapped[JSONDict] = mapped_column(JSON)
+    form: Mapped[JSONDict] = mapped_column(EncryptedJSON)
     submitted_at: Mapped[datetime]
 
 
@@ -143,7 +145,7 @@ class ReferralAddition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     field: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(EncryptedText)
     added_at: Mapped[datetime]
     added_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     added_by_aad_object_id: Mapped[str | None] = mapped_column(String(64))
@@ -164,9 +166,9 @@ class PanelVote(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     agency: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32))
-    rationale: Mapped[str] = mapped_column(Text)
-    serious_harm_basis: Mapped[str | None] = mapped_column(Text)
-    queries: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(EncryptedText)
+    serious_harm_basis: Mapped[str | None] = mapped_column(EncryptedText)
+    queries: Mapped[str | None] = mapped_column(EncryptedText)
     round: Mapped[int] = mapped_column(Integer, default=1)
     activity_id: Mapped[str | None] = mapped_column(String(200))
     cast_at: Mapped[datetime]
@@ -183,9 +185,9 @@ class PanelQuery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
     round: Mapped[int] = mapped_column(Integer)
-    questions: Mapped[str] = mapped_column(Text)
+    questions: Mapped[str] = mapped_column(EncryptedText)
     asked_at: Mapped[datetime]
-    answer: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(EncryptedText)
     answered_at: Mapped[datetime | None]
     answered_by_aad_object_id: Mapped[str | None] = mapped_column(String(64))
 
@@ -202,7 +204,7 @@ class Decision(Base):
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_how: Mapped[str | None] = mapped_column(Text)
     recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
-    rationales: Mapped[JSONDict] = mapped_column(JSON)
+    rationales: Mapped[JSONDict] = mapped_column(EncryptedJSON)
     deciders: Mapped[JSONDict] = mapped_column(JSON)
     # The panel's agreed answer to "is the incident notifiable?" (None: not asked).
     notifiable: Mapped[bool | None] = mapped_column(Boolean)
@@ -237,7 +239,7 @@ class Milestone(Base):
     done_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     # Why a manager recorded by hand a milestone an action of the bot completes.
-    done_note: Mapped[str | None] = mapped_column(Text)
+    done_note: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class OutboundMessage(Base):
@@ -358,8 +360,8 @@ class InformationRequest(Base):
     # The secret in the card's buttons: a card forwarded or guessed does not open another return.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="requested")
-    answers: Mapped[JSONDict] = mapped_column(JSON, default=dict)
-    chronology: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    answers: Mapped[JSONDict] = mapped_column(EncryptedJSON, default=dict)
+    chronology: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJSON, default=list)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     # The period under review the agency was asked about (None: asked before it was recorded).
@@ -385,7 +387,7 @@ class Meeting(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     papers_circulated_at: Mapped[datetime | None]
     # Why it is held after its window or after the report is due (the report quotes it).
-    late_reason: Mapped[str | None] = mapped_column(Text)
+    late_reason: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class ChairNote(Base):
@@ -396,7 +398,7 @@ class ChairNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
-    notes: Mapped[JSONDict] = mapped_column(JSON, default=dict)
+    notes: Mapped[JSONDict] = mapped_column(EncryptedJSON, default=dict)
     conclusion: Mapped[str | None] = mapped_column(String(32))
     saved_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     saved_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
