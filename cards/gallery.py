@@ -59,9 +59,12 @@ from cards.panel import (
 )
 from cards.referral import (
     DEMO_AGENCIES,
+    Addition,
+    add_information_card,
     cancel_confirm_card,
     channel_case_card,
     demo_referral_form,
+    information_added_card,
     my_referrals_card,
     referral_confirmation_card,
     referral_details_card,
@@ -218,6 +221,33 @@ GALLERY: dict[str, Callable[[], Card]] = {
         partnership_name=DEMO_PARTNERSHIP,
     ),
     "referral_cancel_confirm": lambda: cancel_confirm_card(token="demo-token"),
+    "referral_confirmation_not_known_yet": lambda: referral_confirmation_card(
+        reference="NSCP-2026-0001",
+        pathway_label="A: Rapid review",
+        next_steps=(("The virtual panel decides", date(2026, 11, 24)),),
+        partnership_name=DEMO_PARTNERSHIP,
+        not_known_yet=("Date of birth", "Gender"),
+    ),
+    "add_information": lambda: add_information_card(
+        reference="NSCP-2026-0001",
+        fields=("phone", "date_of_birth", "gender"),
+        entered={"date_of_birth": "2026-12-01"},
+        errors={"date_of_birth": "The date of birth must be on or before the date of the event."},
+        agencies=DEMO_AGENCIES,
+    ),
+    "information_added": lambda: information_added_card(
+        reference="NSCP-2026-0001", added=("Date of birth",), still_not_known=("Gender",)
+    ),
+    "referral_details_with_additions": lambda: referral_details_card(
+        reference="NSCP-2026-0001",
+        form=demo_referral_form(),
+        agency_names=dict(DEMO_AGENCIES),
+        received_at_text="10:02 Mon 23 Nov 2026",
+        later=("gender",),
+        additions=(
+            Addition("Date of birth", "Thu 14 Mar 2019", "14:10 Tue 24 Nov", "Sam Example"),
+        ),
+    ),
     "referral_confirmation": lambda: referral_confirmation_card(
         reference="NSCP-2026-0001",
         pathway_label="A: Rapid review",

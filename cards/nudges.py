@@ -651,8 +651,10 @@ def case_timeline_card(
     rows: Sequence[TimelineRow],
     can_mark_done: bool,
     conflicts: Sequence[str] = (),
+    not_known_yet: Sequence[str] = (),
 ) -> Card:
-    """A case's milestones in the caller's order, each with its date and state in words."""
+    """A case's milestones in the caller's order, each with its date and state in words;
+    `not_known_yet`: the titles of the referral's questions sent "not known yet"."""
     for row in rows:
         if row.state not in _STATE_MARKERS:
             raise ValueError(f"unknown timeline state {row.state!r}; expected {TIMELINE_STATES}")
@@ -667,6 +669,17 @@ def case_timeline_card(
             ]
         ),
     ]
+    if not_known_yet:
+        body.append(
+            text_block(
+                "Not known yet on the referral: "
+                + escape_markdown(", ".join(not_known_yet))
+                + f". The referrer or a manager adds them with **add information "
+                f"{escape_markdown(reference)}**.",
+                is_subtle=True,
+                wrap=True,
+            )
+        )
     body.extend(conflict_notices(conflicts))
     if not rows:
         body.append(text_block("No milestones on this case's timeline.", spacing="Medium"))

@@ -19,8 +19,10 @@ Everything a person typed is shown with `user_text` (a TextRun, never markdown) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
+from typing import NamedTuple
 
 from cards.base import (
     Action,
@@ -66,11 +68,13 @@ from review.referral import (
     PathwayInfo,
     derived_age,
     format_date,
+    may_follow,
     parse_iso_date,
     summary_rows,
 )
 
 __all__ = [
+    "ACTION_ADD_INFORMATION_OPEN",
     "ACTION_BACK",
     "ACTION_CANCEL",
     "ACTION_CANCEL_CONFIRMED",
@@ -79,10 +83,14 @@ __all__ = [
     "ACTION_STEP",
     "ACTION_SUBMIT",
     "DEMO_AGENCIES",
+    "VERB_ADD_INFORMATION",
     "VERB_CASE_VIEW",
+    "Addition",
+    "add_information_card",
     "cancel_confirm_card",
     "channel_case_card",
     "demo_referral_form",
+    "information_added_card",
     "my_referrals_card",
     "out_of_date_text",
     "referral_confirmation_card",
@@ -98,6 +106,9 @@ ACTION_CANCEL_CONFIRMED = "referral.cancel_confirmed"
 ACTION_RESUME = "referral.resume"
 ACTION_EDIT = "referral.edit"
 ACTION_SUBMIT = "referral.submit"
+ACTION_ADD_INFORMATION_OPEN = "information.add_open"
+VERB_ADD_INFORMATION = "information.add"
+_IF_KNOWN = " (if known: you can add it later)"
 VERB_CASE_VIEW = "case.view"
 
 _AGE_NOTE = (
@@ -151,13 +162,24 @@ def _string(values: Mapping[str, str], field_id: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _as_asked(info: FieldInfo, required: Collection[str] | None) -> FieldInfo:
+    """The question as this partnership asks it: one it lets follow is not required, and
+    says so."""
+    if required is None or not info.required or info.id in required:
+        return info
+    return replace(info, required=False, label=info.label + _IF_KNOWN)
+
+
 def _input(
     info: FieldInfo,
     values: Mapping[str, str],
     agencies: Sequence[tuple[str, str]],
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
+    required: Collection[str] | None = None,
 ) -> Element:
-    """The card input asking one question, prefilled from ``values``."""
+    """The card input asking one question, prefilled from ``values``; `required`: the
+    questions the partnership needs answered to send (None: the form's own)."""
+    info = _as_asked(info, required)
     value = _string(values, info.id)
     error_message = info.missing if info.required else None
     if info.kind == "pathway":
@@ -282,11 +304,16 @@ def _summary_section(
     values: Mapping[str, str],
     agency_names: Mapping[str, str],
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
+    later: Collection[str] = (),
 ) -> list[Element]:
-    """A section's answers: short ones in fact sets, long ones as a title and plain text."""
+    """A section's answers: short ones in fact sets, long ones as a title and plain text;
+    an empty answer in `later` reads "Not known yet"."""
     elements: list[Element] = []
     facts: list[tuple[str, str]] = []
-    for row in summary_rows(section, values, agency_names=agency_names, pathways=pathways):
+    rows = summary_rows(
+        section, values, agency_names=agency_names, pathways=pathways, may_follow=later
+    )
+    for row in rows:
         if row.field in _LONG_ANSWERS:
             if facts:
                 elements.append(fact_set(facts))
@@ -320,9 +347,11 @@ def referral_step_card(
     total_steps: int,
     partnership_name: str,
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
+    required: Collection[str] | None = None,
 ) -> Card:
     """One step of the form (ValueError for an unknown section); ``agencies``: (id, name) pairs;
-    ``pathways``: the partnership's (default: Stockport's A, B and C)."""
+    ``pathways``: the partnership's (default: Stockport's A, B and C); ``required``: the
+    questions it needs answered to send (None: the form's own; the others say "if known")."""
     if section not in FIELDS:
         raise ValueError(f"unknown referral section {section!r}; expected one of {SECTIONS}")
     body: list[Element] = [
@@ -338,7 +367,7 @@ def referral_step_card(
     body.extend(_section_intro(section, pathways))
     for field_id in FIELDS[section]:
         body.extend(_before_field(field_id))
-        body.append(_input(FIELD_INFO[field_id], values, agencies, pathways))
+        body.append(_input(FIELD_INFO[field_id], values, agencies, pathways, required))
         if field_id in errors:
             body.append(_error_text(errors[field_id]))
         body.extend(_after_field(field_id, values))
@@ -366,8 +395,11 @@ def referral_summary_card(
     agency_names: Mapping[str, str],
     partnership_name: str,
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
+    required: Collection[str] | None = None,
 ) -> Card:
-    """Check your answers: each section's answers with an Edit button, then Submit or Cancel."""
+    """Check your answers: each section's answers with an Edit button, then Submit or Cancel;
+    a question the partnership lets follow, left empty, reads "Not known yet"."""
+    later = may_follow(required) if required is not None else frozenset()
     body: list[Element] = [
         heading("Check your referral"),
         _partnership_line("Check your answers before you send them to ", partnership_name, "."),
@@ -378,7 +410,9 @@ def referral_summary_card(
             container(
                 [
                     text_block(title, weight="Bolder", style="heading"),
-                    *_summary_section(section, _values(form, section), agency_names, pathways),
+                    *_summary_section(
+                        section, _values(form, section), agency_names, pathways, later
+                    ),
                     action_set(
                         [
                             submit_action(
@@ -467,8 +501,10 @@ def referral_confirmation_card(
     pathway_label: str,
     next_steps: Sequence[tuple[str, date]],
     partnership_name: str,
+    not_known_yet: Sequence[str] = (),
 ) -> Card:
-    """The referrer's receipt: the reference and what happens next, with dates."""
+    """The referrer's receipt: the reference and what happens next, with dates; the
+    questions sent "not known yet" (titles), with the button to add them."""
     if next_steps:
         steps = text_block(
             "\n".join(
@@ -484,6 +520,7 @@ def referral_confirmation_card(
             fact_set([("Reference", reference), ("Pathway sought", pathway_label)]),
             text_block("What happens next", weight="Bolder", spacing="Medium"),
             steps,
+            *_not_known_yet(reference, not_known_yet),
             text_block(
                 "Quote the reference in any emails about this referral. Type **my referrals** "
                 "to see where it is at any time.",
@@ -491,9 +528,109 @@ def referral_confirmation_card(
                 size="Small",
             ),
         ],
-        [submit_action("My referrals", {"action": ACTION_REFERRAL_MINE})],
+        [
+            *(
+                [
+                    submit_action(
+                        "Add information",
+                        {"action": ACTION_ADD_INFORMATION_OPEN, "reference": reference},
+                        style="positive",
+                    )
+                ]
+                if not_known_yet
+                else []
+            ),
+            submit_action("My referrals", {"action": ACTION_REFERRAL_MINE}),
+        ],
         fallback_text=f"Referral {reference} received.",
     )
+
+
+def _not_known_yet(reference: str, titles: Sequence[str]) -> list[Element]:
+    """What was sent "not known yet", and how to add it."""
+    if not titles:
+        return []
+    return [
+        text_block("Not known yet", weight="Bolder", spacing="Medium"),
+        text_block(escape_markdown(", ".join(titles))),
+        text_block(
+            f"Add them when you know them: press **Add information**, or type "
+            f"**add information {escape_markdown(reference)}**.",
+            is_subtle=True,
+            size="Small",
+        ),
+    ]
+
+
+class Addition(NamedTuple):
+    """An answer added after the referral was sent, as people read it."""
+
+    title: str
+    value: str
+    when: str
+    by: str
+
+
+def add_information_card(
+    *,
+    reference: str,
+    fields: Sequence[str],
+    entered: Mapping[str, str],
+    errors: Mapping[str, str],
+    agencies: Sequence[tuple[str, str]],
+) -> Card:
+    """For the referrer or a manager: the questions sent "not known yet" (field ids, in the
+    form's order), to answer what is known now; `entered` what was typed, kept with its
+    `errors`. Only the people who may see the referral get this card (1:1)."""
+    body: list[Element] = [
+        heading(f"Add information to {escape_markdown(reference)}"),
+        text_block(
+            "These were sent as not known yet. Add what you know now and leave the rest for "
+            "later: the panel sees each answer with when and by whom it was added."
+        ),
+    ]
+    if errors:
+        body.append(_error_banner(len(errors)))
+    for field_id in fields:
+        info = replace(FIELD_INFO[field_id], required=False)
+        body.append(_input(info, entered, agencies))
+        if field_id in errors:
+            body.append(_error_text(errors[field_id]))
+    return adaptive_card(
+        body,
+        [
+            execute_action(
+                "Add to the referral",
+                VERB_ADD_INFORMATION,
+                {"reference": reference},
+                style="positive",
+            )
+        ],
+        fallback_text=f"Add information to referral {reference}.",
+    )
+
+
+def information_added_card(
+    *, reference: str, added: Sequence[str], still_not_known: Sequence[str]
+) -> Card:
+    """The add-information card once its answers are kept: what was added (titles) and what
+    is still not known, with the button to add more."""
+    body: list[Element] = [
+        heading(f"Information added to {escape_markdown(reference)}"),
+        text_block("Added: " + escape_markdown(", ".join(added))),
+    ]
+    actions: list[Action] = []
+    if still_not_known:
+        body.extend(_not_known_yet(reference, still_not_known))
+        actions.append(
+            submit_action(
+                "Add information",
+                {"action": ACTION_ADD_INFORMATION_OPEN, "reference": reference},
+            )
+        )
+    else:
+        body.append(text_block("Nothing is waiting to be added now.", is_subtle=True))
+    return adaptive_card(body, actions, fallback_text=f"Information added to {reference}.")
 
 
 def channel_case_card(
@@ -574,8 +711,13 @@ def referral_details_card(
     panel_queries: Sequence[tuple[str, str]] = (),
     back_to_notice: bool = False,
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
+    later: Collection[str] = (),
+    additions: Sequence[Addition] = (),
 ) -> Card:
     """The whole referral, for `REFERRAL_READERS` only (1:1 or an invoke reply).
+
+    `form` holds the answers as they are now; `later` the questions that may follow (an
+    empty one reads "Not known yet"); `additions` every answer added after it was sent.
 
     It replaces the card whose "View referral" was pressed, so its one button puts that card
     back: the referrer's decision notice (`back_to_notice`), else the case's card as the
@@ -602,12 +744,28 @@ def referral_details_card(
             container(
                 [
                     text_block(SECTION_TITLES[section], weight="Bolder", style="heading"),
-                    *_summary_section(section, _values(form, section), agency_names, pathways),
+                    *_summary_section(
+                        section, _values(form, section), agency_names, pathways, later
+                    ),
                 ],
                 separator=True,
                 spacing="Large",
             )
         )
+    if additions:
+        added: list[Element] = [
+            text_block("Added after the referral was sent", weight="Bolder", style="heading")
+        ]
+        for title, value, when, by in additions:
+            added.append(
+                text_block(
+                    f"{escape_markdown(title)} — {escape_markdown(when)}, {escape_markdown(by)}",
+                    weight="Bolder",
+                    spacing="Medium",
+                )
+            )
+            added.append(user_text(value, spacing="Small"))
+        body.append(container(added, separator=True, spacing="Large"))
     for questions, answer in panel_queries:
         body.append(
             container(

@@ -39,6 +39,10 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("refer", "Start a new referral for a rapid review."),
     ("continue", "Pick up a referral you started but have not sent."),
     ("my referrals", "See the referrals you have sent and where each one is."),
+    (
+        "add information REF",
+        "Add what was not known yet when a referral was sent (its referrer and managers).",
+    ),
     ("cases", "See the open cases you can act on and their statutory deadlines."),
     ("case REF", "A case's timeline, and your next steps on it (managers and the chair)."),
     ("done REF MILESTONE", "Record a milestone as done."),

@@ -53,6 +53,7 @@ class Submitted(Protocol):
     created: bool
     pathway_label: str
     next_steps: tuple[tuple[str, date], ...]
+    not_known_yet: tuple[str, ...]
 
 
 class ReferralServices(Protocol):
@@ -61,6 +62,7 @@ class ReferralServices(Protocol):
     partnership_name: str
     agencies: tuple[tuple[str, str], ...]  # (id, name)
     pathways: Mapping[str, PathwayInfo]  # the partnership's, in its form's order
+    required_fields: frozenset[str]  # the questions it needs answered to send
 
     def today_iso(self) -> str:
         """Today's London date, ISO."""
@@ -199,6 +201,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
             today=date.fromisoformat(self.services.today_iso()),
             agency_ids=[a for a, _ in self.services.agencies],
             pathways=self.services.pathways,
+            required=self.services.required_fields,
         )
         if not result.ok:
             # The validator's values keep every answer, wrong ones included, cut to a size
@@ -308,6 +311,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
                 agency_names=agency_names,
                 partnership_name=self.services.partnership_name,
                 pathways=self.services.pathways,
+                required=self.services.required_fields,
             )
         elif state["mode"] == "confirm_cancel":
             card = cancel_confirm_card(token=token)
@@ -323,6 +327,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
                 total_steps=len(SECTIONS),
                 partnership_name=self.services.partnership_name,
                 pathways=self.services.pathways,
+                required=self.services.required_fields,
             )
         await _send_card(context, card, note)
 
@@ -342,6 +347,7 @@ class _ReferralForm(Dialog):  # type: ignore[misc]
                 pathway_label=submitted.pathway_label,
                 next_steps=submitted.next_steps,
                 partnership_name=self.services.partnership_name,
+                not_known_yet=submitted.not_known_yet,
             ),
         )
 

@@ -48,6 +48,12 @@ The schema (every key required unless marked optional; no other keys allowed):
     notifiable = true                                # optional: what the decision says about
                                                      # the incident; id = "queries" is required
 
+    [referral]                                       # optional: the questions that must be
+    required = ["pathway", "referrer_name", ...]     # answered to send a referral (default:
+                                                     # all the form marks needed); the form's
+                                                     # others may be sent "not known yet".
+                                                     # review.referral.ALWAYS_REQUIRED always
+
     [roles]                                          # optional: the process's roles beyond
     notifier = "Head of Safeguarding"                # the base ones (`ROLES`), by id, each in
                                                      # the document's words
@@ -88,8 +94,9 @@ from typing import Any, TypeAlias
 
 from review.panel import OUTCOMES as DEFAULT_OUTCOMES
 from review.panel import STARTS, OutcomeInfo
+from review.referral import ALWAYS_REQUIRED, FIELD_INFO, FORM_REQUIRED, PathwayInfo
 from review.referral import PATHWAYS as DEFAULT_PATHWAYS
-from review.referral import PathwayInfo
+from review.referral import may_follow as _may_follow
 
 __all__ = [
     "ACTION_MILESTONES",
@@ -354,6 +361,9 @@ class Profile:
     """The pathways its referral form offers, in the form's order, in its own words."""
     outcomes: Mapping[str, OutcomeInfo] = field(default_factory=lambda: DEFAULT_OUTCOMES)
     """The decisions its virtual panel chooses from, in its own words."""
+    required_fields: frozenset[str] = FORM_REQUIRED
+    """The referral's questions that must be answered before it is sent (`[referral]`); the
+    form's other needed ones may be sent "not known yet" and added later."""
     _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -382,6 +392,11 @@ class Profile:
         wording; an id neither knows: the id itself, starting nothing)."""
         found = self.outcomes.get(outcome_id) or DEFAULT_OUTCOMES.get(outcome_id)
         return found or OutcomeInfo(outcome_id, outcome_id, outcome_id)
+
+    @property
+    def may_follow(self) -> frozenset[str]:
+        """The referral's questions that may be sent "not known yet" and added later."""
+        return _may_follow(self.required_fields)
 
     @property
     def ways(self) -> tuple[str, ...]:
@@ -503,6 +518,7 @@ def profile_problems(name_or_path: str | Path) -> list[ProfileError]:
     )
     if partnership is not None and milestones is not None:
         attempt(lambda: _check_notifiable(root, partnership, outcomes, milestones))
+    attempt(lambda: _parse_referral(root))
     attempt(root.done)
     return found
 
@@ -671,6 +687,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
     outcomes = _parse_outcomes(root)
     milestones = _parse_milestones(root, defaults, known_roles, ways=(*pathways, *outcomes))
     _check_notifiable(root, partnership, outcomes, milestones)
+    required_fields = _parse_referral(root)
     root.done()
     return Profile(
         id=path.stem,
@@ -682,6 +699,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
         roles=MappingProxyType(roles),
         pathways=MappingProxyType(pathways),
         outcomes=MappingProxyType(outcomes),
+        required_fields=required_fields,
     )
 
 
@@ -732,6 +750,25 @@ def _parse_outcomes(root: _Reader) -> dict[str, OutcomeInfo]:
     if not set(found) - {"queries"}:
         raise root.error("outcomes", "the panel needs at least one decision besides queries")
     return found
+
+
+_ANSWERABLE = tuple(i.id for i in FIELD_INFO.values() if i.kind != "toggle")
+
+
+def _parse_referral(root: _Reader) -> frozenset[str]:
+    """The optional `[referral]` table: the questions needed before a referral is sent."""
+    if "referral" not in root.data:
+        return FORM_REQUIRED
+    t = root.table("referral")
+    required = t.string_list("required", choices=_ANSWERABLE)
+    for needed in sorted(ALWAYS_REQUIRED - set(required)):
+        raise t.error(
+            "required",
+            f"{needed!r} must be listed: no referral can be sent without "
+            + ", ".join(sorted(ALWAYS_REQUIRED)),
+        )
+    t.done()
+    return frozenset(required)
 
 
 def _check_notifiable(

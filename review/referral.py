@@ -39,16 +39,19 @@ from typing import Literal, NamedTuple
 from review.answers import UNREADABLE, clean_text, too_long
 
 __all__ = [
+    "ALWAYS_REQUIRED",
     "CARE_LEAVER_MAX_AGE",
     "CHILD_FIELDS",
     "CHILD_MAX_AGE",
     "DATE_FORMAT_ERROR",
     "FIELDS",
     "FIELD_INFO",
+    "FORM_REQUIRED",
     "FREE_TEXT_FIELDS",
     "GENDERS",
     "KEPT_BEYOND_LIMIT",
     "NOT_GIVEN",
+    "NOT_KNOWN_YET",
     "PATHWAYS",
     "SECTIONS",
     "SECTION_TITLES",
@@ -61,6 +64,8 @@ __all__ = [
     "age_at",
     "derived_age",
     "format_date",
+    "may_follow",
+    "outstanding",
     "parse_iso_date",
     "summary_facts",
     "summary_rows",
@@ -145,6 +150,8 @@ CARE_LEAVER_MAX_AGE = 24
 DATE_FORMAT_ERROR = "Enter the date as YYYY-MM-DD, for example 2026-11-03."
 NOT_GIVEN = "Not given"
 """What a summary shows for an optional question left empty."""
+NOT_KNOWN_YET = "Not known yet"
+"""What a summary shows for a question the referrer may answer later, not answered yet."""
 
 KEPT_BEYOND_LIMIT = 1000
 """How many characters past its limit an over-long answer is kept, to be shown again."""
@@ -463,12 +470,21 @@ class _Checker:
     """Checks one section's raw answers, collecting values and errors."""
 
     def __init__(
-        self, raw: Mapping[str, object], pathways: Mapping[str, PathwayInfo] | None = None
+        self,
+        raw: Mapping[str, object],
+        pathways: Mapping[str, PathwayInfo] | None = None,
+        required: Collection[str] | None = None,
     ) -> None:
         self.raw = raw
         self.pathways = PATHWAYS if pathways is None else pathways
+        self.required = required
         self.values: dict[str, str] = {}
         self.errors: dict[str, str] = {}
+
+    def needs(self, info: FieldInfo) -> bool:
+        """True when the question must be answered to submit (the partnership's list, else
+        the form's own)."""
+        return info.required if self.required is None else info.id in self.required
 
     def text(self, field_id: str) -> str | None:
         """The cleaned answer (kept in values), or None with the error recorded if unusable."""
@@ -480,7 +496,7 @@ class _Checker:
             return None
         text = clean_text(raw or "", multiline=info.kind == "multiline")
         if not text:
-            if info.required:
+            if self.needs(info):
                 self.errors[field_id] = info.missing or UNREADABLE
             return None
         limit = info.max_length
@@ -501,7 +517,7 @@ class _Checker:
             return None
         text = (raw or "")[:200].strip()
         if not text:
-            if info.required:
+            if self.needs(info):
                 self.errors[field_id] = info.missing or UNREADABLE
             return None
         if text not in choices:
@@ -520,7 +536,8 @@ class _Checker:
             return None
         text = clean_text((raw or "")[:200], multiline=False)[:50]
         if not text:
-            self.errors[field_id] = info.missing or UNREADABLE
+            if self.needs(info):
+                self.errors[field_id] = info.missing or UNREADABLE
             return None
         self.values[field_id] = text
         if not _ISO_DATE.fullmatch(text):
@@ -655,11 +672,13 @@ def validate_section(
     today: date,
     agency_ids: Collection[str],
     pathways: Mapping[str, PathwayInfo] | None = None,
+    required: Collection[str] | None = None,
 ) -> SectionResult:
     """Check one section's answers as sent by the card; never raises on what was sent.
-    `pathways` are the partnership's (default: `PATHWAYS`)."""
+    `pathways` are the partnership's (default: `PATHWAYS`); `required` the questions it
+    needs answered to submit (default: the form's own, `FieldInfo.required`)."""
     _require_section(section)
-    check = _Checker(raw if isinstance(raw, Mapping) else {}, pathways)
+    check = _Checker(raw if isinstance(raw, Mapping) else {}, pathways, required)
     _CHECKS[section](check, today, agency_ids)
     errors = {f: check.errors[f] for f in FIELDS[section] if f in check.errors}
     return SectionResult(values=check.values, errors=errors)
@@ -684,6 +703,7 @@ def validate_form(
     today: date,
     agency_ids: Collection[str],
     pathways: Mapping[str, PathwayInfo] | None = None,
+    required: Collection[str] | None = None,
 ) -> dict[str, SectionResult]:
     """Check every section of a whole form, as at submission; a missing section is empty."""
     results: dict[str, SectionResult] = {}
@@ -695,8 +715,44 @@ def validate_form(
             today=today,
             agency_ids=agency_ids,
             pathways=pathways,
+            required=required,
         )
     return results
+
+
+# -- what is known, and what may follow ------------------------------------------------
+
+ALWAYS_REQUIRED: frozenset[str] = frozenset(
+    {"pathway", "referrer_name", "referrer_email", "agency", "event_date", "key_issues"}
+)
+"""What no referral can be sent without: the pathway, who refers and from where (to reach
+them), the date of the event and why they refer. A partnership's profile requires these and
+any others it wants answered before a referral is sent."""
+
+FORM_REQUIRED: frozenset[str] = frozenset(i.id for i in FIELD_INFO.values() if i.required)
+"""The questions the form itself marks as needed (a profile with no list of its own)."""
+
+
+def may_follow(required: Collection[str]) -> frozenset[str]:
+    """The questions the form asks for that may be sent "not known yet" and added later,
+    where `required` are the ones a partnership needs at once."""
+    return frozenset(f for f in FORM_REQUIRED if f not in required)
+
+
+def outstanding(
+    form: Mapping[str, Mapping[str, object]], required: Collection[str]
+) -> tuple[str, ...]:
+    """The questions sent "not known yet" and still unanswered, in the form's order."""
+    later = may_follow(required)
+    missing: list[str] = []
+    for info in FIELD_INFO.values():
+        if info.id not in later:
+            continue
+        section = form.get(info.section)
+        value = section.get(info.id) if isinstance(section, Mapping) else None
+        if not (isinstance(value, str) and value.strip()):
+            missing.append(info.id)
+    return tuple(missing)
 
 
 # -- summaries --------------------------------------------------------------------------
@@ -707,13 +763,14 @@ def _shown(
     field_id: str,
     agency_names: Mapping[str, str],
     pathways: Mapping[str, PathwayInfo] | None = None,
+    may_follow: Collection[str] = (),
 ) -> str:
     """How one answer reads in a summary."""
     kind = FIELD_INFO[field_id].kind
     if kind == "toggle":
         return "Yes" if value == "true" else "No"
     if not value:
-        return NOT_GIVEN
+        return NOT_KNOWN_YET if field_id in may_follow else NOT_GIVEN
     if kind == "pathway":
         # The partnership's wording; a pathway it no longer offers, in the shipped one.
         pathway = (pathways or PATHWAYS).get(value) or PATHWAYS.get(value)
@@ -734,8 +791,10 @@ def summary_rows(
     *,
     agency_names: Mapping[str, str],
     pathways: Mapping[str, PathwayInfo] | None = None,
+    may_follow: Collection[str] = (),
 ) -> list[SummaryRow]:
-    """The summary of a section as rows; the child section includes the derived age."""
+    """The summary of a section as rows; the child section includes the derived age.
+    An empty answer to a question in `may_follow` reads "Not known yet"."""
     _require_section(section)
     rows: list[SummaryRow] = []
     for field_id in FIELDS[section]:
@@ -745,12 +804,13 @@ def summary_rows(
             SummaryRow(
                 field_id,
                 FIELD_INFO[field_id].title,
-                _shown(value, field_id, agency_names, pathways),
+                _shown(value, field_id, agency_names, pathways, may_follow),
             )
         )
         if field_id == "date_of_birth":
             age = derived_age(values)
-            shown = NOT_GIVEN if age is None else f"{age} on the date of the event"
+            unknown = NOT_KNOWN_YET if "date_of_birth" in may_follow else NOT_GIVEN
+            shown = unknown if age is None else f"{age} on the date of the event"
             rows.append(SummaryRow("age", "Age", shown))
     return rows
 
@@ -761,7 +821,10 @@ def summary_facts(
     *,
     agency_names: Mapping[str, str],
     pathways: Mapping[str, PathwayInfo] | None = None,
+    may_follow: Collection[str] = (),
 ) -> list[tuple[str, str]]:
     """Label/value pairs summarising a section for the review card (with the derived age)."""
-    rows = summary_rows(section, values, agency_names=agency_names, pathways=pathways)
+    rows = summary_rows(
+        section, values, agency_names=agency_names, pathways=pathways, may_follow=may_follow
+    )
     return [(row.title, row.value) for row in rows]

@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import prepared
-from storage.models import Case, CaseEvent, Milestone, ReferenceCounter, Referral
+from storage.models import (
+    Case,
+    CaseEvent,
+    Milestone,
+    ReferenceCounter,
+    Referral,
+    ReferralAddition,
+)
 from storage.repositories import NotFound, _insert
 
 
@@ -145,11 +152,22 @@ async def get_case(session: AsyncSession, partnership_id: int, reference: str) -
 
 
 async def referral_form(session: AsyncSession, case_id: int) -> dict[str, Any]:
-    """The submitted form of a case (child details: callers must check and audit the view)."""
+    """The submitted form of a case (child details: callers must check and audit the view);
+    answers added since are `referral_additions`."""
     form = await session.scalar(select(Referral.form).where(Referral.case_id == case_id))
     if form is None:
         raise NotFound("no referral for that case")
     return dict(form)
+
+
+async def referral_additions(session: AsyncSession, case_id: int) -> Sequence[ReferralAddition]:
+    """Every answer added to the case's referral after it was sent, oldest first."""
+    rows = await session.scalars(
+        select(ReferralAddition)
+        .where(ReferralAddition.case_id == case_id)
+        .order_by(ReferralAddition.added_at, ReferralAddition.id)
+    )
+    return rows.all()
 
 
 async def cases_referred_by(

@@ -72,6 +72,7 @@ ACTIONS: dict[str, Handler] = {
     "referral.mine": referral.my_referrals,
     "channel.register": channel.register_channel,
     "queries.answer": panel.answer_queries,
+    "information.add_open": referral.add_information_open,
     **{action: stages.stage_action for action in stages.STAGE_ACTIONS},
 }
 """Card submits (Action.Submit) by their `action`; `referral.*` others go to the dialog."""
@@ -90,6 +91,7 @@ VERBS: dict[str, Verb] = {
     "milestone.record_open": reminders.milestone_record_open,
     "milestone.record": reminders.milestone_record,
     "case.open": cases.case_open,
+    "information.add": referral.add_information,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""
 
@@ -229,6 +231,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         words = text.split()
         if handler is not None:
             await handler(g, turn_context)
+        elif len(words) == 3 and words[:2] == ["add", "information"]:
+            await referral.add_information_command(g, turn_context, words[2].upper())
         elif len(words) == 2 and words[0] == "case":
             await cases.show_case(g, turn_context, words[1].upper())
         elif len(words) == 3 and words[0] == "done":

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.context import AppContext
+from bot.usecases.additions import current_form, not_known_yet
 from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
@@ -20,6 +21,7 @@ from cards.nudges import (
 )
 from cards.panel import open_panel_offer_card
 from review.calendar import london_date
+from review.referral import FIELD_INFO
 from review.reminders import rag
 from review.timeline import conflicts, next_due
 from storage import cases as case_repo
@@ -48,6 +50,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
                 )
             )
         }
+        later = not_known_yet(app, await current_form(session, case.id))
     rows = []
     for entry in timeline.entries:
         if entry.completed_on is not None and entry.completed_on <= today:
@@ -82,6 +85,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         rows=rows,
         can_mark_done=can_mark_done,
         conflicts=[c.describe() for c in conflicts(timeline)],
+        not_known_yet=[FIELD_INFO[f].title for f in later],
     )
 
 

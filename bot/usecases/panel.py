@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.usecases.additions import additions_shown, current_form
 from bot.usecases.casework import replan_case
 from bot.usecases.people import (
     Person,
@@ -27,7 +28,7 @@ from bot.usecases.people import (
     refusals_audited,
 )
 from bot.usecases.roles import partner_of
-from cards.referral import REFERRAL_READERS
+from cards.referral import REFERRAL_READERS, Addition
 from review.calendar import london_date
 from review.panel import (
     NOTIFIABLE_ANSWERS,
@@ -578,8 +579,9 @@ async def answer_queries(
 @refusals_audited
 async def view_referral(
     app: AppContext, *, reference: str, person: Person
-) -> tuple[Case, dict[str, Any], list[tuple[str, str]]]:
-    """The referral's details (and the panel's questions) for a panel member or its referrer.
+) -> tuple[Case, dict[str, Any], list[tuple[str, str]], tuple[Addition, ...]]:
+    """The referral's details as they stand (and the panel's questions, and the answers added
+    since it was sent) for a panel member or its referrer.
 
     Every view, and every refusal, is audited.
     """
@@ -604,7 +606,8 @@ async def view_referral(
                 case=case,
                 reason=f"Only {REFERRAL_READERS} can see a referral's details.",
             )
-        form = await case_repo.referral_form(session, case.id)
+        form = await current_form(session, case.id)
+        additions = await additions_shown(app, session, case.id)
         queries = []
         for round_ in range(1, case.panel_round + 1):
             query = await panel_repo.open_query(session, case.id, round_)
@@ -617,4 +620,4 @@ async def view_referral(
             partnership_id=app.partnership_id,
             case_id=case.id,
         )
-        return case, form, queries
+        return case, form, queries, additions

@@ -281,7 +281,9 @@ async def referral_details(
 ) -> dict[str, Any]:
     """The referral's details, for the people who may see them (audited), with a button back
     to the card they were opened from."""
-    case, form, queries = await panel_uc.view_referral(app, reference=reference, person=person)
+    case, form, queries, additions = await panel_uc.view_referral(
+        app, reference=reference, person=person
+    )
     names = {a.id: a.name for a in app.profile.agencies}
     return referral_details_card(
         reference=case.reference,
@@ -290,6 +292,9 @@ async def referral_details(
         received_at_text=time_text(app, case.received_at) or "",
         panel_queries=queries,
         back_to_notice=back_to_notice,
+        pathways=app.profile.pathways,
+        later=app.profile.may_follow,
+        additions=additions,
     )
 
 

@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.usecases.casework import replan_case, timeline_for
 from bot.usecases.people import Person
 from review.calendar import london_date
-from review.referral import FormInvalid, validate_form
+from review.referral import FIELD_INFO, FormInvalid, outstanding, validate_form
 from review.timeline import Timeline, next_due
 from storage import cases as case_repo
 from storage import repositories as repo
@@ -40,6 +40,8 @@ class Submitted:
     created: bool
     pathway_label: str
     next_steps: tuple[tuple[str, date], ...] = ()
+    not_known_yet: tuple[str, ...] = ()
+    """The titles of the questions sent "not known yet", to add later."""
 
 
 def referrer_next_steps(app: AppContext, timeline: Timeline) -> tuple[tuple[str, date], ...]:
@@ -62,7 +64,13 @@ async def submit_referral(
     now = app.now()
     today = london_date(now)
     agency_ids = [a.id for a in app.profile.agencies]
-    results = validate_form(form, today=today, agency_ids=agency_ids, pathways=app.profile.pathways)
+    results = validate_form(
+        form,
+        today=today,
+        agency_ids=agency_ids,
+        pathways=app.profile.pathways,
+        required=app.profile.required_fields,
+    )
     if not all(r.ok for r in results.values()):
         raise FormInvalid(results)
     clean = {section: dict(r.values) for section, r in results.items()}
@@ -128,7 +136,8 @@ async def submit_referral(
         )
         reference = case.reference
     log.info("referral submitted", extra={"case": reference})
-    return Submitted(reference, True, label, referrer_next_steps(app, timeline))
+    missing = tuple(FIELD_INFO[f].title for f in outstanding(clean, app.profile.required_fields))
+    return Submitted(reference, True, label, referrer_next_steps(app, timeline), missing)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.usecases.additions import current_form
 from bot.usecases.casework import replan_case
 from bot.usecases.people import Person, refusals_audited
 from bot.usecases.rapid_review import (
@@ -40,7 +41,6 @@ from review.report import (
     validate_chair_notes,
 )
 from storage import after as after_repo
-from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
 from storage.models import Case, InformationRequest, Member
@@ -54,7 +54,7 @@ async def report_data(
     app: AppContext, session: AsyncSession, case: Case, notes: ChairNotes, now: datetime
 ) -> ReportData:
     """The report's content from the referral, the decision, the returns and the notes."""
-    form = await case_repo.referral_form(session, case.id)
+    form = await current_form(session, case.id)
     decision = await panel_repo.decision_of(session, case.id)
     assert decision is not None
     requests = await after_repo.requests_of(session, case.id)

@@ -102,6 +102,7 @@ def test_help_card_lists_every_command() -> None:
         "refer",
         "continue",
         "my referrals",
+        "add information REF",
         "cases",
         "case REF",
         "done REF MILESTONE",

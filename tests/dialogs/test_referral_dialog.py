@@ -15,7 +15,7 @@ from bot.usecases.people import Person
 from bot.usecases.referrals import Submitted
 from dialogs.referral import ReferralDialog, StartOptions
 from helpers.referral import FORM, find_tokens
-from review.referral import PATHWAYS, FormInvalid, validate_form
+from review.referral import FORM_REQUIRED, PATHWAYS, FormInvalid, validate_form
 
 
 @dataclass
@@ -30,6 +30,7 @@ class FakeServices:
     submitted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     today: str = "2026-11-23"
     pathways: Mapping[str, Any] = field(default_factory=lambda: dict(PATHWAYS))
+    required_fields: frozenset[str] = FORM_REQUIRED
 
     def today_iso(self) -> str:
         return self.today

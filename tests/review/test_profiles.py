@@ -26,6 +26,7 @@ from review.profiles import (
     available_profiles,
     load_profile,
 )
+from review.referral import ALWAYS_REQUIRED, FORM_REQUIRED
 
 NINE = time(9, 0)
 DEFAULT_NUDGES = NudgePlan(
@@ -727,3 +728,36 @@ def test_a_milestone_for_an_unknown_pathway_or_an_unanswerable_notifiable_is_ref
         load_profile(path)
     assert caught.value.key == "outcomes[0].notifiable"
     assert "on its own" in caught.value.problem
+
+
+def test_each_profile_says_which_referral_questions_must_be_answered_to_send() -> None:
+    stockport, halton = load_profile("stockport"), load_profile("halton")
+    # Stockport: "please do not delay in sending notification"; Halton: "Incomplete forms
+    # will be returned to the referrer".
+    assert stockport.required_fields == ALWAYS_REQUIRED
+    assert "date_of_birth" in stockport.may_follow and "gender" in stockport.may_follow
+    assert halton.required_fields == FORM_REQUIRED and halton.may_follow == frozenset()
+    north = load_profile(NORTHSHIRE)
+    assert north.may_follow == FORM_REQUIRED - ALWAYS_REQUIRED - {"discussed_with", "date_of_birth"}
+
+
+@pytest.mark.parametrize(
+    ("required", "key", "says"),
+    [
+        ('["pathway", "shoe_size"]', "referral.required[1]", "expected one of pathway"),
+        ('["pathway", "care_leaver"]', "referral.required[1]", "expected one of pathway"),
+        ('["pathway"]', "referral.required", "must be listed: no referral can be sent without"),
+        ("[]", "referral.required", "at least one entry"),
+    ],
+)
+def test_a_referral_question_that_does_not_exist_or_cannot_be_left_is_refused(
+    tmp_path: Path, required: str, key: str, says: str
+) -> None:
+    text = (PROFILES_DIR / "stockport.toml").read_text(encoding="utf-8")
+    start = text.index("[referral]\nrequired = ")
+    end = text.index("\n", start + len("[referral]\n"))
+    path = tmp_path / "stockport.toml"
+    path.write_text(text[:start] + f"[referral]\nrequired = {required}" + text[end:])
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == key and says in caught.value.problem

@@ -570,3 +570,39 @@ def test_a_section_that_is_not_a_mapping_is_all_errors() -> None:
     bad: Any = ["pathway", "rapid_review"]
     result = validate_section("pathway", bad, today=TODAY, agency_ids=AGENCY_IDS)
     assert list(result.errors) == ["pathway"]
+
+
+def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
+    from review.referral import ALWAYS_REQUIRED, NOT_KNOWN_YET, outstanding, summary_rows
+
+    raw = {"event_date": "2026-11-20", "date_of_birth": "", "gender": ""}
+    strict = validate_section("child", raw, today=date(2026, 11, 23), agency_ids=[])
+    assert set(strict.errors) == {"date_of_birth", "gender"}
+    lenient = validate_section(
+        "child", raw, today=date(2026, 11, 23), agency_ids=[], required=ALWAYS_REQUIRED
+    )
+    assert lenient.ok
+    # The checks follow the list they are given (a profile's always holds ALWAYS_REQUIRED).
+    gone = validate_section("child", {}, today=date(2026, 11, 23), agency_ids=[], required=())
+    assert gone.ok and gone.values["event_date"] == ""
+    needed = validate_section(
+        "child", {}, today=date(2026, 11, 23), agency_ids=[], required=ALWAYS_REQUIRED
+    )
+    assert set(needed.errors) == {"event_date"}
+    form = {"child": lenient.values, "referrer": {"phone": "0161 496 0000"}}
+    assert outstanding(form, ALWAYS_REQUIRED) == (
+        "job_title",
+        "discussed_with",
+        "lead_name",
+        "lead_role",
+        "lead_contact",
+        "date_of_birth",
+        "gender",
+    )
+    rows = summary_rows(
+        "child", lenient.values, agency_names={}, may_follow={"gender", "date_of_birth"}
+    )
+    assert [(r.field, r.value) for r in rows if r.field in ("gender", "age")] == [
+        ("age", NOT_KNOWN_YET),
+        ("gender", NOT_KNOWN_YET),
+    ]

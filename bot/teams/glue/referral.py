@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogState
@@ -12,9 +13,10 @@ from botbuilder.dialogs import DialogState
 from bot.context import AppContext
 from bot.delivery.courier import Courier
 from bot.teams.people import person_of, teams_email
-from bot.teams.turn import Glue, card_activity, refuse_outside_personal
+from bot.teams.turn import Glue, card_activity, reference_of, refuse_outside_personal
+from bot.usecases import additions
 from bot.usecases.panel_view import STATUS_LABELS
-from bot.usecases.people import Person, member_of
+from bot.usecases.people import Person, Refused, member_of
 from bot.usecases.referrals import Submitted, referrals_of, submit_referral, submitted_reference
 from cards.referral import my_referrals_card
 from dialogs.referral import REFERRAL_DIALOG, StartOptions, draft_of_token, draft_state
@@ -32,6 +34,7 @@ class ReferralServices:
         self.partnership_name = app.profile.partnership.name
         self.agencies = tuple((a.id, a.name) for a in app.profile.agencies)
         self.pathways = app.profile.pathways
+        self.required_fields = app.profile.required_fields
 
     def today_iso(self) -> str:
         """Today's London date."""
@@ -134,3 +137,40 @@ async def my_referrals(g: Glue, turn_context: TurnContext) -> None:
     await turn_context.send_activity(
         card_activity(my_referrals_card(drafts=drafts, submitted=rows))
     )
+
+
+async def add_information_open(g: Glue, turn_context: TurnContext) -> None:
+    """ "Add information" on the referral's receipt: the card of what was sent "not known
+    yet", in this 1:1 chat."""
+    if await refuse_outside_personal(turn_context):
+        return
+    await _send_add_information(g, turn_context, reference_of(turn_context.activity.value))
+
+
+async def add_information_command(g: Glue, turn_context: TurnContext, reference: str) -> None:
+    """`add information REF`: the same card, typed."""
+    if await refuse_outside_personal(turn_context):
+        return
+    await _send_add_information(g, turn_context, reference[:40])
+
+
+async def _send_add_information(g: Glue, turn_context: TurnContext, reference: str) -> None:
+    person = await person_of(turn_context)
+    try:
+        card = await additions.add_information_form(g.app, reference=reference, person=person)
+    except Refused as refused:
+        await turn_context.send_activity(refused.reason)
+        return
+    await turn_context.send_activity(card_activity(card))
+
+
+async def add_information(
+    g: Glue, turn_context: TurnContext, person: Person, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The add-information card's button: the answers kept, and the card in its final state
+    (or again, with its errors)."""
+    card = await additions.add_information(
+        g.app, reference=reference_of(data), person=person, raw=data
+    )
+    g.courier.kick()
+    return card
