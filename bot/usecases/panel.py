@@ -27,7 +27,8 @@ from bot.usecases.people import (
     no_such_case,
     refusals_audited,
 )
-from bot.usecases.roles import partner_of
+from bot.usecases.rapid_review import MANAGERS, roles_for
+from bot.usecases.roles import holds_any, partner_of
 from cards.referral import REFERRAL_READERS, Addition
 from review.calendar import london_date
 from review.panel import (
@@ -227,8 +228,12 @@ async def _seal(
     )
     if starts == "rapid_review":
         # The business unit's next steps (ask the agencies, book the meeting) in 1:1.
+        # Whoever the profile lets ask the agencies or book the meeting (managers by default).
+        acting = roles_for(app, "returns.pick", MANAGERS) | roles_for(
+            app, "meeting.open", MANAGERS
+        )
         for member in await repo.members(session, app.partnership_id):
-            if "manager" in member.roles:
+            if holds_any(app, member, sorted(acting)):
                 await panel_repo.plan_message(
                     session,
                     case=case,

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.casework import OPEN_CASE_STATUSES
 from bot.usecases.people import Person, Refused, lock_or_refuse, member_for
+from bot.usecases.roles import holds_any, who
 from cards.requests import (
     ACTION_CHAIR_OPEN,
     ACTION_MEETING_OPEN,
@@ -54,6 +55,29 @@ CHAIRS = frozenset({"chair"})
 REPORT_ROLES = frozenset({"manager", "chair"})
 
 PAPERS_ROLES = frozenset({"panel", "deputy", "manager", "chair"})
+
+COMPLETES: dict[str, str] = {
+    "returns.pick": "information_request",
+    "returns.request": "information_request",
+    "meeting.open": "rapid_review_meeting",
+    "meeting.propose": "rapid_review_meeting",
+    "papers.circulated": "papers_circulated",
+    "report.sent": "rapid_review_report",
+}
+"""The actions that complete a milestone of the plan: whoever the profile lets complete that
+milestone (`Milestone.may_complete`) may take the action, and nobody else."""
+
+
+def roles_for(app: AppContext, action: str, default: frozenset[str]) -> frozenset[str]:
+    """Who may take `action`: the roles that may complete its milestone in the profile, or
+    `default` for an action that completes none there (or one the profile lacks)."""
+    milestone = COMPLETES.get(action)
+    if milestone is None:
+        return default
+    try:
+        return frozenset(app.profile.milestone(milestone).may_complete)
+    except KeyError:
+        return default
 
 _WHO = {
     MANAGERS: "a partnership manager",
@@ -86,12 +110,20 @@ async def case_and_actor(
     what: str,
 ) -> tuple[Case, Member]:
     """The case, locked, and the person acting on it, who must hold one of `roles` (else
-    refused: "Only <who> can <what>")."""
+    refused: "Only <who> can <what>"). An action that completes a milestone of the plan is
+    for the roles the profile lets complete it (`roles_for`), whatever `roles` says."""
     case = await lock_or_refuse(session, app, reference, action)
     member = await member_for(app, session, person)
-    if member is None or not roles & set(member.roles):
-        raise Refused(f"Only {_WHO[roles]} can {what}", action=action, case=case)
+    allowed = roles_for(app, action, roles)
+    if member is None or not holds_any(app, member, sorted(allowed)):
+        words = _WHO.get(allowed) or who(app, _ordered(allowed))
+        raise Refused(f"Only {words} can {what}", action=action, case=case)
     return case, member
+
+
+def _ordered(roles: frozenset[str]) -> list[str]:
+    """Roles in a stable order for words: the profile's own first, managers last."""
+    return sorted(roles, key=lambda role: (role == "manager", role))
 
 
 async def decided_case(
@@ -168,12 +200,15 @@ def part_number(value: object, count: int, default: int = 1) -> int:
     return min(max(number, 1), count)
 
 
-def steps_card(case: Case, member: Member, decided_on: date) -> dict[str, Any] | None:
+def steps_card(
+    app: AppContext, case: Case, member: Member, decided_on: date
+) -> dict[str, Any] | None:
     """The buttons this member has on a Rapid Review case (None: none are theirs)."""
     roles = set(member.roles)
     steps: dict[str, str] = {}
-    if "manager" in roles:
+    if holds_any(app, member, sorted(roles_for(app, "returns.pick", MANAGERS))):
         steps[ACTION_RETURNS_PICK] = "Ask agencies for information"
+    if holds_any(app, member, sorted(roles_for(app, "meeting.open", MANAGERS))):
         steps[ACTION_MEETING_OPEN] = "Book the Rapid Review meeting"
     if "chair" in roles:
         steps[ACTION_CHAIR_OPEN] = "Chair's notes"
@@ -201,7 +236,7 @@ async def next_steps(app: AppContext, *, reference: str, person: Person) -> dict
         decision = await panel_repo.decision_of(session, case.id)
     if member is None or decision is None or not starts_rapid_review(app, decision):
         return None
-    return steps_card(case, member, london_date(decision.decided_at))
+    return steps_card(app, case, member, london_date(decision.decided_at))
 
 
 async def offer_file(

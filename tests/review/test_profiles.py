@@ -112,7 +112,8 @@ STOCKPORT = [
         "rapid_review_meeting",
         "manager",
     ),
-    ("papers_circulated", "rapid_review_meeting", WorkingDaysBefore(1), None, "manager"),
+    # "The safeguarding unit business support officer will circulate the completed template".
+    ("papers_circulated", "rapid_review_meeting", WorkingDaysBefore(1), None, "business_support"),
     (
         "rapid_review_report",
         "referral_received",
@@ -126,20 +127,22 @@ STOCKPORT = [
     ("complaint_response", "complaint_received", CalendarDaysAfter(28), None, "manager"),
 ]
 
+# The HCYPSP business unit arranges the panel, informs the referrer, sends the form and
+# convenes the meeting.
 HALTON = [
     (
         "virtual_panel",
         "referral_received",
         WorkingDaysAfter(1),
         "virtual_panel_arranged",
-        "manager",
+        "business_unit",
     ),
     (
         "referrer_informed",
         "referral_received",
         WorkingDaysAfter(5),
         "decision_notice_sent",
-        "manager",
+        "business_unit",
     ),
     ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "notifier"),
     (
@@ -147,7 +150,7 @@ HALTON = [
         "referral_received",
         WorkingDaysAfter(3),
         "information_request_sent",
-        "manager",
+        "business_unit",
     ),
     ("agency_returns", "referral_received", WorkingDaysAfter(9), None, "agency_lead"),
     (
@@ -155,7 +158,7 @@ HALTON = [
         "panel_decision",
         WorkingDaysAfter(13),
         "rapid_review_meeting",
-        "manager",
+        "business_unit",
     ),
     (
         "rapid_review_report",
@@ -578,7 +581,7 @@ def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_ma
     stockport = load_profile("stockport")
     assert stockport.roles == {
         "notifier": "The Head of the Safeguarding and Learning Unit, or a delegated officer",
-        "business_support": "The SSCP business support team",
+        "business_support": "The safeguarding unit business support officer",
         "pip": "The Practice Improvement Partnership (PIP)",
     }
     assert stockport.milestone("national_panel_notification").may_complete == (

@@ -390,7 +390,7 @@ def test_nudges_stop_when_done_and_follow_overrides() -> None:
     hal = calendar_for(HALTON)
     assert nudges_on(halton_panel, hal, D(2026, 12, 24)) == ()  # no heads-up stage
     assert [(n.stage, n.to) for n in nudges_on(halton_panel, hal, D(2026, 12, 30))] == [
-        ("overdue", "manager"),
+        ("overdue", "business_unit"),  # the business unit arranges it; managers are told
         ("escalation", "manager"),
     ]
     waiting = t.entry("local_review_report")

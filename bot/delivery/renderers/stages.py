@@ -130,7 +130,7 @@ async def render_next_steps(
     decision = await panel_repo.decision_of(session, case.id)
     if member is None or not member.aad_object_id or decision is None:
         raise Skip("no one to tell, or no decision")
-    card = steps_card(case, member, london_date(decision.decided_at))
+    card = steps_card(app, case, member, london_date(decision.decided_at))
     if card is None:
         raise Skip("nothing for that person to do")
     address = await personal_address(app, session, member.aad_object_id)

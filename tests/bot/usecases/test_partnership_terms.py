@@ -216,3 +216,40 @@ async def test_a_partnerships_own_decision_ids_start_what_its_profile_says(
     assert "local_review_decided" in events  # it starts a local learning review
     assert "local_review_report" in planned
     assert "national_panel_notification" not in planned and "information_request" not in planned
+
+
+async def test_who_may_act_on_a_milestone_is_the_profiles_not_the_codes(
+    db_url: str, connector: FakeConnector, tmp_path: Path
+) -> None:
+    """Halton: "the HCYPSP business unit will arrange…": a member of the business unit who is
+    not a manager gets the next steps and sends the information request; an agency lead is
+    refused in the profile's words, and nothing is sent."""
+    from test_stages_http import PROFILES, as_person, cards_in, decide, send, sent_to
+
+    extra = """
+[[members]]
+name = "Sam Stranger"
+email = "sam.stranger@example.org"
+agency = "halton_council"
+roles = ["business_unit"]
+aad_object_id = "00000000-0000-4000-8000-0000000000ff"
+"""
+    settings = await decided_app_settings(db_url, tmp_path, "halton", extra)
+    clock = Clock(MONDAY)
+    async with running_app(settings, clock=clock) as app:
+        ref = await decide(app, connector, clock, "halton")
+        assert PROFILES["halton"]["prefix"] in ref
+        await send(app, as_person("stranger", f"case {ref}", connector))
+        steps = cards_in(sent_to(connector, "a:1stranger"))
+        assert "Ask agencies for information" in json.dumps(steps)
+        pick = {"action": "returns.pick", "reference": ref}
+        await send(app, as_person("stranger", "", connector, pick))
+        picker = cards_in(sent_to(connector, "a:1stranger"))[-1]
+        assert "Alex Lead" in json.dumps(picker)
+        await send(app, as_person("alex", "", connector, pick))
+        refused = json.dumps(sent_to(connector, "a:1alex"))
+        assert (
+            "Only the HCYPSP business unit or a partnership manager can send information requests."
+            in refused
+        )
+        check_cards([*steps, picker])
