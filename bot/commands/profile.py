@@ -84,6 +84,21 @@ def show(name_or_path: str, out: TextIO) -> int:
     print("roles: " + ", ".join(roles), file=out)
     for role, words in profile.roles.items():
         print(f"  {role}: {words}", file=out)
+    print("referral pathways:", file=out)
+    for way in profile.pathways.values():
+        print(f"  {way.letter} {way.id}: {way.label} (starts {way.starts})", file=out)
+    asked = " (the panel also answers: notifiable?)" if p.panel_records_notifiable else ""
+    print(f"panel decisions{asked}:", file=out)
+    for outcome in profile.outcomes.values():
+        said = ""
+        if outcome.notifiable is not None:
+            said = ", notifiable" if outcome.notifiable else ", not notifiable"
+        print(f"  {outcome.id}: {outcome.short_label} (starts {outcome.starts}{said})", file=out)
+    print(
+        "referral questions needed to send: " + ", ".join(sorted(profile.required_fields)), file=out
+    )
+    later = sorted(profile.may_follow)
+    print("may be sent not known yet: " + (", ".join(later) if later else "none"), file=out)
     header = ("milestone", "counts from", "offset", "responsible", "may complete", "nudges")
     rows = [header]
     for m in profile.milestones:
@@ -96,6 +111,8 @@ def show(name_or_path: str, out: TextIO) -> int:
         )
         if m.by_action:
             completes += " (a manager may record it by hand)"
+        if m.only_if_notifiable:
+            completes += "; only if notifiable"
         rows.append(
             (
                 m.id,

@@ -79,6 +79,12 @@ def test_show_prints_the_whole_plan(name: str) -> None:
     for milestone in load_profile(name).milestones:
         assert f"\n{milestone.id} " in text
     assert "notifier" in text  # the profile's own role
+    profile = load_profile(name)
+    for outcome in profile.outcomes.values():
+        assert f"  {outcome.id}: {outcome.short_label} (starts {outcome.starts}" in text
+    for way in profile.pathways.values():
+        assert f"  {way.letter} {way.id}: {way.label} (starts {way.starts})" in text
+    assert ("may be sent not known yet: none" in text) == (not profile.may_follow)
 
 
 def test_partnership_profile_takes_a_path(tmp_path: Path) -> None:
