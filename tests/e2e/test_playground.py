@@ -369,20 +369,24 @@ def test_referral_votes_decision_and_nudge_in_the_playground(
         mine = my_options(stack, person, posted)
         vote = button(mine, "Vote")
         voting = execute(stack, person, posted, vote["verb"], vote["data"])
-        assert {"outcome", "rationale"} <= input_ids(voting), voting
+        # Stockport's panel also answers "is this a notifiable incident?" on its own.
+        assert {"outcome", "notifiable", "rationale"} <= input_ids(voting), voting
         cast = next(a for a in actions_of(voting) if a.get("verb") == "panel.vote")
         data = {
             **cast.get("data", {}),
             "outcome": "rapid_review",
             "rationale": f"E2E-{partner}: notifiable incident; agencies' records agree.",
             "serious_harm_basis": "Serious harm is known (fictional test case).",
+            "notifiable": "yes",
         }
         answer = execute(stack, person, posted, "panel.vote", data)
         assert "refused" not in str(answer).lower(), answer
 
     # The decision on the shared card, updated in place (not posted again).
     decided = last_card(page, f"Virtual panel — {reference}")
-    expect(decided).to_contain_text("Decided: Meets threshold for Rapid Review", timeout=UI_TIMEOUT)
+    expect(decided).to_contain_text(
+        "Decided: Meets threshold for Rapid Review; a notifiable incident", timeout=UI_TIMEOUT
+    )
     expect(decided.get_by_role("button", name="Vote")).to_have_count(0)
     assert any(
         f.get("action") == "updateMessage" and f["message"]["messageId"] == posted["message_id"]
