@@ -54,3 +54,40 @@ async def write_referral(db_url: str, form: dict[str, Any], key: str = TEST_DATA
     finally:
         await db.dispose()
         install_keys(Keyring([TEST_DATA_KEY]))
+
+
+async def raw_tables(url: str) -> dict[str, str]:
+    """Every table's rows as the database holds them, read without our column types (what a
+    copy of the database shows to someone without the key): table -> its rows as text."""
+    import sqlite3
+
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        assert path and path != ":memory:"
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = [
+                r[0]
+                for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+            return {
+                t: "\n".join(repr(row) for row in connection.execute(f'SELECT * FROM "{t}"'))
+                for t in names
+            }
+        finally:
+            connection.close()
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            query = text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            names = list((await conn.execute(query)).scalars())
+            found = {}
+            for t in names:
+                rows = await conn.execute(text(f'SELECT row_to_json(t)::text FROM "{t}" t'))
+                found[t] = "\n".join(rows.scalars())
+            return found
+    finally:
+        await engine.dispose()

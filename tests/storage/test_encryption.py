@@ -6,16 +6,14 @@ readable."""
 from __future__ import annotations
 
 import copy
-import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Text, column, make_url, select, table, text, update
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import JSON, Text, column, make_url, select, table, update
 
-from helpers.keys import TEST_DATA_KEY, fixed_key
+from helpers.keys import TEST_DATA_KEY, fixed_key, raw_tables
 from helpers.referral import FORM
 from storage import after, voting
 from storage import cases as case_repo
@@ -235,35 +233,7 @@ EXPECTED = {
 
 async def raw_rows(url: str) -> str:
     """Every row of every table as the database holds it, read without our column types."""
-    if url.startswith("sqlite"):
-        path = make_url(url).database
-        assert path
-        connection = sqlite3.connect(path)
-        try:
-            tables = [
-                r[0]
-                for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-            return "\n".join(
-                repr(row) for t in tables for row in connection.execute(f'SELECT * FROM "{t}"')
-            )
-        finally:
-            connection.close()
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            tables = (
-                await conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                )
-            ).scalars()
-            out = []
-            for t in list(tables):
-                rows = await conn.execute(text(f'SELECT row_to_json(t)::text FROM "{t}" t'))
-                out.extend(rows.scalars())
-            return "\n".join(out)
-    finally:
-        await engine.dispose()
+    return "\n".join((await raw_tables(url)).values())
 
 
 def file_bytes(url: str) -> str:
