@@ -51,6 +51,7 @@ def vote_body(service_url: str, reference: str) -> dict[str, Any]:
         "outcome": "rapid_review",
         "rationale": "Fictional benchmark rationale.",
         "serious_harm_basis": "Fictional benchmark basis.",
+        "notifiable": "yes",
     }
     return body
 
@@ -241,10 +242,35 @@ def run_one(
             figures["peak_rss_mb"] = peak_rss_mb(proc.pid)
         finally:
             stop(proc)
+        if kind == "vote":
+            # A vote the rules refuse is answered 200 too (its card shows the errors): the
+            # figure counts only if the votes were kept.
+            assert db_url is not None
+            figures["votes_recorded"] = votes_recorded(db_url)
+            if figures["votes_recorded"] == 0:
+                raise SystemExit("bench: no vote was recorded; the benchmark's vote is invalid")
     finally:
         if connector is not None:
             stop(connector)
     return figures
+
+
+def votes_recorded(db_url: str) -> int:
+    """How many votes the server kept."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def count() -> int:
+        engine = create_async_engine(db_url)
+        try:
+            async with engine.connect() as conn:
+                return int(
+                    (await conn.execute(text("SELECT count(*) FROM panel_vote"))).scalar_one()
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
 
 
 def run(seconds: int = 10, connections: int = 20) -> dict[str, Any]:

@@ -203,6 +203,7 @@ async def test_kill_9_in_a_burst_of_votes_loses_none_and_doubles_none(
                     "outcome": outcomes[who],
                     "rationale": f"fictional rationale {n}",
                     "serious_harm_basis": "fictional",
+                    "notifiable": "yes",
                 }
                 votes.append(
                     card_invoke(
