@@ -15,7 +15,7 @@ import io
 import zipfile
 from datetime import date, datetime, time
 
-__all__ = ["MAX_UNPACKED", "SpreadsheetError", "xlsx_as_csv"]
+__all__ = ["MAX_UNPACKED", "SpreadsheetError", "xlsx_as_csv", "xlsx_rows"]
 
 MAX_UNPACKED = 20_000_000
 MAX_MEMBERS = 200
@@ -43,7 +43,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _check_zip(content: bytes) -> None:
+def _check_zip(content: bytes, what: str = "the chronology") -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
@@ -54,7 +54,7 @@ def _check_zip(content: bytes) -> None:
         ) from None
     if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
         raise SpreadsheetError(
-            "That workbook is too large once unpacked. Send the chronology on its own, or as CSV."
+            f"That workbook is too large once unpacked. Send {what} on its own, or as CSV."
         )
 
 
@@ -89,5 +89,44 @@ def xlsx_as_csv(content: bytes) -> str:
                 cells.pop()
             writer.writerow(cells)
         return out.getvalue()
+    finally:
+        workbook.close()
+
+
+def xlsx_rows(content: bytes, *, max_rows: int, max_columns: int, what: str) -> list[list[str]]:
+    """The first worksheet's cells as text, formulas as their text (`=...`), never run.
+
+    For a file whose every cell is checked (the roster): a formula is shown to the person as
+    the formula it is, so it can be refused. `what` names the file in the messages ("the
+    roster"); more than `max_rows` rows is a SpreadsheetError.
+    """
+    _check_zip(content, what)
+    import openpyxl  # imported here: only an upload needs it
+
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(content), read_only=True, data_only=False, keep_links=False
+        )
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise SpreadsheetError(
+            "I could not read that workbook. Save it as .xlsx or CSV and send it again."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise SpreadsheetError("That workbook has no worksheet.")
+        rows: list[list[str]] = []
+        for number, row in enumerate(
+            sheet.iter_rows(max_col=max_columns, values_only=True), start=1
+        ):
+            if number > max_rows:
+                raise SpreadsheetError(
+                    f"That worksheet has more than {max_rows:,} rows, more than {what} can hold."
+                )
+            cells = [_cell_text(v) for v in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            rows.append(cells)
+        return rows
     finally:
         workbook.close()
