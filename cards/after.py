@@ -35,6 +35,7 @@ from cards.base import (
     Action,
     Card,
     Element,
+    action_set,
     adaptive_card,
     choice_set,
     column,
@@ -53,6 +54,7 @@ from cards.base import (
     user_text,
 )
 from cards.nudges import conflict_notices
+from cards.referral import identity_action
 from review.meeting import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from review.referral import format_date, parse_iso_date
 from review.report import ACTION_ROWS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX, REPORT_NOTES
@@ -567,6 +569,9 @@ def information_request_card(
                 spacing="Small",
             )
         )
+    # Sections A and B as recorded, so the lead can search their agency's records (sent to
+    # their own 1:1 chat, each view audited).
+    body.append(action_set([identity_action(reference)]))
     if not editable:
         body.append(
             text_block(

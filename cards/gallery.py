@@ -64,6 +64,7 @@ from cards.referral import (
     cancel_confirm_card,
     channel_case_card,
     demo_referral_form,
+    identity_card,
     information_added_card,
     my_referrals_card,
     referral_confirmation_card,
@@ -234,6 +235,13 @@ GALLERY: dict[str, Callable[[], Card]] = {
         entered={"date_of_birth": "2026-12-01"},
         errors={"date_of_birth": "The date of birth must be on or before the date of the event."},
         agencies=DEMO_AGENCIES,
+    ),
+    "identity": lambda: identity_card(
+        reference="NSCP-2026-0001",
+        child=demo_referral_form()["child"],
+        family=demo_referral_form()["family"],
+        from_returns=(("Northdale Police", "Sam Example, uncle, 2 Fictional Row, Northdale."),),
+        readers="the panel, managers, the chair, the referrer and the agencies asked",
     ),
     "information_added": lambda: information_added_card(
         reference="NSCP-2026-0001", added=("Date of birth",), still_not_known=("Gender",)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cards.base import (
     Action,
@@ -61,12 +61,14 @@ from review.referral import (
     FIELD_INFO,
     FIELDS,
     GENDERS,
+    NOT_KNOWN_YET,
     PATHWAYS,
     SECTION_TITLES,
     SECTIONS,
     FieldInfo,
     PathwayInfo,
     derived_age,
+    family_people,
     format_date,
     may_follow,
     parse_iso_date,
@@ -75,6 +77,7 @@ from review.referral import (
 
 __all__ = [
     "ACTION_ADD_INFORMATION_OPEN",
+    "ACTION_IDENTITY_VIEW",
     "ACTION_BACK",
     "ACTION_CANCEL",
     "ACTION_CANCEL_CONFIRMED",
@@ -90,6 +93,8 @@ __all__ = [
     "cancel_confirm_card",
     "channel_case_card",
     "demo_referral_form",
+    "identity_action",
+    "identity_card",
     "information_added_card",
     "my_referrals_card",
     "out_of_date_text",
@@ -107,6 +112,7 @@ ACTION_RESUME = "referral.resume"
 ACTION_EDIT = "referral.edit"
 ACTION_SUBMIT = "referral.submit"
 ACTION_ADD_INFORMATION_OPEN = "information.add_open"
+ACTION_IDENTITY_VIEW = "identity.view"
 VERB_ADD_INFORMATION = "information.add"
 _IF_KNOWN = " (if known: you can add it later)"
 VERB_CASE_VIEW = "case.view"
@@ -264,6 +270,16 @@ def _section_intro(section: str, pathways: Mapping[str, PathwayInfo] = PATHWAYS)
         ]
     if section == "child":
         return [text_block(_CHILD_PRIVACY_NOTE, is_subtle=True)]
+    if section == "family":
+        return [
+            text_block(
+                "The child's significant family and household members, and any other child "
+                "harmed in the same incident, so that agencies can find them in their records. "
+                "Give what you know; leave the rest empty. A manager can add or correct them "
+                "later."
+            ),
+            text_block(_CHILD_PRIVACY_NOTE, is_subtle=True),
+        ]
     return [
         text_block(
             "Explain why you think this meets the criteria for the pathway you chose. "
@@ -274,6 +290,9 @@ def _section_intro(section: str, pathways: Mapping[str, PathwayInfo] = PATHWAYS)
 
 def _before_field(field_id: str) -> list[Element]:
     """Anything shown just before a question (a subheading for a group of questions)."""
+    if field_id.startswith("family_") and field_id.endswith("_name"):
+        n = field_id.split("_")[1]
+        return [text_block(f"Person {n}", weight="Bolder", spacing="Large")]
     if field_id == "lead_name":
         return [
             text_block(
@@ -578,21 +597,31 @@ def add_information_card(
     entered: Mapping[str, str],
     errors: Mapping[str, str],
     agencies: Sequence[tuple[str, str]],
+    correcting: bool = False,
 ) -> Card:
     """For the referrer or a manager: the questions sent "not known yet" (field ids, in the
-    form's order), to answer what is known now; `entered` what was typed, kept with its
-    `errors`. Only the people who may see the referral get this card (1:1)."""
-    body: list[Element] = [
-        heading(f"Add information to {escape_markdown(reference)}"),
-        text_block(
+    form's order), to answer what is known now; `entered` what was typed (or, `correcting`,
+    what the referral holds, for a manager to correct), kept with its `errors`. Only the
+    people who may see the referral get this card (1:1)."""
+    if correcting:
+        title = f"Add or correct information on {escape_markdown(reference)}"
+        intro = (
+            "Who the child and family are, as the referral holds them, and what was sent as "
+            "not known yet. Change what is wrong and add what is known now: the panel sees "
+            "each change with when and by whom it was made, and the earlier answer is kept."
+        )
+    else:
+        title = f"Add information to {escape_markdown(reference)}"
+        intro = (
             "These were sent as not known yet. Add what you know now and leave the rest for "
             "later: the panel sees each answer with when and by whom it was added."
-        ),
-    ]
+        )
+    body: list[Element] = [heading(title), text_block(intro)]
     if errors:
         body.append(_error_banner(len(errors)))
     for field_id in fields:
         info = replace(FIELD_INFO[field_id], required=False)
+        body.extend(_before_field(field_id))
         body.append(_input(info, entered, agencies))
         if field_id in errors:
             body.append(_error_text(errors[field_id]))
@@ -608,6 +637,66 @@ def add_information_card(
         ],
         fallback_text=f"Add information to referral {reference}.",
     )
+
+
+def identity_action(reference: str) -> Action:
+    """The button that sends the person, in their 1:1 chat, who the child and family are."""
+    return submit_action(
+        "Who the child and family are",
+        {"action": ACTION_IDENTITY_VIEW, "reference": reference},
+        associated_inputs="none",
+    )
+
+
+def identity_card(
+    *,
+    reference: str,
+    child: Mapping[str, Any],
+    family: Mapping[str, Any],
+    from_returns: Sequence[tuple[str, str]],
+    readers: str,
+) -> Card:
+    """Appendix D sections A and B as recorded, so that an agency can search its records:
+    the child, the family and household, and the members each agency's return names."""
+    values = {k: v for k, v in child.items() if isinstance(v, str)}
+    facts = [
+        ("Name", values.get("child_name") or NOT_KNOWN_YET),
+        ("Date of birth", _date_text(values.get("date_of_birth"))),
+        ("Current location", values.get("child_location") or NOT_KNOWN_YET),
+    ]
+    body: list[Element] = [
+        container(
+            [
+                text_block("Confidential", weight="Bolder", color="Attention", style="heading"),
+                text_block(
+                    f"For {readers} only. Do not forward it or copy it into a channel.",
+                    spacing="Small",
+                ),
+            ],
+            style="attention",
+        ),
+        heading(f"Who the child and family are — {escape_markdown(reference)}"),
+        text_block("A. The child", weight="Bolder", style="heading"),
+        fact_set(facts),
+        text_block("B. Other significant family and household members", weight="Bolder"),
+    ]
+    people = family_people(family)
+    if not people:
+        body.append(text_block("None recorded yet.", is_subtle=True))
+    for row in summary_rows("family", family, agency_names={}):
+        if row.field != "family":
+            body.append(fact_set([(row.title, row.value)]))
+    for agency, named in from_returns:
+        body.append(text_block(f"From {escape_markdown(agency)}'s return", weight="Bolder"))
+        body.append(user_text(named, spacing="Small"))
+    return adaptive_card(
+        body, [], fallback_text=f"Confidential: who the child is on {reference}.", full_width=True
+    )
+
+
+def _date_text(value: object) -> str:
+    day = parse_iso_date(value)
+    return format_date(day) if day is not None else NOT_KNOWN_YET
 
 
 def information_added_card(
@@ -862,11 +951,22 @@ def demo_referral_form() -> dict[str, dict[str, str]]:
             "lead_contact": "jo.sample@northdale.example",
         },
         "child": {
+            "child_name": "Poppy Example",
+            "child_location": "At home, 1 Fictional Row, Northdale",
             "event_date": "2026-11-03",
             "date_of_birth": "2012-06-15",
             "care_leaver": "false",
             "gender": "not_known",
             "disability": "None known",
+        },
+        "family": {
+            "family_1_name": "Jo Example",
+            "family_1_dob": "1990-01-20",
+            "family_1_relationship": "Mother",
+            "family_1_address": "1 Fictional Row, Northdale",
+            "family_2_name": "Alfie Example",
+            "family_2_dob": "2020-07-01",
+            "family_2_relationship": "Brother (also harmed)",
         },
         "views": {
             "worked_well": "Quick information sharing between school and health.",

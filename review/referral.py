@@ -47,7 +47,9 @@ __all__ = [
     "FIELDS",
     "FIELD_INFO",
     "FORM_REQUIRED",
+    "FAMILY_SLOTS",
     "FREE_TEXT_FIELDS",
+    "IDENTITY_FIELDS",
     "GENDERS",
     "KEPT_BEYOND_LIMIT",
     "NOT_GIVEN",
@@ -63,6 +65,7 @@ __all__ = [
     "SummaryRow",
     "age_at",
     "derived_age",
+    "family_people",
     "format_date",
     "may_follow",
     "outstanding",
@@ -73,12 +76,13 @@ __all__ = [
     "validate_section",
 ]
 
-SECTIONS: tuple[str, ...] = ("pathway", "referrer", "child", "views")
+SECTIONS: tuple[str, ...] = ("pathway", "referrer", "child", "family", "views")
 
 SECTION_TITLES: dict[str, str] = {
     "pathway": "The pathway you are asking for",
     "referrer": "About you",
     "child": "About the child",
+    "family": "The family and household",
     "views": "Why you are making this referral",
 }
 """A heading for each section, for the cards."""
@@ -187,6 +191,11 @@ def _info(*infos: FieldInfo) -> dict[str, FieldInfo]:
     return {info.id: info for info in infos}
 
 
+FAMILY_SLOTS = 4
+"""How many significant family and household members the form asks about (Appendix D section
+B: full name, date of birth, relationship, full address), other children harmed in the same
+incident among them."""
+
 FIELD_INFO: dict[str, FieldInfo] = _info(
     FieldInfo(
         id="pathway",
@@ -291,6 +300,26 @@ FIELD_INFO: dict[str, FieldInfo] = _info(
         max_length=200,
     ),
     FieldInfo(
+        id="child_name",
+        section="child",
+        kind="text",
+        label="The child's full name",
+        title="Child's name",
+        required=True,
+        missing="Enter the child's full name.",
+        max_length=100,
+    ),
+    FieldInfo(
+        id="child_location",
+        section="child",
+        kind="multiline",
+        label="Where the child is now (the address, hospital or placement)",
+        title="Current location",
+        required=True,
+        missing="Say where the child is now.",
+        max_length=500,
+    ),
+    FieldInfo(
         id="event_date",
         section="child",
         kind="date",
@@ -335,6 +364,48 @@ FIELD_INFO: dict[str, FieldInfo] = _info(
         required=False,
         max_length=500,
         placeholder='For example "None known"',
+    ),
+    *(
+        info
+        for n in range(1, FAMILY_SLOTS + 1)
+        for info in (
+            FieldInfo(
+                id=f"family_{n}_name",
+                section="family",
+                kind="text",
+                label=f"Person {n}: full name",
+                title=f"Person {n}",
+                required=False,
+                max_length=100,
+            ),
+            FieldInfo(
+                id=f"family_{n}_dob",
+                section="family",
+                kind="date",
+                label=f"Person {n}: date of birth",
+                title=f"Person {n}'s date of birth",
+                required=False,
+            ),
+            FieldInfo(
+                id=f"family_{n}_relationship",
+                section="family",
+                kind="text",
+                label=f"Person {n}: relationship to the child",
+                title=f"Person {n}'s relationship",
+                required=False,
+                max_length=100,
+                placeholder="For example mother, stepfather, brother (also harmed)",
+            ),
+            FieldInfo(
+                id=f"family_{n}_address",
+                section="family",
+                kind="multiline",
+                label=f"Person {n}: full address",
+                title=f"Person {n}'s address",
+                required=False,
+                max_length=300,
+            ),
+        )
     ),
     FieldInfo(
         id="worked_well",
@@ -388,6 +459,13 @@ CHILD_FIELDS: frozenset[str] = frozenset(
     {"date_of_birth", "gender", "disability", "care_leaver", "age"}
 )
 """The child's details (``age`` is derived): never shown outside the referral itself."""
+
+IDENTITY_FIELDS: frozenset[str] = frozenset(
+    {"child_name", "child_location", "date_of_birth"}
+    | {info.id for info in FIELD_INFO.values() if info.section == "family"}
+)
+"""Who the child and family are (Appendix D sections A and B): shown only to the people the
+process needs, every view audited; never in a channel, a log line or a file name."""
 
 FREE_TEXT_FIELDS: frozenset[str] = frozenset(
     info.id for info in FIELD_INFO.values() if info.kind in ("text", "multiline", "email", "phone")
@@ -619,6 +697,8 @@ def _check_child(check: _Checker, today: date, agency_ids: Collection[str]) -> N
     care_leaver = check.toggle("care_leaver")
     check.choice("gender", GENDERS, "Choose one of the options: Female, Male, Other or Not known.")
     check.text("disability")
+    check.text("child_name")
+    check.text("child_location")
     if dob is None:
         return
     if dob > today:
@@ -645,6 +725,20 @@ def _check_child(check: _Checker, today: date, agency_ids: Collection[str]) -> N
             )
 
 
+def _check_family(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
+    """Section B of Appendix D: each person given with a name, a date of birth in the past."""
+    for n in range(1, FAMILY_SLOTS + 1):
+        name = check.text(f"family_{n}_name")
+        born = check.date(f"family_{n}_dob")
+        if born is not None and born > today:
+            check.fail(f"family_{n}_dob", "A date of birth cannot be in the future.")
+        relationship = check.text(f"family_{n}_relationship")
+        address = check.text(f"family_{n}_address")
+        given = born is not None or relationship is not None or address is not None
+        if name is None and given and f"family_{n}_name" not in check.errors:
+            check.fail(f"family_{n}_name", f"Give person {n}'s name, or leave their row empty.")
+
+
 def _check_views(check: _Checker, today: date, agency_ids: Collection[str]) -> None:
     """Your views: what worked, what didn't and the key issues."""
     for field_id in FIELDS["views"]:
@@ -655,6 +749,7 @@ _CHECKS: dict[str, Callable[[_Checker, date, Collection[str]], None]] = {
     "pathway": _check_pathway,
     "referrer": _check_referrer,
     "child": _check_child,
+    "family": _check_family,
     "views": _check_views,
 }
 
@@ -796,6 +891,8 @@ def summary_rows(
     """The summary of a section as rows; the child section includes the derived age.
     An empty answer to a question in `may_follow` reads "Not known yet"."""
     _require_section(section)
+    if section == "family":
+        return _family_rows(values)
     rows: list[SummaryRow] = []
     for field_id in FIELDS[section]:
         raw = values.get(field_id)
@@ -812,6 +909,37 @@ def summary_rows(
             unknown = NOT_KNOWN_YET if "date_of_birth" in may_follow else NOT_GIVEN
             shown = unknown if age is None else f"{age} on the date of the event"
             rows.append(SummaryRow("age", "Age", shown))
+    return rows
+
+
+def family_people(values: Mapping[str, object]) -> list[tuple[int, dict[str, str]]]:
+    """The family members given, by slot: (n, {"name", "dob", "relationship", "address"})."""
+    people: list[tuple[int, dict[str, str]]] = []
+    for n in range(1, FAMILY_SLOTS + 1):
+        person = {}
+        for part in ("name", "dob", "relationship", "address"):
+            value = values.get(f"family_{n}_{part}")
+            person[part] = value.strip() if isinstance(value, str) else ""
+        if any(person.values()):
+            people.append((n, person))
+    return people
+
+
+def _family_rows(values: Mapping[str, object]) -> list[SummaryRow]:
+    """One row per family member given: name (relationship), born date, address."""
+    rows: list[SummaryRow] = []
+    for n, person in family_people(values):
+        parts = [person["name"] or NOT_GIVEN]
+        if person["relationship"]:
+            parts[0] += f" ({person['relationship']})"
+        born = parse_iso_date(person["dob"])
+        if born is not None:
+            parts.append(f"born {format_date(born)}")
+        if person["address"]:
+            parts.append(person["address"])
+        rows.append(SummaryRow(f"family_{n}", f"Person {n}", ", ".join(parts)))
+    if not rows:
+        rows.append(SummaryRow("family", "Family and household", NOT_GIVEN))
     return rows
 
 

@@ -73,6 +73,7 @@ ACTIONS: dict[str, Handler] = {
     "channel.register": channel.register_channel,
     "queries.answer": panel.answer_queries,
     "information.add_open": referral.add_information_open,
+    "identity.view": referral.identity_view,
     **{action: stages.stage_action for action in stages.STAGE_ACTIONS},
 }
 """Card submits (Action.Submit) by their `action`; `referral.*` others go to the dialog."""

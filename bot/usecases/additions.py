@@ -27,7 +27,13 @@ from cards.referral import (
     information_added_card,
 )
 from review.calendar import london_date
-from review.referral import FIELD_INFO, outstanding, summary_rows, validate_section
+from review.referral import (
+    FIELD_INFO,
+    IDENTITY_FIELDS,
+    outstanding,
+    summary_rows,
+    validate_section,
+)
 from storage import cases as case_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
@@ -107,19 +113,47 @@ def _titles(field_ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(FIELD_INFO[f].title for f in field_ids)
 
 
+def _fields(
+    app: AppContext, member: Member | None, form: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, ...]:
+    """The questions the person may answer here, in the form's order: those sent "not known
+    yet"; for a manager also who the child and family are, to add or correct."""
+    missing = set(not_known_yet(app, form))
+    if member is not None and "manager" in member.roles:
+        missing |= IDENTITY_FIELDS
+    return tuple(f for f in FIELD_INFO if f in missing)
+
+
+def _now_values(form: Mapping[str, Mapping[str, Any]], fields: Sequence[str]) -> dict[str, str]:
+    """The current answers to `fields`, to prefill them."""
+    found: dict[str, str] = {}
+    for field_id in fields:
+        value = (form.get(FIELD_INFO[field_id].section) or {}).get(field_id)
+        if isinstance(value, str) and value:
+            found[field_id] = value
+    return found
+
+
 @refusals_audited
 async def add_information_form(
     app: AppContext, *, reference: str, person: Person
 ) -> dict[str, Any]:
-    """The add-information card for a case: its questions sent "not known yet"."""
+    """The add-information card for a case: its questions sent "not known yet" (and, for a
+    manager, who the child and family are, prefilled to correct)."""
     async with app.db.session() as session:
         case = await _case(app, session, reference)
-        await _allowed(app, session, case, person)
-        missing = not_known_yet(app, await current_form(session, case.id))
-    if not missing:
+        member = await _allowed(app, session, case, person)
+        form = await current_form(session, case.id)
+        fields = _fields(app, member, form)
+    if not fields:
         return information_added_card(reference=case.reference, added=(), still_not_known=())
     return add_information_card(
-        reference=case.reference, fields=missing, entered={}, errors={}, agencies=_agencies(app)
+        reference=case.reference,
+        fields=fields,
+        entered=_now_values(form, fields),
+        errors={},
+        agencies=_agencies(app),
+        correcting=set(fields) != set(not_known_yet(app, form)),
     )
 
 
@@ -145,14 +179,24 @@ async def add_information(
         case = await lock_or_refuse(session, app, reference, _ACTION)
         member = await _allowed(app, session, case, person)
         form = await current_form(session, case.id)
-        missing = not_known_yet(app, form)
-        given = {f: raw[f] for f in missing if isinstance(raw.get(f), str) and str(raw[f]).strip()}
-        entered = {f: str(v)[:5000] for f, v in raw.items() if f in missing and isinstance(v, str)}
+        missing = _fields(app, member, form)
         if not missing:
             return information_added_card(reference=case.reference, added=(), still_not_known=())
+        before = _now_values(form, missing)
+        correcting = set(missing) != set(not_known_yet(app, form))
+        given = {
+            f: raw[f].strip()[:5000]
+            for f in missing
+            if isinstance(raw.get(f), str) and raw[f].strip() != before.get(f, "")
+        }
+        entered = {f: str(v)[:5000] for f, v in raw.items() if f in missing and isinstance(v, str)}
         errors = _check(app, form, given, now)
         if not given:
-            errors = {missing[0]: "Answer at least one question, or come back when you know more."}
+            errors = {
+                missing[0]: "Nothing here is different from what the referral holds."
+                if correcting
+                else "Answer at least one question, or come back when you know more."
+            }
         if errors:
             return add_information_card(
                 reference=case.reference,
@@ -160,8 +204,20 @@ async def add_information(
                 entered=entered,
                 errors=errors,
                 agencies=_agencies(app),
+                correcting=correcting,
             )
         kept = _cleaned(app, form, given, now)
+        kept.update({f: "" for f, v in given.items() if not v and before.get(f)})
+        kept = {f: v for f, v in kept.items() if v != before.get(f, "")}
+        if not kept:
+            return add_information_card(
+                reference=case.reference,
+                fields=missing,
+                entered=entered,
+                errors={missing[0]: "Nothing here is different from what the referral holds."},
+                agencies=_agencies(app),
+                correcting=correcting,
+            )
         name = member.name if member is not None else (person.name or "The referrer")
         for field_id in missing:
             if field_id in kept:
@@ -182,11 +238,14 @@ async def add_information(
             actor=person.aad_object_id,
             partnership_id=app.partnership_id,
             case_id=case.id,
-            detail={"fields": [f for f in missing if f in kept]},
+            detail={
+                "fields": [f for f in missing if f in kept],
+                "corrected": [f for f in missing if f in kept and before.get(f)],
+            },
         )
         if case.channel_activity_id is not None:
             await panel_repo.plan_card_update(session, case=case, now=now)
-        still = [f for f in missing if f not in kept]
+        still = [f for f in not_known_yet(app, await current_form(session, case.id))]
     return information_added_card(
         reference=case.reference,
         added=_titles([f for f in missing if f in kept]),

@@ -277,9 +277,10 @@ def test_child_step_works_out_the_age() -> None:
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_each_error_is_right_under_its_field(section: str) -> None:
-    broken = validate_form(
-        {section: {f: "" for f in FIELDS[section]}}, today=TODAY, agency_ids=AGENCY_NAMES
-    )[section]
+    raw: dict[str, str] = {f: "" for f in FIELDS[section]}
+    if section == "family":  # every person is "if known": break two rows instead
+        raw.update(family_1_relationship="Mother", family_2_dob="2099-01-01")
+    broken = validate_form({section: raw}, today=TODAY, agency_ids=AGENCY_NAMES)[section]
     assert broken.errors
     body = step(section, broken.values, broken.errors)["body"]
     for field_id, message in broken.errors.items():
@@ -330,7 +331,7 @@ def test_step_buttons() -> None:
 def test_unknown_section_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown referral section"):
         referral_step_card(
-            "family",
+            "household",
             {},
             {},
             token=TOKEN,

@@ -15,7 +15,7 @@ from bot.usecases.people import Person
 from bot.usecases.referrals import Submitted
 from dialogs.referral import ReferralDialog, StartOptions
 from helpers.referral import FORM, find_tokens
-from review.referral import FORM_REQUIRED, PATHWAYS, FormInvalid, validate_form
+from review.referral import FORM_REQUIRED, PATHWAYS, SECTIONS, FormInvalid, validate_form
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Conversation:
 
 async def _to_summary(c: Conversation) -> None:
     await c.say("refer")
-    for section in ("pathway", "referrer", "child", "views"):
+    for section in SECTIONS:
         await c.press("referral.step", section=section, **FORM[section])
 
 

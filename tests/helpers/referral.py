@@ -7,6 +7,9 @@ from typing import Any
 from helpers.activities import message, recorded
 from helpers.app import RunningApp
 from helpers.connector import FakeConnector
+from review.referral import SECTIONS
+
+__all__ = ["FORM", "SECTIONS"]
 
 # Every value here is invented; the distinctive markers let tests scan for leaks.
 FORM: dict[str, dict[str, str]] = {
@@ -23,11 +26,28 @@ FORM: dict[str, dict[str, str]] = {
         "lead_contact": "sam.lead@example.org",
     },
     "child": {
+        "child_name": "MARKER-CHILDNAME Poppy Example",
+        "child_location": "MARKER-LOCATION 1 Fictional Row, Northdale",
         "event_date": "2026-11-20",
         "date_of_birth": "2019-03-14",
         "care_leaver": "false",
         "gender": "female",
         "disability": "MARKER-DISABILITY none known",
+    },
+    "family": {
+        "family_1_name": "MARKER-FAMILYNAME Jo Example",
+        "family_1_dob": "1994-05-02",
+        "family_1_relationship": "Mother",
+        "family_1_address": "MARKER-FAMILYADDRESS 1 Fictional Row, Northdale",
+        "family_2_name": "MARKER-SIBLING Alfie Example",
+        "family_2_dob": "2021-08-30",
+        "family_2_relationship": "Brother",
+        "family_2_address": "",
+        **{
+            f"family_{n}_{part}": ""
+            for n in (3, 4)
+            for part in ("name", "dob", "relationship", "address")
+        },
     },
     "views": {
         "worked_well": "MARKER-WELL quick information sharing",
@@ -36,7 +56,6 @@ FORM: dict[str, dict[str, str]] = {
         "family_involvement": "MARKER-INVOLVE the mother would like to take part",
     },
 }
-SECTIONS = ("pathway", "referrer", "child", "views")
 
 
 def find_tokens(node: Any) -> list[str]:

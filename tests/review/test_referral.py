@@ -21,6 +21,7 @@ from review.referral import (
     FIELD_INFO,
     FIELDS,
     FREE_TEXT_FIELDS,
+    IDENTITY_FIELDS,
     KEPT_BEYOND_LIMIT,
     PATHWAYS,
     SECTIONS,
@@ -55,11 +56,24 @@ VALID: dict[str, dict[str, str]] = {
         "lead_contact": "jo.sample@agency.example.gov.uk",
     },
     "child": {
+        "child_name": "Poppy Example",
+        "child_location": "At home, 1 Fictional Row, Northdale",
         "event_date": "2026-11-03",
         "date_of_birth": "2012-06-15",
         "care_leaver": "false",
         "gender": "female",
         "disability": "None known",
+    },
+    "family": {
+        "family_1_name": "Jo Example",
+        "family_1_dob": "1990-01-20",
+        "family_1_relationship": "Mother",
+        "family_1_address": "1 Fictional Row, Northdale",
+        **{
+            f"family_{n}_{p}": ""
+            for n in (2, 3, 4)
+            for p in ("name", "dob", "relationship", "address")
+        },
     },
     "views": {
         "worked_well": "School and health shared information quickly.",
@@ -91,7 +105,7 @@ def section_of(field_id: str) -> str:
 
 
 def test_sections_and_field_ids_are_the_card_input_ids() -> None:
-    assert SECTIONS == ("pathway", "referrer", "child", "views")
+    assert SECTIONS == ("pathway", "referrer", "child", "family", "views")
     assert FIELDS == {
         "pathway": ("pathway",),
         "referrer": (
@@ -105,9 +119,25 @@ def test_sections_and_field_ids_are_the_card_input_ids() -> None:
             "lead_role",
             "lead_contact",
         ),
-        "child": ("event_date", "date_of_birth", "care_leaver", "gender", "disability"),
+        "child": (
+            "child_name",
+            "child_location",
+            "event_date",
+            "date_of_birth",
+            "care_leaver",
+            "gender",
+            "disability",
+        ),
+        "family": tuple(
+            f"family_{n}_{part}"
+            for n in range(1, 5)
+            for part in ("name", "dob", "relationship", "address")
+        ),
         "views": ("worked_well", "did_not_work_well", "key_issues", "family_involvement"),
     }
+    assert {"child_name", "child_location", "family_1_name", "family_4_address"} <= (
+        IDENTITY_FIELDS
+    )
     assert {"date_of_birth", "gender", "disability", "care_leaver", "age"} <= CHILD_FIELDS
     assert {
         "discussed_with",
@@ -146,6 +176,13 @@ def test_limits() -> None:
         "lead_role": 100,
         "lead_contact": 200,
         "disability": 500,
+        "child_name": 100,
+        "child_location": 500,
+        **{
+            f"family_{n}_{p}": m
+            for n in range(1, 5)
+            for p, m in (("name", 100), ("relationship", 100), ("address", 300))
+        },
         "worked_well": 4000,
         "did_not_work_well": 4000,
         "key_issues": 4000,
@@ -170,7 +207,7 @@ def test_extra_keys_such_as_the_action_data_are_ignored() -> None:
 
 def test_unknown_section_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown referral section"):
-        validate_section("family", {}, today=TODAY, agency_ids=AGENCY_IDS)
+        validate_section("household", {}, today=TODAY, agency_ids=AGENCY_IDS)
 
 
 # -- a table per field ------------------------------------------------------------------
@@ -476,7 +513,14 @@ def test_validate_form_reports_missing_and_broken_sections() -> None:
     assert set(results["referrer"].errors) == {
         f for f in FIELDS["referrer"] if FIELD_INFO[f].required
     }
-    assert set(results["child"].errors) == {"event_date", "date_of_birth", "gender"}
+    assert set(results["child"].errors) == {
+        "child_name",
+        "child_location",
+        "event_date",
+        "date_of_birth",
+        "gender",
+    }
+    assert results["family"].ok  # every person is "if known"
     assert list(results["views"].errors) == ["key_issues"]
 
 
@@ -489,6 +533,8 @@ def test_summary_facts() -> None:
     assert ("Name", "Sam Example") in referrer
     assert len(referrer) == len(FIELDS["referrer"])
     assert summary_facts("child", VALID["child"], agency_names=AGENCY_NAMES) == [
+        ("Child's name", "Poppy Example"),
+        ("Current location", "At home, 1 Fictional Row, Northdale"),
         ("Date of the event", "Tue 3 Nov 2026"),
         ("Date of birth", "Fri 15 Jun 2012"),
         ("Age", "14 on the date of the event"),
@@ -508,6 +554,8 @@ def test_summary_facts() -> None:
 def test_summary_rows_name_their_fields() -> None:
     rows = summary_rows("child", VALID["child"], agency_names=AGENCY_NAMES)
     assert [row.field for row in rows] == [
+        "child_name",
+        "child_location",
         "event_date",
         "date_of_birth",
         "age",
@@ -577,7 +625,7 @@ def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
 
     raw = {"event_date": "2026-11-20", "date_of_birth": "", "gender": ""}
     strict = validate_section("child", raw, today=date(2026, 11, 23), agency_ids=[])
-    assert set(strict.errors) == {"date_of_birth", "gender"}
+    assert set(strict.errors) == {"child_name", "child_location", "date_of_birth", "gender"}
     lenient = validate_section(
         "child", raw, today=date(2026, 11, 23), agency_ids=[], required=ALWAYS_REQUIRED
     )
@@ -596,6 +644,8 @@ def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
         "lead_name",
         "lead_role",
         "lead_contact",
+        "child_name",
+        "child_location",
         "date_of_birth",
         "gender",
     )
@@ -606,3 +656,30 @@ def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
         ("age", NOT_KNOWN_YET),
         ("gender", NOT_KNOWN_YET),
     ]
+
+
+def test_family_members_are_each_named_and_born_in_the_past() -> None:
+    today = date(2026, 11, 23)
+    raw = {
+        "family_1_name": "Jo Example",
+        "family_1_dob": "1994-05-02",
+        "family_1_relationship": "Mother",
+        "family_2_relationship": "Brother",
+        "family_3_name": "Sam Example",
+        "family_3_dob": "2027-01-01",
+    }
+    result = validate_section("family", raw, today=today, agency_ids=[])
+    assert result.errors == {
+        "family_2_name": "Give person 2's name, or leave their row empty.",
+        "family_3_dob": "A date of birth cannot be in the future.",
+    }
+    fine = validate_section("family", {}, today=today, agency_ids=[])
+    assert fine.ok  # every person is "if known"
+    from review.referral import summary_rows
+
+    rows = summary_rows("family", raw, agency_names={})
+    assert [(r.title, r.value) for r in rows][0] == (
+        "Person 1",
+        "Jo Example (Mother), born Mon 2 May 1994",
+    )
+    assert summary_rows("family", {}, agency_names={})[0].value == "Not given"

@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.delivery.courier import Courier
 from bot.teams.people import person_of, teams_email
 from bot.teams.turn import Glue, card_activity, reference_of, refuse_outside_personal
-from bot.usecases import additions
+from bot.usecases import additions, identity
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import Person, Refused, member_of
 from bot.usecases.referrals import Submitted, referrals_of, submit_referral, submitted_reference
@@ -174,3 +174,19 @@ async def add_information(
     )
     g.courier.kick()
     return card
+
+
+async def identity_view(g: Glue, turn_context: TurnContext) -> None:
+    """"Who the child and family are": sections A and B as recorded, in this 1:1 chat only,
+    for the people who may see them (each view audited)."""
+    if await refuse_outside_personal(turn_context):
+        return
+    person = await person_of(turn_context)
+    try:
+        card = await identity.view_identity(
+            g.app, reference=reference_of(turn_context.activity.value), person=person
+        )
+    except Refused as refused:
+        await turn_context.send_activity(refused.reason)
+        return
+    await turn_context.send_activity(card_activity(card))

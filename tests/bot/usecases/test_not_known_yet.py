@@ -53,7 +53,7 @@ async def test_stockport_takes_a_referral_with_gaps_and_the_referrer_fills_them_
         assert "Your phone number (if known: you can add it later)" in shown
         assert "Your name (if known" not in shown  # the referrer's name is always needed
         # Walk the rest with the gaps; the summary says what is not known yet.
-        for section in ("referrer", "child", "views"):
+        for section in ("referrer", "child", "family", "views"):
             given = {k: ("" if k in LATER else v) for k, v in FORM[section].items()}
             await submit(app, connector, "referral.step", section=section, **given)
         summary = _card_with(connector, "Check your referral")

@@ -82,9 +82,9 @@ async def test_full_referral_opens_a_case_and_posts_a_safe_card(
     assert len(channel_posts) == 1
     posted = json.dumps(channel_posts[0].body)
     assert "SSCP-2026-0001" in posted
-    for section in ("child", "views"):
+    for section in ("child", "family", "views"):
         for value in FORM[section].values():
-            if value not in ("false",):
+            if value not in ("false", ""):
                 assert value not in posted, f"{value!r} leaked into the channel"
     assert "MARKER-DISCUSSED" not in posted
     confirmation = json.dumps(connector.cards()[-2])  # the referrer's confirmation
@@ -103,12 +103,13 @@ async def test_every_channel_bound_card_is_free_of_child_details(
     channel_text = json.dumps(
         [c.body for c in connector.calls if c.conversation_id.startswith("19:")]
     )
-    for section in ("child", "views"):
+    for section in ("child", "family", "views"):
         for field, value in FORM[section].items():
-            if field != "care_leaver":
+            if field != "care_leaver" and value:
                 assert value not in channel_text
     assert FORM["referrer"]["discussed_with"] not in channel_text
     assert "2019" not in channel_text  # no date of birth in any form
+    assert "1994-05-02" not in channel_text and "1994" not in channel_text  # nor a parent's
 
 
 async def test_validation_error_keeps_what_was_typed(
