@@ -81,6 +81,33 @@ class Member(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A deputy's cover (London dates, either end open): outside it they do not vote.
+    cover_from: Mapped[date | None] = mapped_column(Date)
+    cover_to: Mapped[date | None] = mapped_column(Date)
+
+
+class RosterUpload(Base):
+    """A roster file a manager sent, checked and waiting for their "Replace the roster".
+
+    `entries` are the file's people as checked; `roster_fingerprint` is the roster the
+    preview was made of (a roster changed since is not replaced from an old preview).
+    `status` is pending, applied or superseded (a newer file from the same manager); the
+    entries are cleared once it is no longer pending.
+    """
+
+    __tablename__ = "roster_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    uploaded_at: Mapped[datetime]
+    file_name: Mapped[str] = mapped_column(String(200))
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    roster_fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    applied_at: Mapped[datetime | None]
 
 
 class ReferenceCounter(Base):
