@@ -36,7 +36,7 @@ from docx.document import Document as DocxDocument
 from docx.shared import Pt
 
 from review.answers import UNREADABLE, clean_text
-from review.referral import GENDERS, age_at, format_date, parse_iso_date
+from review.referral import GENDERS, age_at, format_date, parse_iso_date, summary_rows
 
 __all__ = [
     "ACTION_ROWS",
@@ -449,6 +449,11 @@ class ChildDetails:
     gender: str
     disability: str
     care_leaver: bool = False
+    name: str = ""
+    location: str = ""
+    family: tuple[tuple[str, str], ...] = ()
+    """Each family and household member recorded: ("Person N", "name (relationship), born …,
+    address")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,8 +489,11 @@ class ReportData:
         return self.chair_notes.conclusion == "national_review_recommended"
 
 
-def child_details(child_values: Mapping[str, str]) -> ChildDetails:
-    """The child's details from the referral's child section values (as stored)."""
+def child_details(
+    child_values: Mapping[str, str], family_values: Mapping[str, str] | None = None
+) -> ChildDetails:
+    """The child's details from the referral's child (and family) section values as they
+    stand ("Relevant identifying details of the child and family")."""
     dob = parse_iso_date(child_values.get("date_of_birth"))
     event = parse_iso_date(child_values.get("event_date"))
     age = age_at(dob, event) if dob is not None and event is not None and dob <= event else None
@@ -496,6 +504,13 @@ def child_details(child_values: Mapping[str, str]) -> ChildDetails:
         gender=GENDERS.get(gender, gender or "Not given"),
         disability=child_values.get("disability", "") or "",
         care_leaver=child_values.get("care_leaver") == "true",
+        name=str(child_values.get("child_name", "") or ""),
+        location=str(child_values.get("child_location", "") or ""),
+        family=tuple(
+            (row.title, row.value)
+            for row in summary_rows("family", family_values or {}, agency_names={})
+            if row.field != "family"
+        ),
     )
 
 
@@ -714,6 +729,7 @@ def _blocks(data: ReportData) -> list[_Block]:
     dob = format_date(child.date_of_birth) if child.date_of_birth else NOT_RECORDED
     out += [
         _Heading(s[9], 1),
+        _Para(child.name.strip() or NOT_RECORDED, bold_label="Name: "),
         _Para(dob, typed=False, bold_label="Date of birth: "),
         _Para(age, typed=False, bold_label="Age at the date of the event: "),
         _Para(child.gender, bold_label="Gender: "),
@@ -721,6 +737,9 @@ def _blocks(data: ReportData) -> list[_Block]:
     ]
     if child.care_leaver:
         out.append(_Para("Yes", typed=False, bold_label="Care leaver: "))
+    out.append(_Para(child.location.strip() or NOT_RECORDED, bold_label="Current location: "))
+    for title, value in child.family:
+        out.append(_Para(value, bold_label=f"{title}: "))
     return out
 
 

@@ -133,7 +133,7 @@ async def report_data(
         further_learning=notes.further_learning or joined("issues_for_panel"),
         agencies=tuple(agencies),
         deciders=tuple(deciders),
-        child=child_details(form.get("child") or {}),
+        child=child_details(form.get("child") or {}, form.get("family") or {}),
         local_criteria=app.profile.partnership.local_criteria,
         referral_received=london_date(case.received_at),
         meeting_date=london_date(meeting.starts_at) if meeting else None,

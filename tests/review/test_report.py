@@ -111,7 +111,15 @@ def _data(notes: ChairNotes | None = None, **changes: Any) -> ReportData:
             Decider("Police", "Pat Constable", "Northdale Police"),
             Decider("Health", "Robin Sample", "Northdale ICB"),
         ),
-        "child": ChildDetails(date(2026, 6, 1), 0, "Male", "None known"),
+        "child": ChildDetails(
+            date(2026, 6, 1),
+            0,
+            "Male",
+            "None known",
+            name="MARKER-NAME Alfie Example",
+            location="MARKER-PLACE Northdale General, ward 3",
+            family=(("Person 1", "Jo Example (Mother), born Mon 2 May 1994"),),
+        ),
         "referral_received": date(2026, 11, 20),
         "meeting_date": date(2026, 12, 10),
         "meeting_chair": "Robin Sample",
@@ -391,10 +399,13 @@ def test_docx_section_by_section() -> None:
 
     child = s["10. Identifying details of the child"]
     assert child == (
+        "Name: MARKER-NAME Alfie Example\n"
         "Date of birth: Mon 1 Jun 2026\n"
         "Age at the date of the event: 0\n"
         "Gender: Male\n"
-        "Disability: None known"
+        "Disability: None known\n"
+        "Current location: MARKER-PLACE Northdale General, ward 3\n"
+        "Person 1: Jo Example (Mother), born Mon 2 May 1994"
     )
 
 
