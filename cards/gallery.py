@@ -28,6 +28,7 @@ from cards.after import (
     report_ready_card,
     returns_status_card,
 )
+from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
 from cards.nudges import (
     case_timeline_card,
@@ -441,6 +442,16 @@ GALLERY: dict[str, Callable[[], Card]] = {
         f"chair_notes_part{n}": partial(_demo_chair_notes, part=n)
         for n in range(1, len(CHAIR_PARTS) + 1)
     },
+    "audit": lambda: audit_card(
+        reference="NSCP-2026-0001", lines=demo_audit_lines(4), total=34, page=2, per_page=30
+    ),
+    # A whole page: 30 events with details fit under Teams' 28 KB.
+    "audit_full_page": lambda: audit_card(
+        reference="NSCP-2026-0001", lines=demo_audit_lines(30), total=61, page=1, per_page=30
+    ),
+    "audit_empty": lambda: audit_card(
+        reference="NSCP-2026-0001", lines=[], total=0, page=1, per_page=30
+    ),
 }
 
 

@@ -17,6 +17,7 @@ ROLE_WORDS = {
     "chair": "the chair",
     "panel": "a member of the virtual panel",
     "agency_lead": "an agency's safeguarding lead",
+    "dpo": "the data protection officer",
     "la": "the Local Authority",
     "police": "the Police",
     "health": "Health",
