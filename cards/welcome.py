@@ -50,6 +50,15 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
     ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),
     ("close REF", "Managers: close a case; its reminders stop."),
+    (
+        "audit REF",
+        "Managers and the data protection officer: every action and view on a case, and as "
+        "a workbook.",
+    ),
+    (
+        "export REF",
+        "Managers and the data protection officer: a case's whole record as one zip.",
+    ),
     ("help", "Show this list."),
 )
 """The chat commands the bot understands, as (command, what it does)."""

@@ -27,7 +27,7 @@ from botbuilder.schema import (
 from bot.context import AppContext
 from bot.delivery.courier import Courier
 from bot.teams.files import answer_file_consent
-from bot.teams.glue import cases, channel, panel, referral, reminders, roster, stages
+from bot.teams.glue import cases, channel, panel, records, referral, reminders, roster, stages
 from bot.teams.people import is_aad_object_id, person_of, tenant_of
 from bot.teams.turn import (
     LEDGER_CLAIMED,
@@ -93,6 +93,7 @@ VERBS: dict[str, Verb] = {
     "milestone.record": reminders.milestone_record,
     "case.open": cases.case_open,
     "information.add": referral.add_information,
+    "audit.page": records.audit_page,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""
 
@@ -238,6 +239,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             await cases.show_case(g, turn_context, words[1].upper())
         elif len(words) == 3 and words[0] == "done":
             await reminders.done_command(g, turn_context, words[1].upper(), words[2])
+        elif len(words) == 2 and words[0] in records.RECORD_COMMANDS:
+            await records.record_command(g, turn_context, words)
         elif words and words[0] in stages.CASE_COMMANDS and len(words) in (2, 3):
             await stages.case_command(g, turn_context, words)
         elif is_personal(turn_context) and stages.files_in(turn_context):

@@ -110,6 +110,8 @@ def test_help_card_lists_every_command() -> None:
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",
         "close REF",
+        "audit REF",
+        "export REF",
         "help",
     ]
     facts = next(element for element in card["body"] if element["type"] == "FactSet")["facts"]
