@@ -10,6 +10,7 @@ from bot.settings import Settings
 from review.calendar import WorkingCalendar
 from review.profiles import Profile, load_profile
 from review.timeline import calendar_for
+from storage import agencies as agency_repo
 from storage import repositories as repo
 from storage.db import Database
 
@@ -40,6 +41,8 @@ class AppContext:
                 profile=profile.id,
                 tenant_id=settings.tenant_id or None,
             )
+            added = await agency_repo.added_agencies(session, partnership.id)
+        profile = profile.with_added_agencies([(a.key, a.name) for a in added])
         return cls(
             settings=settings,
             db=db,
@@ -49,6 +52,16 @@ class AppContext:
             partnership_slug=partnership.slug,
             clock=clock,
         )
+
+    async def refresh_agencies(self) -> None:
+        """Take in the agencies added since (by this process or another): the profile's own
+        plus every added one."""
+        async with self.db.session() as session:
+            added = await agency_repo.added_agencies(session, self.partnership_id)
+        known = [(a.id, a.name) for a in self.profile.agencies if a.added]
+        wanted = [(a.key, a.name) for a in added]
+        if wanted != known:
+            self.profile = self.profile.with_added_agencies(wanted)
 
     def now(self) -> datetime:
         """The current time (UTC, timezone-aware) from the injected clock."""

@@ -58,6 +58,7 @@ from cards.panel import (
     vote_refused_card,
     voting_card,
 )
+from cards.agencies import add_agency_card, agency_added_card
 from cards.referral import (
     DEMO_AGENCIES,
     Addition,
@@ -236,6 +237,17 @@ GALLERY: dict[str, Callable[[], Card]] = {
         entered={"date_of_birth": "2026-12-01"},
         errors={"date_of_birth": "The date of birth must be on or before the date of the event."},
         agencies=DEMO_AGENCIES,
+    ),
+    "agency_add": lambda: add_agency_card(
+        reference="NSCP-2026-0001",
+        values={"agency_name": "Northdale Academy", "lead_email": "casey at school"},
+        errors={"lead_email": "Enter a full email address, like name@agency.example.gov.uk."},
+    ),
+    "agency_added": lambda: agency_added_card(
+        reference="NSCP-2026-0001",
+        agency_name="Northdale Academy",
+        lead_name="Casey Teacher",
+        new_agency=True,
     ),
     "identity": lambda: identity_card(
         reference="NSCP-2026-0001",

@@ -43,6 +43,7 @@ ACTION_RETURNS_VIEW = "returns.view"
 ACTION_MEETING_OPEN = "meeting.open"
 ACTION_CHAIR_OPEN = "chair.open"
 ACTION_REPORT_OPEN = "report.open"
+ACTION_AGENCY_ADD_OPEN = "agency.add_open"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,14 @@ def agency_picker_card(
         )
     else:
         body.append(text_block("Every agency in the partnership's list has been asked."))
+    # An agency the list does not have (a school, a GP practice, housing, probation).
+    actions.append(
+        submit_action(
+            "Add an agency not listed",
+            {"action": ACTION_AGENCY_ADD_OPEN, "reference": reference},
+            associated_inputs="none",
+        )
+    )
     return adaptive_card(
         body, actions, fallback_text=f"Ask agencies for information on {reference}."
     )

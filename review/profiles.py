@@ -84,8 +84,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
@@ -207,6 +207,9 @@ class Agency:
     name: str
     statutory_partner: str | None = None
     contact: str | None = None
+    added: bool = False
+    """True for an agency added at run time (on a case, or named by a referrer), not one of
+    the profile's file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +406,13 @@ class Profile:
         """Every id a case's pathway can have here: the referral's pathways, then the panel's
         outcomes (a milestone's `pathways` names them)."""
         return tuple(dict.fromkeys((*self.pathways, *self.outcomes)))
+
+    def with_added_agencies(self, added: Sequence[tuple[str, str]]) -> Profile:
+        """This profile with the agencies added at run time ((key, name) pairs) after its own;
+        the profile's file is unchanged."""
+        own = tuple(a for a in self.agencies if not a.added)
+        extra = tuple(Agency(key, name, added=True) for key, name in added)
+        return replace(self, agencies=own + extra)
 
     def agency_name(self, agency_id: str) -> str:
         """The name of the agency with this id; the id itself for one the profile does not

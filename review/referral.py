@@ -54,6 +54,7 @@ __all__ = [
     "KEPT_BEYOND_LIMIT",
     "NOT_GIVEN",
     "NOT_KNOWN_YET",
+    "OTHER_AGENCY",
     "PATHWAYS",
     "SECTIONS",
     "SECTION_TITLES",
@@ -154,6 +155,8 @@ CARE_LEAVER_MAX_AGE = 24
 DATE_FORMAT_ERROR = "Enter the date as YYYY-MM-DD, for example 2026-11-03."
 NOT_GIVEN = "Not given"
 """What a summary shows for an optional question left empty."""
+OTHER_AGENCY = "other"
+"""The referral form's "another agency (not on this list)" choice; its name is `agency_other`."""
 NOT_KNOWN_YET = "Not known yet"
 """What a summary shows for a question the referrer may answer later, not answered yet."""
 
@@ -246,6 +249,15 @@ FIELD_INFO: dict[str, FieldInfo] = _info(
         required=True,
         missing="Choose your agency.",
         placeholder="Choose your agency",
+    ),
+    FieldInfo(
+        id="agency_other",
+        section="referrer",
+        kind="text",
+        label="If your agency is not on the list: its name",
+        title="Agency (not on the list)",
+        required=False,
+        max_length=200,
     ),
     FieldInfo(
         id="phone",
@@ -666,7 +678,10 @@ def _check_referrer(check: _Checker, today: date, agency_ids: Collection[str]) -
                 "Enter a full email address, like name@agency.example.gov.uk, with no spaces.",
             )
     check.text("job_title")
-    check.choice("agency", agency_ids, "Choose your agency from the list.")
+    agency = check.choice("agency", agency_ids, "Choose your agency from the list.")
+    other = check.text("agency_other")
+    if agency == OTHER_AGENCY and other is None and "agency_other" not in check.errors:
+        check.fail("agency_other", "Enter the name of your agency.")
     phone = check.text("phone")
     if phone is not None:
         digits = sum(char in _DIGITS for char in phone)
@@ -897,6 +912,8 @@ def summary_rows(
     for field_id in FIELDS[section]:
         raw = values.get(field_id)
         value = raw if isinstance(raw, str) else ""
+        if field_id == "agency_other" and not value:
+            continue  # only said when the agency is not on the list
         rows.append(
             SummaryRow(
                 field_id,

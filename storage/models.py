@@ -162,6 +162,26 @@ class Referral(Base):
     submitted_at: Mapped[datetime]
 
 
+class AddedAgency(Base):
+    """An agency beyond the profile's: one a manager added to a case (a school, a GP practice,
+    a housing provider, probation), or one a referrer named as "another agency". Its `key`
+    stands where a profile agency's id does (a lead's `Member.agency`, a request's agency)."""
+
+    __tablename__ = "added_agency"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "key"),
+        UniqueConstraint("partnership_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime]
+    added_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="SET NULL"))
+
+
 class ReferralAddition(Base):
     """An answer given after the referral was submitted ("not known yet" then): the field,
     its value, who added it and when. The latest addition of a field is its answer; every

@@ -27,7 +27,17 @@ from botbuilder.schema import (
 from bot.context import AppContext
 from bot.delivery.courier import Courier
 from bot.teams.files import answer_file_consent
-from bot.teams.glue import cases, channel, panel, records, referral, reminders, roster, stages
+from bot.teams.glue import (
+    agencies,
+    cases,
+    channel,
+    panel,
+    records,
+    referral,
+    reminders,
+    roster,
+    stages,
+)
 from bot.teams.people import is_aad_object_id, person_of, tenant_of
 from bot.teams.turn import (
     LEDGER_CLAIMED,
@@ -74,6 +84,7 @@ ACTIONS: dict[str, Handler] = {
     "queries.answer": panel.answer_queries,
     "information.add_open": referral.add_information_open,
     "identity.view": referral.identity_view,
+    "agency.add_open": agencies.add_agency_open,
     **{action: stages.stage_action for action in stages.STAGE_ACTIONS},
 }
 """Card submits (Action.Submit) by their `action`; `referral.*` others go to the dialog."""
@@ -93,6 +104,7 @@ VERBS: dict[str, Verb] = {
     "milestone.record": reminders.milestone_record,
     "case.open": cases.case_open,
     "information.add": referral.add_information,
+    "agency.add": agencies.add_agency,
     "audit.page": records.audit_page,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""

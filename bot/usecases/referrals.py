@@ -10,12 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.context import AppContext
 from bot.usecases.casework import replan_case, timeline_for
 from bot.usecases.people import Person
 from review.calendar import london_date
-from review.referral import FIELD_INFO, FormInvalid, outstanding, validate_form
+from review.referral import FIELD_INFO, OTHER_AGENCY, FormInvalid, outstanding, validate_form
 from review.timeline import Timeline, next_due
+from storage import agencies as agency_repo
 from storage import cases as case_repo
 from storage import repositories as repo
 from storage.cases import DuplicateSubmission
@@ -63,7 +66,7 @@ async def submit_referral(
     """Validate the whole form and open a case (once per draft, however often it is sent)."""
     now = app.now()
     today = london_date(now)
-    agency_ids = [a.id for a in app.profile.agencies]
+    agency_ids = [*(a.id for a in app.profile.agencies), OTHER_AGENCY]
     results = validate_form(
         form,
         today=today,
@@ -88,7 +91,7 @@ async def submit_referral(
                 year=today.year,
                 received_at=now,
                 pathway_sought=pathway,
-                referring_agency=clean["referrer"]["agency"],
+                referring_agency=await _referring_agency(app, session, clean["referrer"], now),
                 event_date=date.fromisoformat(clean["child"]["event_date"]),
                 referrer_member_id=member.id if member else None,
                 referrer_aad_object_id=person.aad_object_id,
@@ -136,8 +139,34 @@ async def submit_referral(
         )
         reference = case.reference
     log.info("referral submitted", extra={"case": reference})
+    if clean["referrer"].get("agency") == OTHER_AGENCY:
+        await app.refresh_agencies()  # "another agency" is one of the list from now on
     missing = tuple(FIELD_INFO[f].title for f in outstanding(clean, app.profile.required_fields))
     return Submitted(reference, True, label, referrer_next_steps(app, timeline), missing)
+
+
+async def _referring_agency(
+    app: AppContext, session: AsyncSession, referrer: Mapping[str, str], now: datetime
+) -> str:
+    """The referring agency's id; "another agency" named on the form is kept as an added
+    agency (the same name again is the same agency), so it can be asked like any other."""
+    if referrer.get("agency") != OTHER_AGENCY:
+        return referrer["agency"]
+    name = referrer["agency_other"]
+    found = await agency_repo.agency_named(session, app.partnership_id, name)
+    if found is None:
+        own = next((a for a in app.profile.agencies if a.name.lower() == name.lower()), None)
+        if own is not None:
+            return own.id
+        found = await agency_repo.add_agency(
+            session,
+            partnership_id=app.partnership_id,
+            name=name,
+            now=now,
+            member_id=None,
+            case_id=None,
+        )
+    return found.key
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ def test_the_picker_offers_only_agencies_not_yet_asked_and_names_their_leads() -
     ]
     facts = next(e for e in card["body"] if e["type"] == "FactSet")["facts"]
     assert facts == [{"title": "Northdale Police", "value": "Received"}]
-    (action,) = card["actions"]
+    action, add = card["actions"]
+    assert add["data"] == {"action": "agency.add_open", "reference": "NSCP-2026-0001"}
     assert action["data"] == {"action": "returns.request", "reference": "NSCP-2026-0001"}
 
 
@@ -40,7 +41,9 @@ def test_when_every_agency_was_asked_there_is_nothing_to_send() -> None:
     asked = tuple(AgencyChoice(a.agency_id, a.name, a.lead_names, "Awaited") for a in AGENCIES)
     card = agency_picker_card(reference="NSCP-2026-0001", agencies=asked, error=None)
     check_cards([card])
-    assert _choice_set(card) is None and card.get("actions", []) == []
+    # Nothing to send; an agency not on the list can still be added.
+    assert _choice_set(card) is None
+    assert [a["title"] for a in card["actions"]] == ["Add an agency not listed"]
     assert "Every agency" in json.dumps(card)
 
 

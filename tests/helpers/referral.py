@@ -19,6 +19,7 @@ FORM: dict[str, dict[str, str]] = {
         "referrer_email": "robin.referrer@example.org",
         "job_title": "Named Nurse for Safeguarding",
         "agency": "stockport_nhs_ft",
+        "agency_other": "",
         "phone": "0161 496 0000",
         "discussed_with": "MARKER-DISCUSSED team manager and designated nurse",
         "lead_name": "Sam Lead",

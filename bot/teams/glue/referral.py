@@ -21,6 +21,7 @@ from bot.usecases.referrals import Submitted, referrals_of, submit_referral, sub
 from cards.referral import my_referrals_card
 from dialogs.referral import REFERRAL_DIALOG, StartOptions, draft_of_token, draft_state
 from review.calendar import london_date
+from review.referral import OTHER_AGENCY
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,15 @@ class ReferralServices:
         self._app = app
         self._courier = courier
         self.partnership_name = app.profile.partnership.name
-        self.agencies = tuple((a.id, a.name) for a in app.profile.agencies)
         self.pathways = app.profile.pathways
         self.required_fields = app.profile.required_fields
+
+    @property
+    def agencies(self) -> tuple[tuple[str, str], ...]:
+        """The partnership's agencies (those added since start-up too), then "another agency
+        (not on this list)"."""
+        own = tuple((a.id, a.name) for a in self._app.profile.agencies)
+        return (*own, (OTHER_AGENCY, "Another agency (not on this list)"))
 
     def today_iso(self) -> str:
         """Today's London date."""
