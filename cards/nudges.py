@@ -51,6 +51,7 @@ from cards.base import (
     text_block,
     text_input,
     text_run,
+    user_text,
 )
 from review.referral import format_date, parse_iso_date
 from review.timeline import NUDGE_STAGES
@@ -404,7 +405,9 @@ def _counts_text(rows: Sequence[DigestRow]) -> str:
     return text
 
 
-def _reminder_problems(failed: int, uncertain: int, resent: int = 0) -> str | None:
+def _reminder_problems(
+    failed: int, uncertain: int, resent: int = 0, undeliverable: int = 0
+) -> str | None:
     """What went wrong with the reminders, for a manager to check; None if nothing did."""
     parts: list[str] = []
     if failed > 0:
@@ -415,6 +418,12 @@ def _reminder_problems(failed: int, uncertain: int, resent: int = 0) -> str | No
     if resent > 0:
         counted = str(resent) if parts else _plural(resent, "message")
         parts.append(f"{counted} sent again after an interruption may be repeats")
+    if undeliverable > 0:
+        counted = str(undeliverable) if parts else _plural(undeliverable, "message")
+        parts.append(
+            f"{counted} could not reach their person in Teams (the managers were sent copies "
+            "for secure email)"
+        )
     if not parts:
         return None
     return "; ".join(parts) + " — a manager should check the channel."
@@ -451,6 +460,7 @@ def digest_card(
     failed_reminders: int,
     uncertain_reminders: int,
     resent_messages: int = 0,
+    undeliverable_messages: int = 0,
 ) -> Card:
     """The 09:00 digest in the channel: counts, reminder problems, a line per open case.
 
@@ -461,7 +471,9 @@ def digest_card(
     for row in rows:
         _check_rag(row.rag)
     title = f"Rapid review digest — {format_date(day)}"
-    problems = _reminder_problems(failed_reminders, uncertain_reminders, resent_messages)
+    problems = _reminder_problems(
+        failed_reminders, uncertain_reminders, resent_messages, undeliverable_messages
+    )
 
     def build(shown: int) -> Card:
         body: list[Element] = [
@@ -652,9 +664,11 @@ def case_timeline_card(
     can_mark_done: bool,
     conflicts: Sequence[str] = (),
     not_known_yet: Sequence[str] = (),
+    not_delivered: Sequence[str] = (),
 ) -> Card:
     """A case's milestones in the caller's order, each with its date and state in words;
-    `not_known_yet`: the titles of the referral's questions sent "not known yet"."""
+    `not_known_yet`: the titles of the referral's questions sent "not known yet";
+    `not_delivered`: a line for each person a message of the case could not reach in Teams."""
     for row in rows:
         if row.state not in _STATE_MARKERS:
             raise ValueError(f"unknown timeline state {row.state!r}; expected {TIMELINE_STATES}")
@@ -681,6 +695,24 @@ def case_timeline_card(
             )
         )
     body.extend(conflict_notices(conflicts))
+    if not_delivered:
+        body.append(
+            container(
+                [
+                    text_block("Not delivered in Teams", weight="Bolder", color="Warning"),
+                    *(user_text(line, spacing="Small") for line in not_delivered),
+                    text_block(
+                        "The managers were sent a copy to send by secure email; it goes out in "
+                        "Teams when the person messages me.",
+                        is_subtle=True,
+                        size="Small",
+                        spacing="Small",
+                    ),
+                ],
+                style="warning",
+                spacing="Medium",
+            )
+        )
     if not rows:
         body.append(text_block("No milestones on this case's timeline.", spacing="Medium"))
     body.extend(_timeline_row(reference, row, can_mark_done) for row in rows)
