@@ -28,6 +28,31 @@ FILE_OFFER = "file_offer"
 # an invitation) is far smaller, and it waits in the database until answered.
 MAX_OFFER_BYTES = 10 * 1024 * 1024
 _LONDON = ZoneInfo("Europe/London")
+# A file for a roster member with no Entra id yet waits under this recipient (never a GUID, so
+# no one can accept it) until they first message the bot (`give_to`).
+_AWAITING = "member:"
+
+
+def awaiting(member_id: int) -> str:
+    """The recipient a file for a member with no Entra id yet is offered to."""
+    return f"{_AWAITING}{member_id}"
+
+
+def awaited_member(recipient: str) -> int | None:
+    """The member id a file waits for (`awaiting`), or None for an Entra object id."""
+    rest = recipient.removeprefix(_AWAITING)
+    return int(rest) if rest != recipient and rest.isdigit() else None
+
+
+async def give_to(session: AsyncSession, member_id: int, aad_object_id: str) -> int:
+    """The files waiting for `member_id` are offered to their Entra id now; how many."""
+    result = await session.execute(
+        update(SharedFile)
+        .where(SharedFile.recipient_aad_object_id == awaiting(member_id))
+        .values(recipient_aad_object_id=aad_object_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def offer_file(
@@ -41,8 +66,10 @@ async def offer_file(
     content_type: str,
     content: bytes,
     now: datetime,
+    milestone: str = "file",
 ) -> SharedFile:
-    """Store a file for one person and plan its consent card in the outbox (sent once)."""
+    """Store a file for one person and plan its consent card in the outbox (sent once);
+    `milestone` names what the offer is for (a copy for a person not reached has its own)."""
     if not recipient_aad_object_id:
         raise ValueError("a file is offered to one person: recipient_aad_object_id is empty")
     if not name.strip() or len(name) > 200:
@@ -72,7 +99,7 @@ async def offer_file(
             case_id=case_id,
             partnership_id=partnership_id,
             kind=FILE_OFFER,
-            milestone="file",
+            milestone=milestone,
             stage=str(shared.id),
             due_on=now.astimezone(_LONDON).date(),
             send_after=now,

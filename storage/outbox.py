@@ -31,6 +31,12 @@ PENDING, SENDING, SENT, FAILED, UNCERTAIN, CANCELLED = (
     "uncertain",
     "cancelled",
 )
+# A 1:1 message that cannot reach its person (no Entra id to open a chat with, or Teams refused
+# the chat with 403/404): never retried by itself, sent again when the person messages the bot.
+UNDELIVERABLE = "undeliverable"
+# Why, as `undeliverable_note` writes it in `last_error`: a code and a roster member's id, never
+# a name or an address.
+NO_ENTRA_ID, TEAMS_REFUSED, NOT_IN_TEAMS = "no_entra_id", "teams_refused_403", "not_found_404"
 # Not a status: `counts_by_status` counts the rows sent again after an interruption under it.
 RESENT = "resent"
 LEASE = timedelta(minutes=2)
@@ -235,8 +241,9 @@ async def mark_failed_attempt(
     error: str,
     status: str,
     retry_at: datetime | None,
-) -> None:
-    """Record a failed attempt: back to pending at `retry_at`, or `failed` / `uncertain`."""
+) -> bool:
+    """Record a failed attempt: back to pending at `retry_at`, or `failed` / `uncertain` /
+    `undeliverable`; False when `worker` no longer held the claim (nothing recorded)."""
     values: dict[str, object] = {
         "status": status,
         "last_error": error[:1000],
@@ -247,7 +254,7 @@ async def mark_failed_attempt(
     }
     if retry_at is not None:
         values["send_after"] = retry_at
-    await session.execute(
+    result = await session.execute(
         update(OutboundMessage)
         .where(
             OutboundMessage.id == message_id,
@@ -257,6 +264,55 @@ async def mark_failed_attempt(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def undeliverable_note(member_id: int, reason: str) -> str:
+    """What an undeliverable row keeps in `last_error`: who (a member id) and why (a code)."""
+    return f"undeliverable member={member_id} reason={reason}"
+
+
+def undeliverable_of(row: OutboundMessage) -> tuple[int, str] | None:
+    """The member id and reason code of an undeliverable row (None for any other row)."""
+    if row.status != UNDELIVERABLE or not row.last_error:
+        return None
+    fields: dict[str, str] = {}
+    for part in row.last_error.split()[1:]:
+        key, _, value = part.partition("=")
+        fields[key] = value
+    member, reason = fields.get("member", ""), fields.get("reason", "")
+    return (int(member), reason) if member.isdigit() and reason else None
+
+
+async def undeliverable_rows(
+    session: AsyncSession, partnership_id: int, *, case_id: int | None = None
+) -> list[OutboundMessage]:
+    """The partnership's undeliverable rows (of one case, when given), oldest first."""
+    query = select(OutboundMessage).where(
+        OutboundMessage.partnership_id == partnership_id,
+        OutboundMessage.status == UNDELIVERABLE,
+    )
+    if case_id is not None:
+        query = query.where(OutboundMessage.case_id == case_id)
+    return list(await session.scalars(query.order_by(OutboundMessage.id)))
+
+
+async def send_again(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> list[int]:
+    """Put these undeliverable rows back to pending, due now; the ids this call changed.
+
+    Conditional on the row still being undeliverable, so two callers at once re-plan a row
+    once, and the courier then claims and sends it once (it never reached Teams: no repeat).
+    """
+    if not ids:
+        return []
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(list(ids)), OutboundMessage.status == UNDELIVERABLE)
+        .values(status=PENDING, send_after=now, claimed_by=None, send_started_at=None)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(i) for i in result.scalars())
 
 
 async def counts_by_status(session: AsyncSession) -> dict[str, int]:
