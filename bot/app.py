@@ -148,11 +148,12 @@ async def _settled_heap(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox_counts(app: web.Application) -> dict[str, int]:
-    from storage.outbox import RESENT, counts_by_status
+    from storage.outbox import RESENT, UNDELIVERABLE, counts_by_status
 
     async with app[DATABASE].session() as session:
         counts = await counts_by_status(session)
-    return {k: counts.get(k, 0) for k in ("pending", "failed", "uncertain", RESENT)}
+    kinds = ("pending", "failed", "uncertain", UNDELIVERABLE, RESENT)
+    return {k: counts.get(k, 0) for k in kinds}
 
 
 async def healthz(request: web.Request) -> web.Response:

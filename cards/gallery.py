@@ -83,6 +83,7 @@ from cards.requests import (
     agency_picker_card,
     next_steps_card,
 )
+from cards.undelivered import not_reached_card
 from cards.welcome import help_card, team_welcome_card, welcome_card
 
 __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
@@ -380,6 +381,7 @@ GALLERY: dict[str, Callable[[], Card]] = {
         failed_reminders=2,
         uncertain_reminders=1,
         resent_messages=1,
+        undeliverable_messages=1,
     ),
     "digest_empty": lambda: digest_card(
         partnership_name=DEMO_PARTNERSHIP,
@@ -395,6 +397,37 @@ GALLERY: dict[str, Callable[[], Card]] = {
         pathway_label="A: Rapid review",
         rows=demo_timeline_rows(),
         can_mark_done=True,
+    ),
+    "case_timeline_not_delivered": lambda: case_timeline_card(
+        reference="NSCP-2026-0001",
+        status_label="Rapid review",
+        received=date(2026, 11, 18),
+        pathway_label="A: Rapid review",
+        rows=demo_timeline_rows(),
+        can_mark_done=True,
+        not_delivered=(
+            "Alex Demo (Northdale Police): the information request — no Entra id yet",
+            "Sam Manager (Northdale Council): the file NSCP-2026-0001-meeting.ics — Teams "
+            "refused the chat",
+        ),
+    ),
+    "not_reached": lambda: not_reached_card(
+        reference="NSCP-2026-0001",
+        person_name="Alex Demo",
+        agency_name="Northdale Police",
+        what="The information request",
+        reason="They have no Microsoft Entra id on the roster yet, so Teams cannot open a chat "
+        "with them. It is recorded when they first message me.",
+        copy_name="NSCP-2026-0001-information-request-northdale-police.docx",
+    ),
+    "not_reached_no_copy": lambda: not_reached_card(
+        reference="NSCP-2026-0001",
+        person_name="Jo Sample",
+        agency_name="Northdale Hospitals NHS Trust",
+        what="The panel's decision on their referral",
+        reason="Teams refused a chat with them (403): they may be outside the partnership's "
+        "Microsoft 365 tenant, or the app may be blocked for them.",
+        copy_name=None,
     ),
     "cases": lambda: cases_card(rows=demo_case_list_rows()),
     "returns_status": lambda: returns_status_card(

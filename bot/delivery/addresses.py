@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.delivery.courier import NotReady, run_messenger
+from bot.delivery.courier import NotReady, run_messenger, unreachable
 from bot.delivery.message import Address, SendError, thread_id
 from bot.usecases.batch import per_run
 from bot.usecases.chats import CHANNEL_KEY, CHANNEL_KIND, PERSONAL_KIND
@@ -38,11 +38,15 @@ async def thread_address(app: AppContext, session: AsyncSession, case: Case) -> 
     )
 
 
-async def personal_address(app: AppContext, session: AsyncSession, aad_object_id: str) -> Address:
+async def personal_address(
+    app: AppContext, session: AsyncSession, aad_object_id: str, *, member_id: int | None = None
+) -> Address:
     """A person's 1:1 chat with the bot: as last seen, else opened now and remembered.
 
     A chat is opened proactively (during an outbox run) through the rapid review channel's
-    service URL and tenant; without a channel or a stored chat it is NotReady.
+    service URL and tenant; without a channel or a stored chat it is NotReady. When Teams
+    refuses to open it (403, 404) for a roster member (`member_id`), they are Unreachable;
+    any other failure (5xx, no answer) is NotReady, tried again later.
     """
     ref = await repo.conversation_reference(
         session, app.partnership_id, kind=PERSONAL_KIND, key=aad_object_id
@@ -70,6 +74,8 @@ async def personal_address(app: AppContext, session: AsyncSession, aad_object_id
             channel.service_url, user_id, channel.tenant_id
         )
     except SendError as exc:
+        if member_id is not None and exc.person_unreachable:
+            raise unreachable(member_id, exc) from None
         raise NotReady(f"could not open a 1:1 chat: {exc}") from None
     await repo.save_conversation_reference(
         session,

@@ -14,6 +14,11 @@ Exactly once, as far as it can be promised:
 * just before each POST the row records that its send began. A worker killed during the POST
   cannot know whether the message arrived: its row, taken over, goes out again with a line
   saying it may be a repeat, and is counted (`/healthz`, the digest).
+
+A 1:1 message whose person cannot be reached (`Unreachable`: no Entra id to open a chat with,
+or Teams refused the chat with 403/404) ends `undeliverable`, never retried by itself; in the
+same transaction the managers are told, with a copy to send by secure email
+(bot/usecases/undelivered.py). It goes out again when the person messages the bot.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from bot.context import AppContext
 from bot.delivery.foreground import Foreground
 from bot.delivery.message import Address, Outgoing, Sender, SendError, possible_repeat
 from bot.usecases import batch as run_reads
+from bot.usecases import undelivered
 from storage import outbox
 from storage.models import OutboundMessage
 
@@ -74,6 +80,23 @@ class Skip(Exception):
     """The message is no longer wanted (e.g. the milestone was done): cancel it."""
 
 
+class Unreachable(Exception):
+    """A 1:1 message cannot reach its person, a roster member: no Entra id to open a chat with
+    (`outbox.NO_ENTRA_ID`), or Teams refused the chat (`TEAMS_REFUSED`, `NOT_IN_TEAMS`). The row
+    ends undeliverable and the managers are told."""
+
+    def __init__(self, member_id: int, reason: str) -> None:
+        super().__init__(f"member {member_id} unreachable: {reason}")
+        self.member_id = member_id
+        self.reason = reason
+
+
+def unreachable(member_id: int, exc: SendError) -> Unreachable:
+    """The `Unreachable` that Teams' refusal of a 1:1 (`SendError.person_unreachable`) means."""
+    reason = outbox.NOT_IN_TEAMS if exc.status == 404 else outbox.TEAMS_REFUSED
+    return Unreachable(member_id, reason)
+
+
 @dataclass(frozen=True)
 class _RenderFailed:
     """A renderer's unexpected error, kept until that row's turn to be sent."""
@@ -90,9 +113,12 @@ class Rendered:
     on_sent: Callable[[AsyncSession, str], Awaitable[None]] | None = None
     # When set, the message replaces this sent one (a card updated in place).
     replaces: str | None = None
+    # The roster member a 1:1 message is for: Teams refusing their chat (403/404) makes it
+    # undeliverable for them rather than failed.
+    recipient: int | None = None
 
 
-Outcome = Rendered | NotReady | Skip | _RenderFailed
+Outcome = Rendered | NotReady | Skip | Unreachable | _RenderFailed
 Renderer = Callable[[AppContext, AsyncSession, OutboundMessage], Awaitable[Rendered]]
 
 # The Courier's sender during a delivery run: a renderer that must call Teams before the
@@ -382,7 +408,7 @@ class Courier:
                             rendered, message=possible_repeat(rendered.message)
                         )
                     out.append((message_id, attempts, rendered))
-                except (NotReady, Skip) as why:
+                except (NotReady, Skip, Unreachable) as why:
                     out.append((message_id, attempts, why))
                 except Exception as exc:
                     # Raised when this row's turn to be sent comes, as when rendering was
@@ -401,6 +427,9 @@ class Courier:
         if isinstance(rendered, Skip):
             await self._mark(message_id, str(rendered), outbox.CANCELLED, None)
             return 0
+        if isinstance(rendered, Unreachable):
+            await self._undeliverable(message_id, rendered)
+            return 0
         await self.tenant_pacer.wait(rendered.address.tenant_id or "")
         await self.pacer.wait(rendered.address.conversation_id)
         if rendered.replaces is None:
@@ -418,7 +447,10 @@ class Courier:
             else:
                 activity_id = await self.messenger.send(rendered.address, rendered.message)
         except SendError as exc:
-            await self._failed(message_id, exc, attempts)
+            if rendered.recipient is not None and exc.person_unreachable:
+                await self._undeliverable(message_id, unreachable(rendered.recipient, exc))
+            else:
+                await self._failed(message_id, exc, attempts)
             return 0
         await self._recorded(lambda: self._mark_sent(message_id, activity_id, rendered))
         return 1
@@ -450,6 +482,33 @@ class Courier:
             await self._retry_later(message_id, str(exc), attempts, exc.retry_after)
         else:
             await self._mark(message_id, str(exc), outbox.FAILED, None)
+
+    async def _undeliverable(self, message_id: int, why: Unreachable) -> None:
+        """End the row undeliverable and, in the same transaction, tell the managers (once:
+        only the worker holding the claim records it); then deliver again, so they hear at
+        once."""
+        log.warning(
+            "outbox message undeliverable",
+            extra={"outbox_id": message_id, "member_id": why.member_id, "reason": why.reason},
+        )
+
+        async def record() -> None:
+            async with self.app.db.session() as session, session.begin():
+                marked = await outbox.mark_failed_attempt(
+                    session,
+                    message_id,
+                    worker=self.worker,
+                    error=outbox.undeliverable_note(why.member_id, why.reason),
+                    status=outbox.UNDELIVERABLE,
+                    retry_at=None,
+                )
+                if marked:
+                    await undelivered.not_reached(
+                        self.app, session, message_id, why.member_id, why.reason
+                    )
+
+        await self._recorded(record)
+        self.kick()
 
     async def _retry_later(
         self,

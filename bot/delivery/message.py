@@ -14,13 +14,32 @@ from typing import Any, Protocol
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 
-class SendError(Exception):
-    """A send failed. `status` is the HTTP status (None: no answer); `retry_after` seconds."""
+# Teams' answers that mean the person cannot be reached in a 1:1 chat: not allowed (outside the
+# tenant, the app blocked for them) or not found (not in the tenant, left it).
+UNREACHABLE_STATUSES = frozenset({403, 404})
 
-    def __init__(self, message: str, *, status: int | None, retry_after: float | None = None):
+
+class SendError(Exception):
+    """A send failed. `status` is the HTTP status (None: no answer); `retry_after` seconds;
+    `local` when the sender refused it itself, before asking Teams (a setting, not a person)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None,
+        retry_after: float | None = None,
+        local: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.local = local
+
+    @property
+    def person_unreachable(self) -> bool:
+        """True when Teams itself refused the conversation (403) or did not find it (404)."""
+        return not self.local and self.status in UNREACHABLE_STATUSES
 
     @property
     def maybe_delivered(self) -> bool:

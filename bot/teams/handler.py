@@ -38,6 +38,7 @@ from bot.teams.glue import (
     roster,
     stages,
 )
+from bot.teams.glue.waiting import send_waiting
 from bot.teams.people import is_aad_object_id, person_of, tenant_of
 from bot.teams.turn import (
     LEDGER_CLAIMED,
@@ -147,6 +148,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                     await self._answer_redelivered_invoke(turn_context)
                 return
         await self._remember_chat(turn_context)
+        await send_waiting(self.glue, turn_context)
         try:
             await self._dispatch(turn_context)
             await self.conversation_state.save_changes(turn_context)

@@ -85,7 +85,7 @@ class Messenger:
 
     async def _client(self, service_url: str) -> Any:
         if not self._settings.service_url_allowed(service_url):
-            raise SendError("service URL is not on the allow-list", status=403)
+            raise SendError("service URL is not on the allow-list", status=403, local=True)
         client = self._clients.get(service_url)
         if client is None:
             client = await self._factory.create(service_url, None)

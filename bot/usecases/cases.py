@@ -12,6 +12,7 @@ from bot.usecases.additions import current_form, not_known_yet
 from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
+from bot.usecases.undelivered import not_delivered
 from cards.nudges import (
     CaseListRow,
     TimelineRow,
@@ -51,6 +52,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
             )
         }
         later = not_known_yet(app, await current_form(session, case.id))
+        undelivered = await not_delivered(app, session, case)
     rows = []
     for entry in timeline.entries:
         if entry.completed_on is not None and entry.completed_on <= today:
@@ -86,6 +88,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         can_mark_done=can_mark_done,
         conflicts=[c.describe() for c in conflicts(timeline)],
         not_known_yet=[FIELD_INFO[f].title for f in later],
+        not_delivered=undelivered,
     )
 
 

@@ -298,8 +298,18 @@ async def propose_meeting(
         )
     local = start.astimezone(LONDON)
     late = " (after the window: the meeting is late)" if london_date(start) > window[1] else ""
-    return (
+    booked = (
         f"Booked: the Rapid Review meeting for {case.reference} at {local:%H:%M} on "
         f"{format_date(local.date())}{late}. The case thread has the date, and {len(sent_to)} "
         "people get the invitation in a private chat."
     )
+    waiting = len(invited) - len(sent_to)
+    if waiting:
+        # Never "sent" to who cannot get it: the managers get a copy for secure email.
+        who = "1 person invited has" if waiting == 1 else f"{waiting} people invited have"
+        booked += (
+            f" {who} no Microsoft Entra id on the roster yet, so Teams cannot reach them: the "
+            "managers get their invitation in a private chat to send through the partnership's "
+            "secure email."
+        )
+    return booked

@@ -79,6 +79,7 @@ def roles_for(app: AppContext, action: str, default: frozenset[str]) -> frozense
     except KeyError:
         return default
 
+
 _WHO = {
     MANAGERS: "a partnership manager",
     CHAIRS: "the chair",
@@ -251,15 +252,16 @@ async def offer_file(
     content_type: str,
     content: bytes,
 ) -> list[Member]:
-    """Offer one file to each of `people` in 1:1 (file consent); those it was offered to."""
+    """Offer one file to each of `people` in 1:1 (file consent); those Teams can reach (with
+    an Entra id). One with no Entra id yet gets it too, waiting for them: the courier finds it
+    undeliverable, the managers get a copy, and it is theirs once they message the bot."""
     offered = [m for m in people if m.aad_object_id]
-    for member in offered:
-        assert member.aad_object_id is not None
+    for member in people:
         await file_repo.offer_file(
             session,
             partnership_id=app.partnership_id,
             case_id=case.id,
-            recipient_aad_object_id=member.aad_object_id,
+            recipient_aad_object_id=member.aad_object_id or file_repo.awaiting(member.id),
             name=name,
             description=description,
             content_type=content_type,

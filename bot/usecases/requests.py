@@ -13,6 +13,7 @@ from bot.usecases.casework import replan_case
 from bot.usecases.people import Person, refusals_audited
 from bot.usecases.rapid_review import MANAGERS, Reply, audit_step, decided_case, leads_for
 from bot.usecases.returns import RETURN_STATUS_WORDS
+from cards.base import escape_markdown
 from cards.requests import (
     AgencyChoice,
     agency_picker_card,
@@ -122,6 +123,8 @@ async def send_requests(
                 raw,
             )
         sent = []
+        reached: list[str] = []
+        not_reached: list[str] = []
         for agency_id in dict.fromkeys(chosen):
             request, created = await after_repo.add_request(
                 session,
@@ -133,8 +136,14 @@ async def send_requests(
             )
             if not created:
                 continue
-            sent.append(app.profile.agency_name(agency_id))
+            agency_name = app.profile.agency_name(agency_id)
+            sent.append(agency_name)
             for lead in leads_for(app, people, agency_id):
+                # A lead with no Entra id cannot be written to in Teams yet: the courier
+                # finds the request undeliverable and the manager gets it as a Word document.
+                (reached if lead.aad_object_id else not_reached).append(
+                    escape_markdown(f"{lead.name} ({agency_name})")
+                )
                 await panel_repo.plan_message(
                     session,
                     case=case,
@@ -168,8 +177,28 @@ async def send_requests(
         )
     if not sent:
         return "Those agencies had already been asked. Nothing new was sent."
-    return (
-        f"Sent the information request for {case.reference} to {', '.join(sent)}. Their "
-        "safeguarding leads get it in a private chat with me; the case thread shows which "
-        "agencies have replied."
-    )
+    return _asked_text(case.reference, sent, reached, not_reached)
+
+
+def _asked_text(
+    reference: str, agencies: list[str], reached: list[str], not_reached: list[str]
+) -> str:
+    """What the manager is told once the requests are planned: who was asked, who Teams
+    cannot reach yet, and what happens when Teams refuses a chat. Nothing is "sent" yet."""
+    lines = [f"Asked {', '.join(agencies)} for the information request for {reference}."]
+    if reached:
+        lines.append(
+            f"On its way to {', '.join(reached)} in a private chat with me. If Teams refuses a "
+            "chat, I tell you at once and send you their request as a Word document to send "
+            "through the partnership's secure email."
+        )
+    if not_reached:
+        verb = "has" if len(not_reached) == 1 else "have"
+        lines.append(
+            f"Not reached yet: {', '.join(not_reached)} {verb} no Microsoft Entra id on the "
+            "roster, so Teams cannot open a chat with them. You get their request in this chat "
+            "as a Word document to send through the partnership's secure email; they get it in "
+            "Teams too once they message me."
+        )
+    lines.append("The case thread shows which agencies have replied.")
+    return "\n\n".join(lines)

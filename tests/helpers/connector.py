@@ -53,6 +53,11 @@ class FakeConnector:
     chunked_downloads: bool = False
     # The 1:1 chat created per member, so a second create answers the same chat (as Teams).
     personal_chats: dict[str, str] = field(default_factory=dict)
+    # Teams refusing a person: creating a 1:1 chat with this member id, or posting to this
+    # conversation id, is answered with this status (403: not allowed, 404: not found) until
+    # the entry is removed.
+    refuse_members: dict[str, int] = field(default_factory=dict)
+    refuse_conversations: dict[str, int] = field(default_factory=dict)
     server: TestServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -136,6 +141,10 @@ class FakeConnector:
             status, headers = self.fail_next.popleft()
             self._record(request, body)
             return web.json_response({"error": {"code": "Fail"}}, status=status, headers=headers)
+        refused = self.refuse_conversations.get(request.match_info.get("conversation_id", ""))
+        if refused is not None:
+            self._record(request, body)
+            return web.json_response({"error": {"code": "Refused"}}, status=refused)
         call = self._record(request, body)
         gate = self.hold_thread_posts
         if gate is not None and request.method == "POST" and ";messageid=" in call.conversation_id:
@@ -151,6 +160,10 @@ class FakeConnector:
         self._record(request, body)
         members = body.get("members") or [] if isinstance(body, dict) else []
         member = members[0].get("id") if len(members) == 1 and not body.get("isGroup") else None
+        if isinstance(member, str) and member in self.refuse_members:
+            return web.json_response(
+                {"error": {"code": "Refused"}}, status=self.refuse_members[member]
+            )
         if isinstance(member, str):
             chat = self.personal_chats.setdefault(member, f"a:conv-{next(self._ids)}")
             return web.json_response({"id": chat})

@@ -25,6 +25,8 @@ from bot.delivery.renderers.stages import (
     render_report_ready,
     render_returns_status,
 )
+from bot.delivery.renderers.undelivered import render_not_reached
+from bot.usecases.undelivered import NOT_REACHED
 from storage import outbox
 
 RENDERERS: dict[str, Renderer] = {
@@ -43,4 +45,5 @@ RENDERERS: dict[str, Renderer] = {
     "meeting_notice": render_meeting_notice,
     "report_ready": render_report_ready,
     "next_steps": render_next_steps,
+    NOT_REACHED: render_not_reached,
 }

@@ -67,7 +67,8 @@ async def render_decision_notice(
         card = await decision_notice(app, session, case)
     except LookupError:
         raise NotReady("no decision to tell") from None
-    address = await personal_address(app, session, case.referrer_aad_object_id)
+    referrer = case.referrer_member_id
+    address = await personal_address(app, session, case.referrer_aad_object_id, member_id=referrer)
     case_id = case.id
 
     async def told(s: AsyncSession, _activity_id: str) -> None:
@@ -78,7 +79,7 @@ async def render_decision_notice(
             if told_case is not None:
                 await replan_case(app, s, told_case)
 
-    return Rendered(address, card_message(card), told)
+    return Rendered(address, card_message(card), told, recipient=referrer)
 
 
 async def render_queries(app: AppContext, session: AsyncSession, row: OutboundMessage) -> Rendered:
@@ -88,9 +89,11 @@ async def render_queries(app: AppContext, session: AsyncSession, row: OutboundMe
     query = await panel_repo.open_query(session, case.id, round_)
     if query is None or not case.referrer_aad_object_id:
         raise NotReady("no questions for that round")
-    address = await personal_address(app, session, case.referrer_aad_object_id)
+    address = await personal_address(
+        app, session, case.referrer_aad_object_id, member_id=case.referrer_member_id
+    )
     card = queries_card(reference=case.reference, round=round_, questions=query.questions)
-    return Rendered(address, card_message(card))
+    return Rendered(address, card_message(card), recipient=case.referrer_member_id)
 
 
 async def render_queries_answer(

@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.addresses import personal_address
-from bot.delivery.courier import Rendered, Skip
+from bot.delivery.courier import Rendered, Skip, Unreachable
 from bot.delivery.message import Attachment, Outgoing
 from storage import files as files_repo
+from storage import outbox
+from storage import repositories as repo
 from storage.files import OFFERED
-from storage.models import OutboundMessage, SharedFile
+from storage.models import Member, OutboundMessage, SharedFile
 
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
 
@@ -47,5 +49,18 @@ async def render_file_offer(
         raise Skip("the file is no longer offered")
     if file.status != OFFERED:
         raise Skip(f"the file was already {file.status}")
-    address = await personal_address(app, session, file.recipient_aad_object_id)
-    return Rendered(address, consent_message(file))
+    waiting_for = files_repo.awaited_member(file.recipient_aad_object_id)
+    if waiting_for is not None:
+        # Offered to a roster member with no Entra id: theirs once they message the bot.
+        member = await session.get(Member, waiting_for)
+        if member is None:
+            raise Skip("the file's recipient is no longer on the roster")
+        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
+    member = await repo.find_member(
+        session, app.partnership_id, aad_object_id=file.recipient_aad_object_id, email=None
+    )
+    member_id = member.id if member is not None else None
+    address = await personal_address(
+        app, session, file.recipient_aad_object_id, member_id=member_id
+    )
+    return Rendered(address, consent_message(file), recipient=member_id)

@@ -156,5 +156,6 @@ async def render_digest(app: AppContext, session: AsyncSession, row: OutboundMes
         failed_reminders=counts.get("failed", 0),
         uncertain_reminders=counts.get("uncertain", 0),
         resent_messages=counts.get(outbox.RESENT, 0),
+        undeliverable_messages=counts.get(outbox.UNDELIVERABLE, 0),
     )
     return Rendered(address, card_message(card))

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.addresses import personal_address, thread_address
-from bot.delivery.courier import Rendered, Skip
+from bot.delivery.courier import Rendered, Skip, Unreachable
 from bot.delivery.message import card_message
 from bot.delivery.renderers.rows import case_of_row, stage_ids
 from bot.usecases.casework import OPEN_CASE_STATUSES
@@ -23,6 +23,7 @@ from review.calendar import LONDON, london_date
 from review.referral import format_date
 from storage import after as after_repo
 from storage import cases as case_repo
+from storage import outbox
 from storage import panel as panel_repo
 from storage.models import Case, InformationRequest, Member, OutboundMessage
 
@@ -37,9 +38,11 @@ async def render_information_request(
     request_id, member_id = stage_ids(row)
     request = await session.get(InformationRequest, request_id)
     lead = await session.get(Member, member_id)
-    if request is None or lead is None or not lead.aad_object_id:
+    if request is None or lead is None:
         raise Skip("the request or its lead is gone")
-    address = await personal_address(app, session, lead.aad_object_id)
+    if not lead.aad_object_id:
+        raise Unreachable(lead.id, outbox.NO_ENTRA_ID)
+    address = await personal_address(app, session, lead.aad_object_id, member_id=lead.id)
     due = await returns_due(app, session, case)
     card = information_request_card(
         reference=case.reference,
@@ -52,7 +55,7 @@ async def render_information_request(
         part=1,
         period=(request.period_from, request.period_to),
     )
-    return Rendered(address, card_message(card))
+    return Rendered(address, card_message(card), recipient=lead.id)
 
 
 async def returns_rows(
@@ -109,15 +112,17 @@ async def render_report_ready(
     """To a manager or the chair in 1:1: the report is ready; record the date it was sent."""
     case = await case_of_row(session, row)
     member = await session.get(Member, int(row.stage.split("-", 1)[0]))
-    if member is None or not member.aad_object_id:
+    if member is None:
         raise Skip("that person is no longer on the roster")
-    address = await personal_address(app, session, member.aad_object_id)
+    if not member.aad_object_id:
+        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
+    address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
     events = await case_repo.case_events(session, case.id)
     sent = events.get("rapid_review_report_sent")
     card = report_ready_card(
         reference=case.reference, sent_recorded=london_date(sent) if sent else None
     )
-    return Rendered(address, card_message(card))
+    return Rendered(address, card_message(card), recipient=member.id)
 
 
 async def render_next_steps(
@@ -128,10 +133,12 @@ async def render_next_steps(
     case = await case_of_row(session, row)
     member = await session.get(Member, int(row.stage.rsplit("-", 1)[1]))
     decision = await panel_repo.decision_of(session, case.id)
-    if member is None or not member.aad_object_id or decision is None:
+    if member is None or decision is None:
         raise Skip("no one to tell, or no decision")
     card = steps_card(app, case, member, london_date(decision.decided_at))
     if card is None:
         raise Skip("nothing for that person to do")
-    address = await personal_address(app, session, member.aad_object_id)
-    return Rendered(address, card_message(card))
+    if not member.aad_object_id:
+        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
+    address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
+    return Rendered(address, card_message(card), recipient=member.id)

@@ -433,8 +433,7 @@ async def test_the_whole_path_from_referral_to_report(
         assert not await rows(db_url, InformationRequest)
         await send(app, as_person("morgan", "", connector, {**value, **PERIOD}))
         assert any(
-            "Sent the information request" in (b.get("text") or "")
-            for b in sent_to(connector, "a:1morgan")
+            "On its way to" in (b.get("text") or "") for b in sent_to(connector, "a:1morgan")
         )
         requests = await rows(db_url, InformationRequest)
         assert sorted(r.agency for r in requests) == sorted(ask.split(","))
