@@ -28,7 +28,7 @@ from bot.usecases.people import (
     refusals_audited,
 )
 from bot.usecases.rapid_review import MANAGERS, roles_for
-from bot.usecases.roles import holds_any, partner_of
+from bot.usecases.roles import holds_any, partner_of, roles_today
 from cards.referral import REFERRAL_READERS, Addition
 from review.calendar import london_date
 from review.panel import (
@@ -97,8 +97,9 @@ class VoteReplies:
 
 
 def can_vote(app: AppContext, member: Member | None) -> str | None:
-    """The partner this member may vote for (a panel member or deputy of it), or None."""
-    if member is None or not VOTING_ROLES & set(member.roles):
+    """The partner this member may vote for (a panel member of it, or a deputy within their
+    cover dates), or None."""
+    if member is None or not VOTING_ROLES & roles_today(app, member):
         return None
     return partner_of(app, member)
 
@@ -229,9 +230,7 @@ async def _seal(
     if starts == "rapid_review":
         # The business unit's next steps (ask the agencies, book the meeting) in 1:1.
         # Whoever the profile lets ask the agencies or book the meeting (managers by default).
-        acting = roles_for(app, "returns.pick", MANAGERS) | roles_for(
-            app, "meeting.open", MANAGERS
-        )
+        acting = roles_for(app, "returns.pick", MANAGERS) | roles_for(app, "meeting.open", MANAGERS)
         for member in await repo.members(session, app.partnership_id):
             if holds_any(app, member, sorted(acting)):
                 await panel_repo.plan_message(

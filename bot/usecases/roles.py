@@ -1,13 +1,16 @@
 """Who holds a role of the process: the roster's roles, and the ones a profile names by the
 statutory partners (`panel`: any partner's panel member or deputy; `la`, `police`, `health`:
-that partner's panel members, deputies and agency leads)."""
+that partner's panel members, deputies and agency leads). A deputy outside their cover dates
+holds no deputy's role that day (`roles_today`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from bot.context import AppContext
+from review.calendar import london_date
 from review.profiles import STATUTORY_PARTNERS
+from review.roster import roles_in_force
 from storage.models import Member
 
 _PANEL = frozenset({"panel", "deputy"})
@@ -32,11 +35,20 @@ def partner_of(app: AppContext, member: Member) -> str | None:
     return None
 
 
+def roles_today(app: AppContext, member: Member) -> frozenset[str]:
+    """The member's roster roles in force today (London): a deputy off cover is no deputy."""
+    roles = member.roles or ()
+    if "deputy" not in roles:
+        return frozenset(roles)
+    today = london_date(app.now())
+    return frozenset(roles_in_force(roles, member.cover_from, member.cover_to, today))
+
+
 def holds(app: AppContext, member: Member | None, role: str) -> bool:
     """True when the (active) member holds `role`, as the profile's milestones name roles."""
     if member is None or not member.active:
         return False
-    roles = set(member.roles)
+    roles = roles_today(app, member)
     if role in roles:
         return True
     if role == "panel":
