@@ -28,6 +28,7 @@ from cards.after import (
     report_ready_card,
     returns_status_card,
 )
+from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
 from cards.nudges import (
@@ -54,11 +55,9 @@ from cards.panel import (
     panel_card,
     queries_answer_card,
     queries_card,
-    roster_card,
     vote_refused_card,
     voting_card,
 )
-from cards.agencies import add_agency_card, agency_added_card
 from cards.referral import (
     DEMO_AGENCIES,
     Addition,
@@ -82,6 +81,20 @@ from cards.requests import (
     AgencyChoice,
     agency_picker_card,
     next_steps_card,
+)
+from cards.roster import (
+    demo_roster_choices,
+    demo_roster_people,
+    roster_add_card,
+    roster_card,
+    roster_done_card,
+    roster_file_card,
+    roster_file_problems_card,
+    roster_matches_card,
+    roster_person_card,
+    roster_preview_card,
+    roster_refused_card,
+    roster_remove_card,
 )
 from cards.undelivered import not_reached_card
 from cards.welcome import help_card, team_welcome_card, welcome_card
@@ -362,13 +375,70 @@ GALLERY: dict[str, Callable[[], Card]] = {
     ),
     "roster": lambda: roster_card(
         partnership_name=DEMO_PARTNERSHIP,
-        members=(
-            ("Alex Demo", "alex.demo@northdale.example", "Northdale Council", "panel"),
-            ("Jo Sample", "jo.sample@northdale.example", "Northdale Council", "manager"),
-            ("Pat Constable", "pat.constable@northdale.example", "Northdale Police", "panel"),
-            ("Chris Deputy", "chris.deputy@northdale.example", "Northdale Police", "deputy"),
-            ("Robin Sample", "robin.sample@northdale.example", "Northdale ICB", "panel, chair"),
+        people=demo_roster_people(),
+        notice="Added to the roster: Casey Example.",
+    ),
+    "roster_find_error": lambda: roster_card(
+        partnership_name=DEMO_PARTNERSHIP,
+        people=demo_roster_people(),
+        find_error="No one on the roster matches 'Quinn'.",
+    ),
+    "roster_empty": lambda: roster_card(partnership_name=DEMO_PARTNERSHIP, people=()),
+    "roster_matches": lambda: roster_matches_card(
+        words="Sample", people=demo_roster_people()[1::3]
+    ),
+    "roster_add": lambda: roster_add_card(choices=demo_roster_choices()),
+    "roster_add_errors": lambda: roster_add_card(
+        choices=demo_roster_choices(),
+        values={"name": "Casey Example", "email": "casey@", "roles": "deputy"},
+        errors={
+            "email": "'casey@' is not an email address.",
+            "agency": "Choose their agency.",
+        },
+    ),
+    "roster_person": lambda: roster_person_card(
+        person=demo_roster_people()[1], choices=demo_roster_choices()
+    ),
+    "roster_person_deputy": lambda: roster_person_card(
+        person=demo_roster_people()[3],
+        choices=demo_roster_choices(),
+        errors={"cover_to": "The cover cannot end before it starts."},
+    ),
+    "roster_remove": lambda: roster_remove_card(person=demo_roster_people()[0]),
+    "roster_done": lambda: roster_done_card(
+        title="Added to the roster",
+        name="Casey Example",
+        facts=(
+            ("Email", "casey.example@northdale.example"),
+            ("Agency", "Northdale Police"),
+            ("Roles", "deputy"),
+            ("Cover", "Tue 1 Dec 2026 to Thu 24 Dec 2026"),
         ),
+    ),
+    "roster_refused": lambda: roster_refused_card(
+        "Only a partnership manager can change the roster. Nothing was changed."
+    ),
+    "roster_file": lambda: roster_file_card(max_people=2000, max_megabytes=1),
+    "roster_file_problems": lambda: roster_file_problems_card(
+        file_name="roster.csv",
+        problems=(
+            ("Row 3, email (column B)", "'casey@' is not an email address."),
+            ("Row 4, agency (column C)", "'Northdale Zoo' is not an agency of this partnership."),
+            (
+                "Row 5, name (column A)",
+                "Starts with =, +, - or @, which a spreadsheet runs as a formula.",
+            ),
+            ("Row 7, email (column B)", "jo.sample@northdale.example is also on row 2."),
+        ),
+        total=4,
+    ),
+    "roster_preview": lambda: roster_preview_card(
+        file_name="roster.xlsx",
+        upload_id=7,
+        added=("Casey Example",),
+        changed=("Pat Constable",),
+        deactivated=("Alex Demo",),
+        unchanged=3,
     ),
     "nudge_heads_up": lambda: nudge_card(demo_nudge_view("heads_up")),
     "nudge_due_today": lambda: nudge_card(demo_nudge_view("due_today")),

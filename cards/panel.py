@@ -1,5 +1,6 @@
 """Virtual panel cards: the live panel in the channel, the voting view, refusals, the off-line
-decision form, the referrer's notice and questions, the thread notices and the roster.
+decision form, the referrer's notice and questions and the thread notices (the roster's
+cards are cards/roster.py).
 
 Where each card goes decides what it may hold:
 
@@ -78,7 +79,6 @@ __all__ = [
     "partner_rows",
     "queries_answer_card",
     "queries_card",
-    "roster_card",
     "vote_refused_card",
     "vote_time_text",
     "vote_values",
@@ -949,9 +949,6 @@ def queries_answered_card(*, reference: str, questions: str, answer: str) -> Car
     )
 
 
-# --- the roster -----------------------------------------------------------------------------
-
-
 def open_panel_offer_card(*, reference: str, pathway_label: str) -> Card:
     """To a manager, in 1:1 (`case REF`): a referral that did not seek a Rapid Review waits
     for a manager to open the virtual panel."""
@@ -967,36 +964,6 @@ def open_panel_offer_card(*, reference: str, pathway_label: str) -> Card:
         ],
         [open_panel_action(reference)],
         fallback_text=f"{reference}: a manager can open the virtual panel.",
-    )
-
-
-def roster_card(*, partnership_name: str, members: Sequence[tuple[str, str, str, str]]) -> Card:
-    """For managers in 1:1: everyone on the roster, by agency, with roles and email."""
-    body: list[Element] = [
-        heading("Roster"),
-        rich_text(
-            [text_run("Who is on the roster of "), text_run(partnership_name, weight="Bolder")]
-        ),
-    ]
-    if not members:
-        body.append(text_block("No one is on the roster yet."))
-    by_agency: dict[str, list[tuple[str, str]]] = {}
-    for name, email, agency, roles in members:
-        by_agency.setdefault(agency, []).append((name, f"{roles or 'no roles'} · {email}"))
-    for agency, people in by_agency.items():
-        body.append(
-            container(
-                [
-                    rich_text([text_run(agency, weight="Bolder")]),
-                    fact_set(people, spacing="Small"),
-                ],
-                separator=True,
-                spacing="Medium",
-            )
-        )
-    count = len(members)
-    return adaptive_card(
-        body, fallback_text=f"Roster: {count} {'person' if count == 1 else 'people'}."
     )
 
 

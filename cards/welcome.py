@@ -59,6 +59,11 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
         "export REF",
         "Managers and the data protection officer: a case's whole record as one zip.",
     ),
+    (
+        "roster",
+        "Managers: the roster; add, change or remove a person, or replace it from a file "
+        "(send it with the word roster).",
+    ),
     ("help", "Show this list."),
 )
 """The chat commands the bot understands, as (command, what it does)."""

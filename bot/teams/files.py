@@ -163,10 +163,17 @@ async def _upload(url: URL, content: bytes) -> int | None:
 # --- in: a file a person sent ------------------------------------------------------------
 
 
-async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) -> tuple[str, bytes]:
-    """The name and bytes of a file sent in 1:1 (a CSV or text file up to 2 MB).
+async def download_attachment(
+    app: AppContext,
+    attachment: Mapping[str, Any],
+    *,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    kind: str = "chronology",
+) -> tuple[str, bytes]:
+    """The name and bytes of a file sent in 1:1 (a CSV, text or .xlsx file up to `max_bytes`).
 
-    `attachment` is as Teams sends it (camelCase; `Attachment.serialize()` gives that).
+    `attachment` is as Teams sends it (camelCase; `Attachment.serialize()` gives that);
+    `kind` is what the file should be, for the messages ("chronology", "roster").
     Every failure raises FileRefused with a sentence to tell the person.
     """
     if attachment.get("contentType") != FILE_DOWNLOAD_INFO:
@@ -177,7 +184,7 @@ async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) ->
     file_type = _text(content.get("fileType"), 20).lower()
     if file_type not in READABLE_TYPES:
         raise FileRefused(
-            "I can only read a chronology from an Excel workbook (.xlsx) or a CSV file: save "
+            f"I can only read a {kind} from an Excel workbook (.xlsx) or a CSV file: save "
             "it as one of those (in Excel: File, Save As) and send me that file."
         )
     url = _allowed_url(app, content.get("downloadUrl"))
@@ -188,7 +195,7 @@ async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) ->
         )
     try:
         async with aiohttp.ClientSession(timeout=DOWNLOAD_TIMEOUT) as http:
-            return name, await _fetch(app, http, url)
+            return name, await _fetch(app, http, url, max_bytes, kind)
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("file download failed", extra={"why": type(exc).__name__})
         raise FileRefused(
@@ -196,10 +203,12 @@ async def download_attachment(app: AppContext, attachment: Mapping[str, Any]) ->
         ) from None
 
 
-async def _fetch(app: AppContext, http: aiohttp.ClientSession, url: URL) -> bytes:
+async def _fetch(
+    app: AppContext, http: aiohttp.ClientSession, url: URL, max_bytes: int, kind: str
+) -> bytes:
     too_big = FileRefused(
-        f"That file is larger than {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB, more than a "
-        "chronology needs. Save only the chronology sheet as CSV and send that."
+        f"That file is larger than {max_bytes // (1024 * 1024)} MB, more than a "
+        f"{kind} needs. Save only the {kind} sheet as CSV and send that."
     )
     for _ in range(MAX_REDIRECTS + 1):
         async with http.get(url, allow_redirects=False) as response:
@@ -217,13 +226,13 @@ async def _fetch(app: AppContext, http: aiohttp.ClientSession, url: URL) -> byte
                     "I could not fetch that file from OneDrive (it may have expired). "
                     "Please send it again."
                 )
-            if (response.content_length or 0) > MAX_DOWNLOAD_BYTES:
+            if (response.content_length or 0) > max_bytes:
                 raise too_big
             chunks: list[bytes] = []
             total = 0
             async for chunk in response.content.iter_chunked(64 * 1024):
                 total += len(chunk)
-                if total > MAX_DOWNLOAD_BYTES:
+                if total > max_bytes:
                     raise too_big
                 chunks.append(chunk)
             return b"".join(chunks)

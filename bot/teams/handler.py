@@ -39,7 +39,7 @@ from bot.teams.glue import (
     stages,
 )
 from bot.teams.glue.waiting import send_waiting
-from bot.teams.people import is_aad_object_id, person_of, tenant_of
+from bot.teams.people import RosterLinker, is_aad_object_id, person_of, tenant_of
 from bot.teams.turn import (
     LEDGER_CLAIMED,
     LEDGER_KEY,
@@ -107,6 +107,7 @@ VERBS: dict[str, Verb] = {
     "information.add": referral.add_information,
     "agency.add": agencies.add_agency,
     "audit.page": records.audit_page,
+    **roster.VERBS,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""
 
@@ -124,6 +125,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         self.dialogs = DialogSet(self.dialog_state)
         self.dialogs.add(ReferralDialog(referral.ReferralServices(context, courier), person_of))
         self.glue = Glue(context, courier, self.dialogs, self.dialog_state)
+        self.roster_linker = RosterLinker(context)
         self._known_chats: set[tuple[str, str]] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -149,6 +151,7 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
                 return
         await self._remember_chat(turn_context)
         await send_waiting(self.glue, turn_context)
+        await self.roster_linker.link(turn_context)
         try:
             await self._dispatch(turn_context)
             await self.conversation_state.save_changes(turn_context)

@@ -9,6 +9,8 @@ from typing import TypeGuard
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
+from bot.context import AppContext
+from bot.usecases import people as people_uc
 from bot.usecases.people import Person
 
 log = logging.getLogger(__name__)
@@ -57,3 +59,38 @@ def tenant_of(context: TurnContext) -> str | None:
     if not tenant and isinstance(context.activity.channel_data, dict):
         tenant = (context.activity.channel_data.get("tenant") or {}).get("id")
     return tenant if isinstance(tenant, str) and tenant else None
+
+
+class RosterLinker:
+    """People are found by email until their first message fills in their Entra id: on a 1:1
+    message from an Entra id no member has yet, while someone added by email waits for
+    theirs, the sender's email is read from Teams and their roster entry linked. (Someone
+    with messages waiting for them is linked first by bot/teams/glue/waiting.py, which also
+    gives them their files.)"""
+
+    def __init__(self, app: AppContext) -> None:
+        self.app = app
+        # Entra ids known to be on the roster (a person not on it is asked again next time:
+        # a manager may add them at any moment).
+        self._linked: set[str] = set()
+
+    async def link(self, context: TurnContext) -> None:
+        """Link the sender of a message to their roster entry, if it waits for them."""
+        activity = context.activity
+        conversation = activity.conversation
+        personal = bool(conversation) and conversation.conversation_type in (None, "personal")
+        if activity.type != "message" or not personal:
+            return
+        sender = activity.from_property
+        aad = getattr(sender, "aad_object_id", None) if sender else None
+        if not is_aad_object_id(aad) or aad in self._linked:
+            return
+        state = await people_uc.link_state(self.app, aad)
+        if state == "waiting":
+            email = await teams_email(context)
+            if email is not None:
+                person = await person_of(context)
+                if await people_uc.link_by_email(self.app, person, email) is not None:
+                    state = "linked"
+        if state == "linked":
+            self._linked.add(aad)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from storage import panel as panel_repo
 from storage import repositories as repo
+from storage import roster as roster_repo
 from storage.models import Case, Member
 from storage.repositories import NotFound
 
@@ -117,3 +118,36 @@ async def member_of(app: AppContext, person: Person) -> Member | None:
 
 class NotAllowed(Exception):
     """The person may not do this; the message says why (said as it is, not audited)."""
+
+
+async def link_state(app: AppContext, aad_object_id: str) -> str:
+    """ "linked" (a member has this Entra id), "waiting" (someone added by email has none
+    yet) or "none"."""
+    async with app.db.session() as session:
+        return await roster_repo.link_state(session, app.partnership_id, aad_object_id)
+
+
+async def link_by_email(app: AppContext, person: Person, email: str) -> int | None:
+    """A person's first message: the roster entry with their email (added by a manager, with
+    no Entra id yet) gets their Entra id, so they are found by it from now on (audited by
+    member id). The member id, or None when no entry waits for them."""
+    if not person.aad_object_id:
+        return None
+    async with app.db.session() as session, session.begin():
+        member = await roster_repo.link_by_email(
+            session,
+            app.partnership_id,
+            email=email,
+            aad_object_id=person.aad_object_id,
+            teams_user_id=person.teams_user_id,
+        )
+        if member is None:
+            return None
+        await repo.audit(
+            session,
+            action="roster.entra_id_recorded",
+            actor=person.aad_object_id,
+            partnership_id=app.partnership_id,
+            detail={"member_id": member.id},
+        )
+        return member.id

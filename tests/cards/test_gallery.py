@@ -112,6 +112,7 @@ def test_help_card_lists_every_command() -> None:
         "close REF",
         "audit REF",
         "export REF",
+        "roster",
         "help",
     ]
     facts = next(element for element in card["body"] if element["type"] == "FactSet")["facts"]

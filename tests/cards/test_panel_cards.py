@@ -38,7 +38,6 @@ from cards.panel import (
     partner_rows,
     queries_answer_card,
     queries_card,
-    roster_card,
     vote_refused_card,
     vote_time_text,
     vote_values,
@@ -294,16 +293,6 @@ def all_cards() -> dict[str, Card]:
     cards["disagreement_notice_no_managers"] = disagreement_notice(
         reference=REFERENCE, manager_mentions=()
     )
-    cards["roster"] = roster_card(
-        partnership_name="Northdale Safeguarding Children Partnership",
-        members=(
-            ("Alex Demo", "alex@northdale.example", "Northdale Council", "panel"),
-            ("Jo Sample", "jo@northdale.example", "Northdale Council", "manager"),
-            ("Pat Constable", "pat@northdale.example", "Northdale Police", "panel, deputy"),
-            ("Nobody Yet", "nobody@northdale.example", "Northdale ICB", ""),
-        ),
-    )
-    cards["roster_empty"] = roster_card(partnership_name="Northdale", members=())
     return cards
 
 
@@ -328,7 +317,6 @@ def test_the_gallery_has_every_panel_card() -> None:
         "queries",
         "queries_answer",
         "disagreement_notice",
-        "roster",
     } <= set(GALLERY)
 
 
@@ -557,7 +545,7 @@ def test_refused_card_does_not_refresh() -> None:
 def test_every_execute_action_has_a_verb_and_the_reference() -> None:
     for name, card in all_cards().items():
         found = actions(card)
-        assert found or name.startswith("roster"), name
+        assert found, name
         for action in found:
             if action["type"] == "Action.Execute":
                 assert action["verb"], (name, action)
@@ -849,28 +837,6 @@ def test_queries_card_holds_all_three_partners_questions() -> None:
     shown = "\n".join(rich_texts(all_cards()["queries"]))
     for partner in PARTNERS:
         assert f"{PARTNER_LABELS[partner]}:\n{marker('queries', partner)}" in shown
-
-
-def test_roster_card_groups_people_by_agency() -> None:
-    card = all_cards()["roster"]
-    groups = [n for n in card["body"] if n.get("type") == "Container"]
-    assert [rich_texts(g)[0] for g in groups] == [
-        "Northdale Council",
-        "Northdale Police",
-        "Northdale ICB",
-    ]
-    facts = [(f["title"], f["value"]) for n in nodes(card) for f in n.get("facts", [])]
-    assert facts[0] == ("Alex Demo", "panel · alex@northdale.example")
-    assert facts[-1] == ("Nobody Yet", "no roles · nobody@northdale.example")
-    assert "No one is on the roster yet." in texts(all_cards()["roster_empty"])
-
-
-def test_a_big_roster_still_fits() -> None:
-    members = [
-        (f"Person {i}", f"person.{i}@northdale.example", f"Agency {i % 7}", "panel, deputy")
-        for i in range(120)
-    ]
-    check_cards([roster_card(partnership_name="Northdale", members=members)])
 
 
 # -- building the views -----------------------------------------------------------------
