@@ -51,7 +51,9 @@ async def uninvite(
         return
     still = {m.id for m in await attendees(app, session, case)}
     people = await repo.members(session, app.partnership_id)
-    leaving = [m for m in leads_for(app, people, agency) if m.id not in still and m.aad_object_id]
+    # A lead with no Entra id yet has an invitation waiting for them (offer_file): the
+    # cancellation waits behind it, so they get both, in order, when they message the bot.
+    leaving = [m for m in leads_for(app, people, agency) if m.id not in still]
     if not leaving:
         return
     organiser = next((m for m in people if m.id == meeting.proposed_by_member_id), None)
