@@ -8,8 +8,12 @@ id is set to NULL (never to another case) and the case it named no longer exists
 retention (storage/retention.py) keeps deleting closed cases and the audit keeps their
 trace (retention's own `retention.delete` event lists the references).
 
-On PostgreSQL, TRUNCATE is refused too. On SQLite a table rebuilt by a later batch migration
-loses its triggers: a migration that rebuilds audit_event must create them again.
+On PostgreSQL, TRUNCATE is refused too. SQLite's trigger cannot look at "case" or
+partnership: a later batch migration that rebuilds either renames a table while the trigger
+names it, and SQLite refuses the rename. So on SQLite clearing `case_id` or `partnership_id`
+(to NULL, nothing else) is allowed whether or not the case still exists; PostgreSQL checks.
+And a batch migration that rebuilds audit_event itself on SQLite drops these triggers: it must
+create them again.
 
 Revision ID: 0013
 Revises: 0012
@@ -62,11 +66,8 @@ WHEN NOT (
     AND NEW.actor IS OLD.actor
     AND NEW.activity_id IS OLD.activity_id
     AND NEW.detail IS OLD.detail
-    AND (NEW.case_id IS OLD.case_id
-         OR (NEW.case_id IS NULL AND NOT EXISTS (SELECT 1 FROM "case" WHERE id = OLD.case_id)))
-    AND (NEW.partnership_id IS OLD.partnership_id
-         OR (NEW.partnership_id IS NULL
-             AND NOT EXISTS (SELECT 1 FROM partnership WHERE id = OLD.partnership_id)))
+    AND (NEW.case_id IS OLD.case_id OR NEW.case_id IS NULL)
+    AND (NEW.partnership_id IS OLD.partnership_id OR NEW.partnership_id IS NULL)
 )
 BEGIN
     SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE refused');
