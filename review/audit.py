@@ -36,6 +36,8 @@ ACTION_WORDS: dict[str, str] = {
     "referral.submit": "sent the referral",
     "referral.add": "added information to the referral",
     "case.view": "viewed the referral",
+    "identity.view": "viewed who the child and family are",
+    "agency.add": "added an agency to the case",
     "channel.register": "chose the channel for cases",
     # The virtual panel
     "panel.open": "opened the virtual panel",
@@ -72,6 +74,8 @@ ACTION_WORDS: dict[str, str] = {
     "file.accepted": "accepted a file offered to them",
     "file.declined": "declined a file offered to them",
     "file.expired": "deleted a file offered and not answered in 30 days",
+    "outbox.undeliverable": "could not reach someone in Teams with a message",
+    "outbox.sent_again": "wrote to me, and the messages waiting for them were sent",
     # The record itself
     "audit.view": "viewed the audit",
     "export.create": "exported the case's record",
@@ -93,6 +97,7 @@ _SAFE_KEYS = frozenset(
         "corrected",
         "fields",
         "file_id",
+        "kind",
         "milestone",
         "outcome",
         "partner",
