@@ -31,6 +31,7 @@ from cards.after import (
 from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
+from cards.notification import notification_draft_card, notification_recorded_card
 from cards.nudges import (
     case_timeline_card,
     cases_card,
@@ -98,6 +99,7 @@ from cards.roster import (
 )
 from cards.undelivered import not_reached_card
 from cards.welcome import help_card, team_welcome_card, welcome_card
+from review.notification import notification_draft
 
 __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
 
@@ -251,6 +253,26 @@ GALLERY: dict[str, Callable[[], Card]] = {
         entered={"date_of_birth": "2026-12-01"},
         errors={"date_of_birth": "The date of birth must be on or before the date of the event."},
         agencies=DEMO_AGENCIES,
+    ),
+    "notification_draft": lambda: notification_draft_card(
+        notification_draft(
+            demo_referral_form(),
+            reference="NSCP-2026-0001",
+            local_authority="Northdale Council Children's Services",
+            agencies=("Northdale Hospitals NHS Trust", "Northdale Police"),
+        ),
+        due=date(2026, 11, 30),
+    ),
+    "notification_draft_errors": lambda: notification_draft_card(
+        notification_draft(
+            {}, reference="NSCP-2026-0001", local_authority="Northdale Council", agencies=()
+        ),
+        due=None,
+        errors={"notified_on": "The notification date cannot be in the future."},
+        values={"notified_on": "2026-12-31", "notification_reference": "NP-0001"},
+    ),
+    "notification_recorded": lambda: notification_recorded_card(
+        reference="NSCP-2026-0001", notified_on=date(2026, 11, 24), national_ref="NP-0001"
     ),
     "agency_add": lambda: add_agency_card(
         reference="NSCP-2026-0001",

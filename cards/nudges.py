@@ -110,6 +110,7 @@ WAITING_FOR_WORDS: dict[str, str] = {
     "virtual_panel_arranged": "the virtual panel being arranged",
     "panel_decision": "the panel decision",
     "decision_notice_sent": "the referrer being told the decision",
+    "national_panel_notified": "the National Panel being notified",
     "information_request_sent": "the information request",
     "rapid_review_meeting": "the Rapid Review meeting",
     "rapid_review_report_sent": "the report being sent",
@@ -198,6 +199,8 @@ class TimelineRow:
     # reason a manager gave when it was recorded by hand.
     by_action: bool = False
     done_note: str | None = None
+    note_label: str = "Recorded by hand: "
+    """What `done_note` is: a manager's reason for recording it by hand, by default."""
 
 
 @dataclass(frozen=True)
@@ -563,7 +566,7 @@ def _timeline_row(reference: str, row: TimelineRow, can_mark_done: bool) -> Elem
         items.append(
             rich_text(
                 [
-                    text_run("Recorded by hand: ", weight="Bolder", is_subtle=True),
+                    text_run(row.note_label, weight="Bolder", is_subtle=True),
                     text_run(row.done_note, is_subtle=True),
                 ],
                 spacing="None",

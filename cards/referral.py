@@ -61,10 +61,12 @@ from review.referral import (
     FIELD_INFO,
     FIELDS,
     GENDERS,
+    HARM_KINDS,
     NOT_KNOWN_YET,
     PATHWAYS,
     SECTION_TITLES,
     SECTIONS,
+    YES_NO,
     FieldInfo,
     PathwayInfo,
     derived_age,
@@ -210,15 +212,16 @@ def _input(
             placeholder=info.placeholder,
             value=value if value in ids else None,
         )
-    if info.kind == "choice":
+    if info.kind in ("choice", "harm", "yes_no"):
+        answers = {"choice": GENDERS, "harm": HARM_KINDS, "yes_no": YES_NO}[info.kind]
         return choice_set(
             info.id,
             info.label,
-            [(label, choice) for choice, label in GENDERS.items()],
+            [(label, choice) for choice, label in answers.items()],
             is_required=info.required,
             error_message=error_message,
             style="expanded",
-            value=value if value in GENDERS else None,
+            value=value if value in answers else None,
         )
     if info.kind == "date":
         return date_input(
@@ -957,6 +960,9 @@ def demo_referral_form() -> dict[str, dict[str, str]]:
             "date_of_birth": "2012-06-15",
             "care_leaver": "false",
             "gender": "not_known",
+            "harm_kind": "serious_harm",
+            "looked_after": "no",
+            "outside_england": "no",
             "disability": "None known",
         },
         "family": {

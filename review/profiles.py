@@ -140,6 +140,7 @@ ANCHOR_EVENTS: tuple[str, ...] = (
     "referral_received",
     "virtual_panel_arranged",
     "panel_decision",
+    "national_panel_notified",
     "decision_notice_sent",
     "information_request_sent",
     "rapid_review_meeting",

@@ -51,6 +51,7 @@ __all__ = [
     "FREE_TEXT_FIELDS",
     "IDENTITY_FIELDS",
     "GENDERS",
+    "HARM_KINDS",
     "KEPT_BEYOND_LIMIT",
     "NOT_GIVEN",
     "NOT_KNOWN_YET",
@@ -64,6 +65,7 @@ __all__ = [
     "PathwayInfo",
     "SectionResult",
     "SummaryRow",
+    "YES_NO",
     "age_at",
     "derived_age",
     "family_people",
@@ -139,6 +141,15 @@ PATHWAYS: dict[str, PathwayInfo] = {
 }
 """The pathways of section 1.2, A, B and C in order."""
 
+HARM_KINDS: dict[str, str] = {
+    "death": "The child has died",
+    "serious_harm": "The child has been seriously harmed",
+}
+"""The answers to "has the child died, or been seriously harmed?"."""
+
+YES_NO: dict[str, str] = {"yes": "Yes", "no": "No"}
+"""The answers to a yes / no question of the form."""
+
 GENDERS: dict[str, str] = {
     "female": "Female",
     "male": "Male",
@@ -165,7 +176,17 @@ KEPT_BEYOND_LIMIT = 1000
 
 
 FieldKind = Literal[
-    "pathway", "text", "multiline", "email", "phone", "agency", "date", "toggle", "choice"
+    "pathway",
+    "text",
+    "multiline",
+    "email",
+    "phone",
+    "agency",
+    "date",
+    "toggle",
+    "choice",
+    "harm",
+    "yes_no",
 ]
 
 
@@ -366,6 +387,37 @@ FIELD_INFO: dict[str, FieldInfo] = _info(
         title="Gender",
         required=True,
         missing="Choose the child's gender, or Not known.",
+    ),
+    # What the National Panel's notification asks that section 1.3 did not (Appendix A 1.2 A:
+    # "abuse or neglect of a child is known or suspected and the child has died or been
+    # seriously harmed"; "Notifiable Incidents also include any Looked After Child"; "cases
+    # of abuse or neglect leading to serious harm both within and outside of the local area").
+    FieldInfo(
+        id="harm_kind",
+        section="child",
+        kind="harm",
+        label="Has the child died, or been seriously harmed?",
+        title="Death or serious harm",
+        required=True,
+        missing="Say whether the child has died or been seriously harmed.",
+    ),
+    FieldInfo(
+        id="looked_after",
+        section="child",
+        kind="yes_no",
+        label="Is the child looked after (in the care of a local authority)?",
+        title="Looked after",
+        required=True,
+        missing="Say whether the child is looked after.",
+    ),
+    FieldInfo(
+        id="outside_england",
+        section="child",
+        kind="yes_no",
+        label="Did the death or harm happen outside England?",
+        title="Outside England",
+        required=True,
+        missing="Say whether it happened outside England.",
     ),
     FieldInfo(
         id="disability",
@@ -711,6 +763,9 @@ def _check_child(check: _Checker, today: date, agency_ids: Collection[str]) -> N
     dob = check.date("date_of_birth")
     care_leaver = check.toggle("care_leaver")
     check.choice("gender", GENDERS, "Choose one of the options: Female, Male, Other or Not known.")
+    check.choice("harm_kind", HARM_KINDS, "Choose one of the two answers.")
+    check.choice("looked_after", YES_NO, "Choose Yes or No.")
+    check.choice("outside_england", YES_NO, "Choose Yes or No.")
     check.text("disability")
     check.text("child_name")
     check.text("child_location")
@@ -889,6 +944,10 @@ def _shown(
         return agency_names.get(value, value)
     if kind == "choice":
         return GENDERS.get(value, value)
+    if kind == "harm":
+        return HARM_KINDS.get(value, value)
+    if kind == "yes_no":
+        return YES_NO.get(value, value)
     if kind == "date":
         day = parse_iso_date(value)
         return format_date(day) if day else value

@@ -148,6 +148,8 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What the panel's decision says about the incident being notifiable (None: not said).
     notifiable: Mapped[bool | None] = mapped_column(Boolean)
+    # The National Panel's reference for the serious incident notification, once recorded.
+    national_panel_reference: Mapped[str | None] = mapped_column(String(100))
 
 
 class Referral(Base):

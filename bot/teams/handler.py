@@ -31,6 +31,7 @@ from bot.teams.glue import (
     agencies,
     cases,
     channel,
+    notification,
     panel,
     records,
     referral,
@@ -86,6 +87,7 @@ ACTIONS: dict[str, Handler] = {
     "information.add_open": referral.add_information_open,
     "identity.view": referral.identity_view,
     "agency.add_open": agencies.add_agency_open,
+    "notification.docx": notification.word_copy,
     **{action: stages.stage_action for action in stages.STAGE_ACTIONS},
 }
 """Card submits (Action.Submit) by their `action`; `referral.*` others go to the dialog."""
@@ -106,6 +108,7 @@ VERBS: dict[str, Verb] = {
     "case.open": cases.case_open,
     "information.add": referral.add_information,
     "agency.add": agencies.add_agency,
+    "notification.record": notification.record,
     "audit.page": records.audit_page,
     **roster.VERBS,
 }

@@ -76,7 +76,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
                 or app.profile.roles.get(entry.milestone.responsible, entry.milestone.responsible),
                 provisional=entry.provisional,
                 by_action=entry.milestone.by_action,
-                done_note=notes.get(entry.id),
+                **_note(entry.id, notes.get(entry.id), case.national_panel_reference),
             )
         )
     return case_timeline_card(
@@ -90,6 +90,14 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         not_known_yet=[FIELD_INFO[f].title for f in later],
         not_delivered=undelivered,
     )
+
+
+def _note(milestone_id: str, note: str | None, national_ref: str | None) -> dict[str, str]:
+    """The note under a milestone on the timeline: the National Panel's reference for the
+    notification once recorded, else a manager's reason for recording it by hand."""
+    if milestone_id == "national_panel_notification" and national_ref:
+        return {"done_note": national_ref, "note_label": "The National Panel's reference: "}
+    return {"done_note": note} if note else {}
 
 
 async def open_cases(app: AppContext, *, person: Person) -> dict[str, Any]:

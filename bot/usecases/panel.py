@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.additions import additions_shown, current_form
 from bot.usecases.casework import replan_case
+from bot.usecases.notification import plan_drafts
 from bot.usecases.people import (
     Person,
     Refused,
@@ -193,6 +194,9 @@ async def _seal(
     case.status = "decided"
     case.pathway = outcome
     case.notifiable = notifiable
+    if notifiable:
+        # The draft of the serious incident notification, to the notifier in 1:1.
+        await plan_drafts(app, session, case)
     await case_repo.record_event(session, case.id, "panel_decision", decided_at)
     starts = info.starts
     if starts == "learning_review":

@@ -33,6 +33,9 @@ FORM: dict[str, dict[str, str]] = {
         "date_of_birth": "2019-03-14",
         "care_leaver": "false",
         "gender": "female",
+        "harm_kind": "serious_harm",
+        "looked_after": "no",
+        "outside_england": "no",
         "disability": "MARKER-DISABILITY none known",
     },
     "family": {

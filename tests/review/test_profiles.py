@@ -47,6 +47,7 @@ def test_vocabulary() -> None:
         "referral_received",
         "virtual_panel_arranged",
         "panel_decision",
+        "national_panel_notified",
         "decision_notice_sent",
         "information_request_sent",
         "rapid_review_meeting",
@@ -96,7 +97,13 @@ def test_each_partnership_words_its_own_local_review_criteria() -> None:
 
 # id, anchor, offset, completed_by, responsible
 STOCKPORT = [
-    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "notifier"),
+    (
+        "national_panel_notification",
+        "referral_received",
+        WorkingDaysAfter(5),
+        "national_panel_notified",
+        "notifier",
+    ),
     (
         "information_request",
         "panel_decision",
@@ -144,7 +151,13 @@ HALTON = [
         "decision_notice_sent",
         "business_unit",
     ),
-    ("national_panel_notification", "referral_received", WorkingDaysAfter(5), None, "notifier"),
+    (
+        "national_panel_notification",
+        "referral_received",
+        WorkingDaysAfter(5),
+        "national_panel_notified",
+        "notifier",
+    ),
     (
         "information_request",
         "referral_received",
@@ -591,6 +604,7 @@ def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_ma
     assert stockport.milestone("desktop_review_6m").may_complete == ("manager",)
     # What an action of the bot completes is not marked done by anyone.
     assert [m.id for m in stockport.milestones if m.by_action] == [
+        "national_panel_notification",
         "information_request",
         "agency_returns",
         "rapid_review_meeting",

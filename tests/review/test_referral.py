@@ -49,6 +49,7 @@ VALID: dict[str, dict[str, str]] = {
         "referrer_email": "sam.example@agency.example.gov.uk",
         "job_title": "Named Nurse for Safeguarding",
         "agency": "stockport_nhs_ft",
+        "agency_other": "",
         "phone": "0161 496 0000",
         "discussed_with": "My manager, Jo Sample, and the allocated social worker.",
         "lead_name": "Jo Sample",
@@ -62,6 +63,9 @@ VALID: dict[str, dict[str, str]] = {
         "date_of_birth": "2012-06-15",
         "care_leaver": "false",
         "gender": "female",
+        "harm_kind": "serious_harm",
+        "looked_after": "no",
+        "outside_england": "no",
         "disability": "None known",
     },
     "family": {
@@ -113,6 +117,7 @@ def test_sections_and_field_ids_are_the_card_input_ids() -> None:
             "referrer_email",
             "job_title",
             "agency",
+            "agency_other",
             "phone",
             "discussed_with",
             "lead_name",
@@ -126,6 +131,9 @@ def test_sections_and_field_ids_are_the_card_input_ids() -> None:
             "date_of_birth",
             "care_leaver",
             "gender",
+            "harm_kind",
+            "looked_after",
+            "outside_england",
             "disability",
         ),
         "family": tuple(
@@ -176,6 +184,7 @@ def test_limits() -> None:
         "lead_role": 100,
         "lead_contact": 200,
         "disability": 500,
+        "agency_other": 200,
         "child_name": 100,
         "child_location": 500,
         **{
@@ -519,6 +528,9 @@ def test_validate_form_reports_missing_and_broken_sections() -> None:
         "event_date",
         "date_of_birth",
         "gender",
+        "harm_kind",
+        "looked_after",
+        "outside_england",
     }
     assert results["family"].ok  # every person is "if known"
     assert list(results["views"].errors) == ["key_issues"]
@@ -531,7 +543,7 @@ def test_summary_facts() -> None:
     referrer = summary_facts("referrer", VALID["referrer"], agency_names=AGENCY_NAMES)
     assert ("Referring agency", "Stockport NHS Foundation Trust") in referrer
     assert ("Name", "Sam Example") in referrer
-    assert len(referrer) == len(FIELDS["referrer"])
+    assert len(referrer) == len(FIELDS["referrer"]) - 1  # "another agency" only when chosen
     assert summary_facts("child", VALID["child"], agency_names=AGENCY_NAMES) == [
         ("Child's name", "Poppy Example"),
         ("Current location", "At home, 1 Fictional Row, Northdale"),
@@ -540,6 +552,9 @@ def test_summary_facts() -> None:
         ("Age", "14 on the date of the event"),
         ("Care leaver", "No"),
         ("Gender", "Female"),
+        ("Death or serious harm", "The child has been seriously harmed"),
+        ("Looked after", "No"),
+        ("Outside England", "No"),
         ("Disability", "None known"),
     ]
     views = summary_facts("views", {"key_issues": "Follow-up."}, agency_names=AGENCY_NAMES)
@@ -561,6 +576,9 @@ def test_summary_rows_name_their_fields() -> None:
         "age",
         "care_leaver",
         "gender",
+        "harm_kind",
+        "looked_after",
+        "outside_england",
         "disability",
     ]
 
@@ -625,7 +643,15 @@ def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
 
     raw = {"event_date": "2026-11-20", "date_of_birth": "", "gender": ""}
     strict = validate_section("child", raw, today=date(2026, 11, 23), agency_ids=[])
-    assert set(strict.errors) == {"child_name", "child_location", "date_of_birth", "gender"}
+    assert set(strict.errors) == {
+        "child_name",
+        "child_location",
+        "date_of_birth",
+        "gender",
+        "harm_kind",
+        "looked_after",
+        "outside_england",
+    }
     lenient = validate_section(
         "child", raw, today=date(2026, 11, 23), agency_ids=[], required=ALWAYS_REQUIRED
     )
@@ -648,6 +674,9 @@ def test_a_partnership_may_let_questions_be_sent_not_known_yet() -> None:
         "child_location",
         "date_of_birth",
         "gender",
+        "harm_kind",
+        "looked_after",
+        "outside_england",
     )
     rows = summary_rows(
         "child", lenient.values, agency_names={}, may_follow={"gender", "date_of_birth"}

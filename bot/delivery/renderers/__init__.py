@@ -17,6 +17,7 @@ from bot.delivery.renderers.case import (
     render_queries_answer,
 )
 from bot.delivery.renderers.files import render_file_offer
+from bot.delivery.renderers.notification import render_notification_draft
 from bot.delivery.renderers.nudges import render_digest, render_nudge
 from bot.delivery.renderers.stages import (
     render_information_request,
@@ -45,5 +46,6 @@ RENDERERS: dict[str, Renderer] = {
     "meeting_notice": render_meeting_notice,
     "report_ready": render_report_ready,
     "next_steps": render_next_steps,
+    "notification_draft": render_notification_draft,
     NOT_REACHED: render_not_reached,
 }

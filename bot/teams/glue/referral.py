@@ -184,7 +184,7 @@ async def add_information(
 
 
 async def identity_view(g: Glue, turn_context: TurnContext) -> None:
-    """"Who the child and family are": sections A and B as recorded, in this 1:1 chat only,
+    """ "Who the child and family are": sections A and B as recorded, in this 1:1 chat only,
     for the people who may see them (each view audited)."""
     if await refuse_outside_personal(turn_context):
         return

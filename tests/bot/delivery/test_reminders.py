@@ -12,13 +12,11 @@ from sqlalchemy import func, select
 
 from bot.delivery.courier import RELEASE_EVERY
 from bot.teams.keys import COURIER
-from helpers.activities import message
 from helpers.app import app_settings, running_app
 from helpers.cards import check_cards
 from helpers.connector import Call, FakeConnector
 from helpers.outbox import nudge_rows, one_due_nudge, seed_due_nudges, sweep
-from helpers.people import account
-from helpers.referral import complete_referral, register_channel, say, submit
+from helpers.referral import complete_referral, register_channel, submit
 from review.calendar import LONDON
 from storage import outbox
 from storage.db import Database
@@ -74,16 +72,23 @@ async def test_a_case_walked_across_christmas_and_new_year(
         while day <= date(2027, 1, 21):
             if day == date(2027, 1, 8):  # the notification is made; its reminders stop
                 clock.london(day, 8, 30)
-                # By the notifier (Lee, the delegated officer): the referrer may not.
-                done = "done SSCP-2026-0001 national_panel_notification"
-                refused = len(connector.texts())
-                await say(app, connector, done)
-                assert "Only the head of the safeguarding" in connector.texts()[
-                    refused
-                ].lower() or ("only" in connector.texts()[refused].lower())
-                as_lee = message(done, service_url=connector.url, **{"from": account("lee")})
-                as_lee["conversation"]["id"] = "a:1lee-personal-fictional"
-                assert (await app.post_activity(as_lee)).status == 201
+                # By the notifier (Lee, the delegated officer), on the draft's card: the
+                # referrer may not.
+                from helpers.activities import card_invoke
+
+                data = {
+                    "reference": "SSCP-2026-0001",
+                    "notified_on": "2027-01-08",
+                    "notification_reference": "NP-FICTIONAL-9",
+                }
+                robin = card_invoke(
+                    "notification.record", data, who="robin", service_url=connector.url
+                )
+                answer = await app.post_activity(robin)
+                assert "can notify the National Panel" in json.dumps(await answer.json())
+                lee = card_invoke("notification.record", data, who="lee", service_url=connector.url)
+                answer = await app.post_activity(lee)
+                assert "National Panel notified" in json.dumps(await answer.json())
             before = len(connector.calls)
             for hour, minute in ((9, 5), (14, 0)):  # two sweeps a day post nothing twice
                 clock.london(day, hour, minute)
@@ -405,8 +410,16 @@ async def test_snooze_is_for_managers_and_quietens_one_working_day(
         clock.london(date(2027, 1, 5), 9, 5)
         await sweep(app)
         assert nudges(connector.calls[before:]) == [("notify", "Due today")]
-        timeline = await press("milestone.done", "lee")
-        assert "Done" in timeline or "done" in timeline
+        # Lee, the notifier, records the notification on its draft: the milestone is done.
+        recorded = {
+            "reference": "SSCP-2026-0001",
+            "notified_on": "2027-01-05",
+            "notification_reference": "NP-FICTIONAL-7",
+        }
+        resp = await app.post_activity(
+            card_invoke("notification.record", recorded, who="lee", service_url=connector.url)
+        )
+        assert "National Panel notified" in json.dumps(await resp.json())
         before = len(connector.calls)
         clock.london(date(2027, 1, 6), 9, 5)
         await sweep(app)

@@ -28,18 +28,23 @@ from storage.models import CaseEvent, Milestone
 # and the notifier, Pat a Police panel member, Morgan a manager and the chair, and a stranger.
 TABLE = [
     # (milestone, person, allowed)
-    ("national_panel_notification", "lee", True),  # the notifier (responsible)
-    ("national_panel_notification", "morgan", True),  # a manager
-    ("national_panel_notification", "robin", False),
-    ("national_panel_notification", "pat", False),
-    ("national_panel_notification", "stranger", False),
+    ("complaint_response", "morgan", True),  # responsible: manager
+    ("complaint_response", "robin", False),
+    ("complaint_response", "stranger", False),
     ("desktop_review_6m", "morgan", True),  # responsible: manager
     ("desktop_review_6m", "lee", False),
     ("desktop_review_6m", "robin", False),
     ("local_review_report", "morgan", True),  # responsible: chair (Morgan is the chair too)
     ("local_review_report", "pat", False),
 ]
-BY_ACTION = ["information_request", "agency_returns", "rapid_review_report", "papers_circulated"]
+# The notification is recorded on its draft card by the notifier (bot/usecases/notification.py).
+BY_ACTION = [
+    "national_panel_notification",
+    "information_request",
+    "agency_returns",
+    "rapid_review_report",
+    "papers_circulated",
+]
 
 
 async def say_as(app: RunningApp, connector: FakeConnector, who: str, text: str) -> str:
