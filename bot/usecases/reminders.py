@@ -166,7 +166,8 @@ async def record_by_hand(
                 actor=person.aad_object_id,
                 partnership_id=app.partnership_id,
                 case_id=case.id,
-                detail={**detail, "on": day.isoformat(), "reason": text},
+                # The reason is kept on the milestone (encrypted), never in the audit.
+                detail={**detail, "on": day.isoformat()},
             )
     if problem is not None:
         raise NotAllowed(problem)
