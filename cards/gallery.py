@@ -31,6 +31,7 @@ from cards.after import (
 from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
+from cards.national_panel import answer_card, answer_recorded_card, reopened_card
 from cards.notification import notification_draft_card, notification_recorded_card
 from cards.nudges import (
     case_timeline_card,
@@ -271,6 +272,20 @@ GALLERY: dict[str, Callable[[], Card]] = {
         errors={"notified_on": "The notification date cannot be in the future."},
         values={"notified_on": "2026-12-31", "notification_reference": "NP-0001"},
     ),
+    "national_panel_answer": lambda: answer_card(
+        reference="NSCP-2026-0001",
+        notified_on=date(2026, 11, 24),
+        values={"answer": "further_information", "asks": "The school's attendance records."},
+        errors={"asks_by": "Pick the date it is asked for by."},
+    ),
+    "national_panel_answer_recorded": lambda: answer_recorded_card(
+        reference="NSCP-2026-0001",
+        answer="reconsider",
+        answered_on=date(2026, 12, 18),
+        asks_by=None,
+        can_reopen=True,
+    ),
+    "panel_reopened": lambda: reopened_card(reference="NSCP-2026-0001", why="reconsider", round_=2),
     "notification_recorded": lambda: notification_recorded_card(
         reference="NSCP-2026-0001", notified_on=date(2026, 11, 24), national_ref="NP-0001"
     ),

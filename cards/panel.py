@@ -189,6 +189,9 @@ class PanelView:
     panel_deadline_label: str = "Panel deadline"
     # Where the case's plan contradicts itself, in words with the dates (no free text).
     conflicts: tuple[str, ...] = ()
+    # Why the panel reopened a sealed decision and what that decision was (fixed words and
+    # labels only: no free text in the channel), when it did.
+    reopened_note: str | None = None
 
 
 class VoteFields(Protocol):
@@ -480,11 +483,17 @@ def _panel_body(view: PanelView) -> tuple[list[Element], list[tuple[str, dict[st
         label, day = view.next_deadline
         facts.append(("Next deadline", f"{label}: {format_date(day)}"))
     if view.round > 1:
-        facts.append(("Voting round", f"{view.round} (after the referrer's answers)"))
+        why = "reopened" if view.reopened_note else "after the referrer's answers"
+        facts.append(("Voting round", f"{view.round} ({why})"))
     status, mentions = _status_line(view)
     body: list[Element] = [
         heading(f"Virtual panel — {escape_markdown(view.reference)}"),
         fact_set(facts),
+        *(
+            [text_block(escape_markdown(view.reopened_note), color="Warning", spacing="Small")]
+            if view.reopened_note
+            else []
+        ),
         *conflict_notices(view.conflicts),
         container(_rows(view.rows), separator=True, spacing="Medium"),
         container(status, spacing="Medium"),

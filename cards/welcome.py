@@ -46,6 +46,10 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("cases", "See the open cases you can act on and their statutory deadlines."),
     ("case REF", "A case's timeline, and your next steps on it (managers and the chair)."),
     ("done REF MILESTONE", "Record a milestone as done."),
+    (
+        "national panel REF",
+        "Managers: the National Panel's answer; reopen the panel to reconsider.",
+    ),
     ("papers REF", "Managers: the papers are circulated; agency returns become final."),
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
     ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),

@@ -482,6 +482,8 @@ class ReportData:
     # Why the meeting was held after its window or after the report was due, as given.
     meeting_late_reason: str = ""
     national_criteria: tuple[str, ...] = NATIONAL_CRITERIA
+    earlier_decisions: tuple[tuple[str, date, str], ...] = ()
+    """Decisions the panel reconsidered: (the decision, decided on, why it reopened)."""
 
     @property
     def national_review_recommended(self) -> bool:
@@ -625,6 +627,14 @@ def _blocks(data: ReportData) -> list[_Block]:
         out.append(
             _Para(
                 _or_not_recorded(basis), bold_label=f"How serious harm was determined — {partner}: "
+            )
+        )
+    for label, decided_on, why in data.earlier_decisions:
+        out.append(
+            _Para(
+                f"{label}, decided on {format_date(decided_on)}; reopened: {why}.",
+                typed=False,
+                bold_label="Earlier decision, reconsidered: ",
             )
         )
     out += [

@@ -150,6 +150,9 @@ class Case(Base):
     notifiable: Mapped[bool | None] = mapped_column(Boolean)
     # The National Panel's reference for the serious incident notification, once recorded.
     national_panel_reference: Mapped[str | None] = mapped_column(String(100))
+    # How often a sealed decision was reopened (the National Panel asked to reconsider, or new
+    # information came): each reopening's messages are its own.
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Referral(Base):
@@ -257,6 +260,42 @@ class Decision(Base):
     deciders: Mapped[JSONDict] = mapped_column(JSON)
     # The panel's agreed answer to "is the incident notifiable?" (None: not asked).
     notifiable: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class EarlierDecision(Base):
+    """A sealed decision the panel was asked to reconsider: kept as it was, with why and when
+    the panel reopened (the report shows every one)."""
+
+    __tablename__ = "earlier_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime]
+    notifiable: Mapped[bool | None] = mapped_column(Boolean)
+    rationales: Mapped[JSONDict] = mapped_column(EncryptedJSON)
+    deciders: Mapped[JSONDict] = mapped_column(JSON)
+    reopened_at: Mapped[datetime]
+    reopened_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    why: Mapped[str] = mapped_column(String(32))
+    """"reconsider" (the National Panel asked) or "new_information"."""
+    detail: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+class NationalPanelAnswer(Base):
+    """The National Panel's answer to a Rapid Review, recorded by a manager with its date."""
+
+    __tablename__ = "national_panel_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(32))
+    answered_on: Mapped[date] = mapped_column(Date)
+    asks: Mapped[str | None] = mapped_column(EncryptedText)
+    """What further information it asks for, and from whom (free text)."""
+    asks_by: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime]
+    recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
 class CaseEvent(Base):

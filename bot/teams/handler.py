@@ -31,6 +31,7 @@ from bot.teams.glue import (
     agencies,
     cases,
     channel,
+    national_panel,
     notification,
     panel,
     records,
@@ -109,6 +110,8 @@ VERBS: dict[str, Verb] = {
     "information.add": referral.add_information,
     "agency.add": agencies.add_agency,
     "notification.record": notification.record,
+    "national_panel.answer": national_panel.record_answer,
+    "panel.reopen": national_panel.reopen,
     "audit.page": records.audit_page,
     **roster.VERBS,
 }
@@ -253,6 +256,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         words = text.split()
         if handler is not None:
             await handler(g, turn_context)
+        elif len(words) == 3 and words[:2] == ["national", "panel"]:
+            await national_panel.answer_command(g, turn_context, words[2].upper())
         elif len(words) == 3 and words[:2] == ["add", "information"]:
             await referral.add_information_command(g, turn_context, words[2].upper())
         elif len(words) == 2 and words[0] == "case":

@@ -212,11 +212,13 @@ async def _seal(
         )
     await replan_case(app, session, case)
     now = app.now()
+    # A decision after the panel reopened has messages of its own (the first one's are sent).
+    tag = "panel_decision" if not case.reopened else f"panel_decision_re{case.reopened}"
     await panel_repo.plan_message(
         session,
         case=case,
         kind="decision_notice",
-        milestone="panel_decision",
+        milestone=tag,
         stage="referrer_notice",
         due_on=london_date(decided_at),
         send_after=now,
@@ -226,7 +228,7 @@ async def _seal(
         session,
         case=case,
         kind="disagreement_resolved",
-        milestone="panel_decision",
+        milestone=tag,
         stage="disagreement_resolved",
         due_on=london_date(decided_at),
         send_after=now,
@@ -241,7 +243,7 @@ async def _seal(
                     session,
                     case=case,
                     kind="next_steps",
-                    milestone="panel_decision",
+                    milestone=tag,
                     stage=f"manager-{member.id}",
                     due_on=london_date(decided_at),
                     send_after=now,

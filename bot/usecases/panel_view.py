@@ -27,10 +27,12 @@ from cards.panel import (
 )
 from cards.referral import channel_case_card
 from review.calendar import LONDON, london_date
+from review.national_panel import REOPEN_WHY
 from review.panel import PARTNER_LABELS, PARTNERS, PanelState, visible_positions
 from review.referral import format_date
 from review.timeline import conflicts
 from storage import cases as case_repo
+from storage import national_panel as np_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
 from storage.models import Case, Member
@@ -145,6 +147,7 @@ async def panel_view(
         panel_deadline=panel_deadline,
         panel_deadline_label=deadline_label,
         conflicts=tuple(c.describe() for c in conflicts(timeline)),
+        reopened_note=await _reopened_note(app, session, case) if session is not None else None,
         next_deadline=next_deadline(app, case, events),
         status=status,
         outcome_label=_decided_label(app, outcome, case.notifiable) if outcome else None,
@@ -156,6 +159,23 @@ async def panel_view(
             (m.teams_user_id or m.aad_object_id or "", m.name) for m in managers
         ),
         actions=actions,
+    )
+
+
+async def _reopened_note(app: AppContext, session: AsyncSession, case: Case) -> str | None:
+    """Why the panel reopened, in fixed words, with the decision it set aside (read only for
+    a case that was reopened: the ordinary card asks nothing more)."""
+    if not case.reopened:
+        return None
+    earlier = await np_repo.earlier_decisions(session, case.id)
+    if not earlier:
+        return None
+    last = earlier[-1]
+    return (
+        f"Reopened on {format_date(london_date(last.reopened_at))}: "
+        f"{REOPEN_WHY.get(last.why, last.why)}. The earlier decision "
+        f"({app.profile.outcome(last.outcome).short_label}, "
+        f"{format_date(london_date(last.decided_at))}) stays in the case's history."
     )
 
 
@@ -207,7 +227,7 @@ async def shared_card(
         state, people, facts = await panel_now(session, case)
         view = await panel_view(
             app,
-            None,
+            session,  # read only for a reopened panel: the rest comes from the prepared reads
             case,
             state,
             viewer_partner=viewer_partner,

@@ -27,6 +27,7 @@ from cards.after import (
     report_ready_card,
 )
 from review.calendar import LONDON, london_date
+from review.national_panel import REOPEN_WHY
 from review.panel import PARTNER_LABELS
 from review.referral import format_date, parse_iso_date
 from review.report import (
@@ -41,6 +42,7 @@ from review.report import (
     validate_chair_notes,
 )
 from storage import after as after_repo
+from storage import national_panel as np_repo
 from storage import panel as panel_repo
 from storage import repositories as repo
 from storage.models import Case, InformationRequest, Member
@@ -125,6 +127,14 @@ async def report_data(
             ),
         ),
         chair_notes=notes,
+        earlier_decisions=tuple(
+            (
+                app.profile.outcome(e.outcome).label,
+                london_date(e.decided_at),
+                REOPEN_WHY.get(e.why, e.why),
+            )
+            for e in await np_repo.earlier_decisions(session, case.id)
+        ),
         immediate_learning=notes.immediate_learning or notes.q4_1,
         dissemination="\n".join(
             f"{a.action} — {a.owner}" + (f", by {format_date(a.due)}" if a.due else "")

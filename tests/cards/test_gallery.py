@@ -106,6 +106,7 @@ def test_help_card_lists_every_command() -> None:
         "cases",
         "case REF",
         "done REF MILESTONE",
+        "national panel REF",
         "papers REF",
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",

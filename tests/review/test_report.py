@@ -517,3 +517,23 @@ def test_the_report_quotes_why_the_meeting_was_held_late() -> None:
     ):
         assert "Why the meeting was held when it was" in rendered and reason in rendered
     assert "Why the meeting was held" not in report_markdown(_data())
+
+
+def test_a_reconsidered_decision_is_in_the_report_beside_the_new_one() -> None:
+    data = _data(
+        earlier_decisions=(
+            (
+                "Meets threshold for Rapid Review",
+                date(2026, 11, 23),
+                "The National Panel asked the partnership to reconsider",
+            ),
+        )
+    )
+    decision = _text(_sections(_document(data))["4. The decision and its reasons"])
+    assert (
+        "Earlier decision, reconsidered: Meets threshold for Rapid Review, decided on "
+        "Mon 23 Nov 2026; reopened: The National Panel asked the partnership to reconsider."
+    ) in decision
+    assert "Earlier decision" not in _text(
+        _sections(_document(_data()))["4. The decision and its reasons"]
+    )
