@@ -34,6 +34,15 @@ class EncryptedTable:
     columns: tuple[str, ...]
     types: tuple[EncryptedText | EncryptedJSON, ...]
     raw: TableClause
+    pk: str = "id"
+    """The table's one-column primary key (an integer id, or bot_state's text key)."""
+    first: Any = 0
+    """A key below every row's (0 for an integer id, "" for a text key), to start batches."""
+
+    @property
+    def key(self) -> Any:
+        """The primary key column of the plain view (rows are walked in its order)."""
+        return self.raw.c[self.pk]
 
 
 def encrypted_tables(tables: Sequence[Table] | None = None) -> list[EncryptedTable]:
@@ -43,15 +52,19 @@ def encrypted_tables(tables: Sequence[Table] | None = None) -> list[EncryptedTab
         cols = [c for c in t.columns if isinstance(c.type, EncryptedText | EncryptedJSON)]
         if not cols:
             continue
-        if [c.name for c in t.primary_key.columns] != ["id"]:
-            raise TypeError(f"{t.name}: an encrypted table needs an integer primary key `id`")
+        keys = list(t.primary_key.columns)
+        if len(keys) != 1:
+            raise TypeError(f"{t.name}: an encrypted table needs a one-column primary key")
+        pk = keys[0]
+        is_int = isinstance(pk.type, Integer)
         raw = table(
             t.name,
-            column("id", Integer),
+            column(pk.name, Integer if is_int else Text),
             *(column(c.name, JSON if isinstance(c.type, EncryptedJSON) else Text) for c in cols),
         )
         types = tuple(c.type for c in cols if isinstance(c.type, EncryptedText | EncryptedJSON))
-        found.append(EncryptedTable(t.name, tuple(c.name for c in cols), types, raw))
+        names = tuple(c.name for c in cols)
+        found.append(EncryptedTable(t.name, names, types, raw, pk.name, 0 if is_int else ""))
     return found
 
 
@@ -70,7 +83,7 @@ async def check_keys(db: Database) -> int:
     opened = 0
     async with db.engine.connect() as connection:
         for t in encrypted_tables():
-            ident = t.raw.c.id
+            ident = t.key
             for name in t.columns:
                 col = t.raw.c[name]
                 for order in (ident.asc(), ident.desc()):
@@ -115,7 +128,7 @@ async def rotate(db: Database, *, batch_size: int = ROTATE_BATCH) -> dict[str, R
     for t in encrypted_tables():
         for name in t.columns:
             counts[f"{t.name}.{name}"] = Rotated()
-        after = 0
+        after = t.first
         while True:
             async with db.transaction() as connection:
                 last = await _rotate_batch(connection, t, after, batch_size, counts)
@@ -128,19 +141,19 @@ async def rotate(db: Database, *, batch_size: int = ROTATE_BATCH) -> dict[str, R
 async def _rotate_batch(
     connection: AsyncConnection,
     t: EncryptedTable,
-    after: int,
+    after: Any,
     batch_size: int,
     counts: dict[str, Rotated],
-) -> int | None:
-    """Rotate the rows with ids after `after`; the last id seen (None: no rows were left)."""
+) -> Any:
+    """Rotate the rows with keys after `after`; the last key seen (None: no rows were left)."""
     keyring = installed_keys()
     dialect = connection.dialect
     cols = [t.raw.c[name] for name in t.columns]
     rows = (
         await connection.execute(
-            select(t.raw.c.id, *cols)
-            .where(t.raw.c.id > after)
-            .order_by(t.raw.c.id)
+            select(t.key, *cols)
+            .where(t.key > after)
+            .order_by(t.key)
             .limit(batch_size)
             .with_for_update()
         )
@@ -172,11 +185,11 @@ async def _rotate_batch(
     for names, params in changes.items():
         await connection.execute(
             update(t.raw)
-            .where(t.raw.c.id == bindparam("b_id"))
+            .where(t.key == bindparam("b_id"))
             .values({name: bindparam(f"b_{name}") for name in names}),
             params,
         )
-    return int(rows[-1][0])
+    return rows[-1][0]
 
 
 def _reseal(type_: EncryptedText | EncryptedJSON, stored: Any, dialect: Dialect) -> Any:

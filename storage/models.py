@@ -254,7 +254,7 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     decided_at: Mapped[datetime]
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
-    decided_how: Mapped[str | None] = mapped_column(Text)
+    decided_how: Mapped[str | None] = mapped_column(EncryptedText)
     recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     rationales: Mapped[JSONDict] = mapped_column(EncryptedJSON)
     deciders: Mapped[JSONDict] = mapped_column(JSON)
@@ -426,7 +426,8 @@ class BotStateItem(Base):
     __tablename__ = "bot_state"
 
     key: Mapped[str] = mapped_column(String(1024), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
+    # A referral's draft lives here until it is sent: its answers are sealed like the form's.
+    data: Mapped[str] = mapped_column(EncryptedText)
     e_tag: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

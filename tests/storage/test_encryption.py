@@ -32,11 +32,14 @@ from storage.db import Database
 from storage.encryption import check_keys, encrypted_tables, rotate
 from storage.models import (
     Base,
+    BotStateItem,
     ChairNote,
     Decision,
+    EarlierDecision,
     InformationRequest,
     Meeting,
     Milestone,
+    NationalPanelAnswer,
     PanelQuery,
     PanelVote,
     Referral,
@@ -63,6 +66,11 @@ ENCRYPTED_COLUMNS = {
     "information_request.chronology",
     "meeting.late_reason",
     "chair_note.notes",
+    "decision.decided_how",
+    "earlier_decision.rationales",
+    "earlier_decision.detail",
+    "national_panel_answer.asks",
+    "bot_state.data",
 }
 
 
@@ -123,8 +131,31 @@ async def write_a_case(db: Database) -> dict[str, int]:
                 decided_at=NOW,
                 rationales={"police": "MARKER-DECISION the injuries"},
                 deciders={"police": member.id},
+                decided_how="MARKER-HOW on a call",
             )
         )
+        s.add(
+            EarlierDecision(
+                case_id=case.id,
+                outcome="practice_review",
+                decided_at=NOW,
+                rationales={"la": "MARKER-EARLIER the first view"},
+                deciders={},
+                reopened_at=NOW,
+                why="new_information",
+                detail="MARKER-REOPEN a new account",
+            )
+        )
+        s.add(
+            NationalPanelAnswer(
+                case_id=case.id,
+                answer="further_information",
+                answered_on=date(2026, 12, 1),
+                asks="MARKER-ASKS the school's records",
+                recorded_at=NOW,
+            )
+        )
+        s.add(BotStateItem(key="draft-state", data='{"MARKER-DRAFT": 1}', e_tag="1"))
         await case_repo.mark_milestone_done(
             s, case.id, "national_panel_notification", NOW, member.id, note="MARKER-NOTE by phone"
         )
@@ -208,6 +239,13 @@ async def read_back(db: Database) -> dict[str, Any]:
             "return": (request.answers, request.chronology),
             "late": await s.scalar(select(Meeting.late_reason)),
             "chair": await s.scalar(select(ChairNote.notes)),
+            "how": await s.scalar(select(Decision.decided_how)),
+            "earlier": (
+                await s.scalar(select(EarlierDecision.rationales)),
+                await s.scalar(select(EarlierDecision.detail)),
+            ),
+            "asks": await s.scalar(select(NationalPanelAnswer.asks)),
+            "draft": await s.scalar(select(BotStateItem.data)),
         }
 
 
@@ -228,6 +266,10 @@ EXPECTED = {
     ),
     "late": "MARKER-LATE the chair was ill",
     "chair": {"overview": "MARKER-CHAIR the overview"},
+    "how": "MARKER-HOW on a call",
+    "earlier": ({"la": "MARKER-EARLIER the first view"}, "MARKER-REOPEN a new account"),
+    "asks": "MARKER-ASKS the school's records",
+    "draft": '{"MARKER-DRAFT": 1}',
 }
 
 
@@ -352,7 +394,7 @@ async def test_a_wrong_key_is_refused_by_the_start_up_check_naming_data_keys(db:
     assert await check_keys(db) == 2 * len(ENCRYPTED_COLUMNS)
     install_keys(Keyring([KEY_C]))
     with pytest.raises(
-        DataKeyMismatch, match=r"^\w+\.\w+ \(row \d+\): DATA_KEYS do not match"
+        DataKeyMismatch, match=r"^\w+\.\w+ \(row [^)]+\): DATA_KEYS do not match"
     ) as caught:
         await check_keys(db)
     assert MARK not in str(caught.value)

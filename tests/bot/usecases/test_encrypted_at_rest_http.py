@@ -3,6 +3,8 @@ panel's votes sent over HTTP leave none of what people typed in the raw database
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from helpers.app import app_settings, running_app
@@ -43,3 +45,23 @@ async def test_a_referral_and_the_panels_votes_over_http_are_sealed_at_rest(
     # "Encryption at rest") is gone once the referral is submitted.
     leaks = {t: [word for word in TYPED if word in rows] for t, rows in tables.items()}
     assert {t: words for t, words in leaks.items() if words} == {}
+
+
+async def test_a_referral_draft_not_yet_sent_is_sealed_in_the_conversation_state(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    """A referral half-filled lives in the bot's conversation state until it is sent: its
+    answers are sealed there like the form's."""
+    from helpers.referral import FORM, say, submit
+
+    async with running_app(app_settings(roster_db), clock=Clock(MONDAY)) as app:
+        await say(app, connector, "refer")
+        for section in ("pathway", "referrer", "child"):
+            await submit(app, connector, "referral.step", section=section, **FORM[section])
+        await say(app, connector, "continue")  # the draft is read back and shown again
+        shown = json.dumps(connector.cards()[-1])
+    assert FORM["child"]["child_name"] not in shown  # the family step now, nothing lost
+    tables = await raw_tables(roster_db)
+    assert "enc:v1:" in tables["bot_state"]
+    for marker in (FORM["child"]["child_name"], FORM["referrer"]["discussed_with"]):
+        assert marker not in tables["bot_state"], marker
