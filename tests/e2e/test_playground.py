@@ -26,7 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from e2e.harness import ROOT, Frames, Stack
 from helpers.referral import FORM as HELPER_FORM
 from review.profiles import load_profile
-from review.referral import FIELD_INFO, FIELDS, GENDERS, PATHWAYS, SECTIONS
+from review.referral import FIELD_INFO, FIELDS, GENDERS, HARM_KINDS, PATHWAYS, SECTIONS, YES_NO
 
 # deploy/playground/config.yaml
 BOT = {"id": "00000000-0000-4000-8000-0000000000b0", "name": "Rapid Review"}
@@ -137,8 +137,9 @@ def _fill(page: Page, card: Locator, section: str, field_id: str, value: str) ->
     target = control(card, info.label)
     if info.kind == "pathway":
         target.get_by_label(PATHWAYS[value].title, exact=True).check(timeout=5_000)
-    elif info.kind == "choice":
-        target.get_by_label(GENDERS[value], exact=True).check(timeout=5_000)
+    elif info.kind in ("choice", "harm", "yes_no"):
+        words = {"choice": GENDERS, "harm": HARM_KINDS, "yes_no": YES_NO}[info.kind]
+        target.get_by_label(words[value], exact=True).check(timeout=5_000)
     elif info.kind == "agency":
         target.click(timeout=5_000)
         page.get_by_role("option", name=AGENCIES[value], exact=True).click()
