@@ -31,6 +31,7 @@ from cards.after import (
 from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
+from cards.learning import LearningState, learning_agenda_card, learning_card
 from cards.national_panel import answer_card, answer_recorded_card, reopened_card
 from cards.notification import notification_draft_card, notification_recorded_card
 from cards.nudges import (
@@ -101,6 +102,7 @@ from cards.roster import (
 from cards.undelivered import not_reached_card
 from cards.welcome import help_card, team_welcome_card, welcome_card
 from review.notification import notification_draft
+from review.profiles import LEARNING_METHODS
 
 __all__ = ["DEMO_PARTNERSHIP", "GALLERY", "export_gallery", "main"]
 
@@ -271,6 +273,48 @@ GALLERY: dict[str, Callable[[], Card]] = {
         due=None,
         errors={"notified_on": "The notification date cannot be in the future."},
         values={"notified_on": "2026-12-31", "notification_reference": "NP-0001"},
+    ),
+    "learning_meeting": lambda: learning_card(
+        reference="NSCP-2026-0001",
+        group="the Practice Improvement Partnership",
+        state=LearningState(),
+        methods=LEARNING_METHODS,
+        errors={"meeting_on": "Pick the date of the group's meeting."},
+    ),
+    "learning_choice": lambda: learning_card(
+        reference="NSCP-2026-0001",
+        group="the Practice Improvement Partnership",
+        state=LearningState(meeting_on=date(2026, 12, 10)),
+        methods=LEARNING_METHODS,
+        values={"method": "Debrief", "lead": "Jo Sample"},
+    ),
+    "learning_summary": lambda: learning_card(
+        reference="NSCP-2026-0001",
+        group="the Practice Improvement Partnership",
+        state=LearningState(
+            meeting_on=date(2026, 12, 10),
+            method="Debrief",
+            lead="Jo Sample",
+            due_on=date(2027, 2, 26),
+        ),
+        methods=LEARNING_METHODS,
+    ),
+    "learning_closed": lambda: learning_card(
+        reference="NSCP-2026-0001",
+        group="the Practice Improvement Partnership",
+        state=LearningState(
+            meeting_on=date(2026, 12, 10),
+            method="Debrief",
+            lead="Jo Sample",
+            due_on=date(2027, 2, 26),
+            closed=True,
+        ),
+        methods=LEARNING_METHODS,
+    ),
+    "learning_agenda": lambda: learning_agenda_card(
+        reference="NSCP-2026-0001",
+        group="the Practice Improvement Partnership",
+        meeting_on=date(2026, 12, 10),
     ),
     "national_panel_answer": lambda: answer_card(
         reference="NSCP-2026-0001",

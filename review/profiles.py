@@ -109,6 +109,8 @@ __all__ = [
     "CalendarDaysAfter",
     "DueToday",
     "Escalation",
+    "LEARNING_METHODS",
+    "LearningReview",
     "HeadsUp",
     "Milestone",
     "MonthsAfter",
@@ -146,6 +148,10 @@ ANCHOR_EVENTS: tuple[str, ...] = (
     "rapid_review_meeting",
     "rapid_review_report_sent",
     "local_review_decided",
+    "group_meeting",
+    "learning_method_chosen",
+    "learning_review_due",
+    "learning_summary_recorded",
     "publication",
     "complaint_received",
 )
@@ -243,6 +249,8 @@ class CalendarDaysAfter:
 
     def describe(self) -> str:
         """Say the offset in words."""
+        if self.days == 0:
+            return "on the day of"
         return f"{_plural(self.days, 'calendar day')} after"
 
 
@@ -349,6 +357,28 @@ class Milestone:
         return pathway is None or pathway in self.pathways
 
 
+LEARNING_METHODS: tuple[str, ...] = (
+    "Desk-top review",
+    "Debrief",
+    "Learning Together",
+    "72-hour review",
+    "Root-cause analysis",
+)
+"""A learning review's methods when a profile names none (both documents' own)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LearningReview:
+    """The `[learning_review]` table: the group that agrees a learning review (a role: the
+    PIP, the Executive Group) and the methods it chooses from."""
+
+    group: str | None = None
+    methods: tuple[str, ...] = LEARNING_METHODS
+    decision_starts_local_review: bool = False
+    """True where the panel's decision itself starts the local review's clock (a profile
+    whose learning review always runs to its own deadline); otherwise the group decides."""
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A loaded partnership profile; `id` is the file's stem, e.g. "stockport"."""
@@ -368,6 +398,8 @@ class Profile:
     required_fields: frozenset[str] = FORM_REQUIRED
     """The referral's questions that must be answered before it is sent (`[referral]`); the
     form's other needed ones may be sent "not known yet" and added later."""
+    learning_review: LearningReview = field(default_factory=LearningReview)
+    """Who agrees a learning review and how (`[learning_review]`)."""
     _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -530,6 +562,7 @@ def profile_problems(name_or_path: str | Path) -> list[ProfileError]:
     if partnership is not None and milestones is not None:
         attempt(lambda: _check_notifiable(root, partnership, outcomes, milestones))
     attempt(lambda: _parse_referral(root))
+    attempt(lambda: _parse_learning(root, known))
     attempt(root.done)
     return found
 
@@ -699,6 +732,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
     milestones = _parse_milestones(root, defaults, known_roles, ways=(*pathways, *outcomes))
     _check_notifiable(root, partnership, outcomes, milestones)
     required_fields = _parse_referral(root)
+    learning = _parse_learning(root, known_roles)
     root.done()
     return Profile(
         id=path.stem,
@@ -711,6 +745,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
         pathways=MappingProxyType(pathways),
         outcomes=MappingProxyType(outcomes),
         required_fields=required_fields,
+        learning_review=learning,
     )
 
 
@@ -780,6 +815,18 @@ def _parse_referral(root: _Reader) -> frozenset[str]:
         )
     t.done()
     return frozenset(required)
+
+
+def _parse_learning(root: _Reader, roles: tuple[str, ...]) -> LearningReview:
+    """The optional `[learning_review]` table: the group (a role) and its methods."""
+    if "learning_review" not in root.data:
+        return LearningReview()
+    t = root.table("learning_review")
+    group = t.string("group", required=False, choices=roles)
+    methods = t.string_list("methods") if "methods" in t.data else LEARNING_METHODS
+    starts = t.boolean("decision_starts_local_review", default=False)
+    t.done()
+    return LearningReview(group, methods, starts)
 
 
 def _check_notifiable(
@@ -917,7 +964,8 @@ def _parse_offset(t: _Reader) -> Offset:
     if keys == {"working_days_before"}:
         return WorkingDaysBefore(t.integer("working_days_before", minimum=1))
     if keys == {"calendar_days_after"}:
-        return CalendarDaysAfter(t.integer("calendar_days_after", minimum=1))
+        # 0: on the anchor's own day (a date a person picked: a meeting, a due date).
+        return CalendarDaysAfter(t.integer("calendar_days_after", minimum=0))
     if keys == {"months_after"}:
         return MonthsAfter(t.integer("months_after", minimum=1))
     if keys == {"earliest_working_days_after", "latest_working_days_after"}:

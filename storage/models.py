@@ -298,6 +298,24 @@ class NationalPanelAnswer(Base):
     recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
+class LearningReview(Base):
+    """A learning review agreed by the group (the PIP, the Executive Group): its meeting, the
+    method, lead and due date it chose, and the learning summary that closes the case."""
+
+    __tablename__ = "learning_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    meeting_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(200))
+    lead: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    local_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    summary: Mapped[str | None] = mapped_column(EncryptedText)
+    updated_at: Mapped[datetime]
+    updated_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+
 class CaseEvent(Base):
     """An anchor event of the statutory clock that has happened (e.g. panel_decision)."""
 

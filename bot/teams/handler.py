@@ -31,6 +31,7 @@ from bot.teams.glue import (
     agencies,
     cases,
     channel,
+    learning,
     national_panel,
     notification,
     panel,
@@ -112,6 +113,7 @@ VERBS: dict[str, Verb] = {
     "notification.record": notification.record,
     "national_panel.answer": national_panel.record_answer,
     "panel.reopen": national_panel.reopen,
+    **learning.VERBS,
     "audit.page": records.audit_page,
     **roster.VERBS,
 }
@@ -256,6 +258,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         words = text.split()
         if handler is not None:
             await handler(g, turn_context)
+        elif len(words) == 2 and words[0] == "learning":
+            await learning.learning_command(g, turn_context, words[1].upper())
         elif len(words) == 3 and words[:2] == ["national", "panel"]:
             await national_panel.answer_command(g, turn_context, words[2].upper())
         elif len(words) == 3 and words[:2] == ["add", "information"]:

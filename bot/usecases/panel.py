@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.additions import additions_shown, current_form
 from bot.usecases.casework import replan_case
+from bot.usecases.learning import plan_learning
 from bot.usecases.notification import plan_drafts
 from bot.usecases.people import (
     Person,
@@ -199,10 +200,11 @@ async def _seal(
         await plan_drafts(app, session, case)
     await case_repo.record_event(session, case.id, "panel_decision", decided_at)
     starts = info.starts
-    if starts == "learning_review":
-        # The panel's decision is the decision to initiate the local review: the review's own
-        # clock (local_review_report, six months) counts from it. After a Rapid Review the
-        # chair's conclusion records this event instead (bot/usecases/chair_notes.py).
+    if starts == "learning_review" and app.profile.learning_review.decision_starts_local_review:
+        # Where the profile says so, the panel's decision is the decision to initiate the
+        # local review: its clock (local_review_report) counts from it. Otherwise the group
+        # (the PIP, the Executive Group) decides whether there is one (usecases/learning.py);
+        # after a Rapid Review the chair's conclusion records it (usecases/chair_notes.py).
         await case_repo.record_event(
             session,
             case.id,
@@ -210,6 +212,9 @@ async def _seal(
             decided_at,
             recorded_by.id if recorded_by else None,
         )
+    if starts == "learning_review":
+        # On the agenda of the group's next meeting: the managers' card in 1:1.
+        await plan_learning(app, session, case, decided_at)
     await replan_case(app, session, case)
     now = app.now()
     # A decision after the panel reopened has messages of its own (the first one's are sent).

@@ -41,6 +41,8 @@ def test_stockport_json_on_the_day_of_receipt(capsys: pytest.CaptureFixture[str]
             "desktop_review_12m": {"due": "2028-01-19"},
             "local_review_report": {"due": None, "waiting_for": "local_review_decided"},
             "complaint_response": {"due": None, "waiting_for": "complaint_received"},
+            "learning_review_agreed": {"due": None, "waiting_for": "group_meeting"},
+            "learning_review_done": {"due": None, "waiting_for": "learning_review_due"},
         },
         "conflicts": [],
     }
@@ -86,6 +88,8 @@ def test_halton_json_with_a_pathway(capsys: pytest.CaptureFixture[str]) -> None:
             "referrer_informed": {"due": "2027-01-05"},
             "local_review_report": {"due": None, "waiting_for": "local_review_decided"},
             "publication_notice": {"due": "2027-02-24"},
+            "learning_review_agreed": {"due": None, "waiting_for": "group_meeting"},
+            "learning_review_done": {"due": None, "waiting_for": "learning_review_due"},
         },
         "conflicts": [],
     }

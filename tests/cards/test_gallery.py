@@ -107,6 +107,7 @@ def test_help_card_lists_every_command() -> None:
         "case REF",
         "done REF MILESTONE",
         "national panel REF",
+        "learning REF",
         "papers REF",
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",

@@ -53,6 +53,10 @@ def test_vocabulary() -> None:
         "rapid_review_meeting",
         "rapid_review_report_sent",
         "local_review_decided",
+        "group_meeting",
+        "learning_method_chosen",
+        "learning_review_due",
+        "learning_summary_recorded",
         "publication",
         "complaint_received",
     }
@@ -95,6 +99,25 @@ def test_each_partnership_words_its_own_local_review_criteria() -> None:
     assert "Mental Health Act 1983" in halton[7]
 
 
+# The learning review pathway's two milestones, on the dates the group's meeting and its
+# choice set (both profiles).
+LEARNING = [
+    (
+        "learning_review_agreed",
+        "group_meeting",
+        CalendarDaysAfter(0),
+        "learning_method_chosen",
+        "manager",
+    ),
+    (
+        "learning_review_done",
+        "learning_review_due",
+        CalendarDaysAfter(0),
+        "learning_summary_recorded",
+        "manager",
+    ),
+]
+
 # id, anchor, offset, completed_by, responsible
 STOCKPORT = [
     (
@@ -132,6 +155,7 @@ STOCKPORT = [
     ("desktop_review_12m", "rapid_review_report_sent", MonthsAfter(12), None, "manager"),
     ("local_review_report", "local_review_decided", MonthsAfter(6), None, "chair"),
     ("complaint_response", "complaint_received", CalendarDaysAfter(28), None, "manager"),
+    *LEARNING,
 ]
 
 # The HCYPSP business unit arranges the panel, informs the referrer, sends the form and
@@ -182,6 +206,7 @@ HALTON = [
     ),
     ("local_review_report", "local_review_decided", MonthsAfter(6), None, "chair"),
     ("publication_notice", "publication", WorkingDaysBefore(7), None, "manager"),
+    *LEARNING,
 ]
 
 
@@ -610,6 +635,8 @@ def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_ma
         "rapid_review_meeting",
         "papers_circulated",
         "rapid_review_report",
+        "learning_review_agreed",
+        "learning_review_done",
     ]
 
 

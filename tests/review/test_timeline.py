@@ -76,6 +76,8 @@ def test_stockport_on_the_day_of_receipt() -> None:
         "desktop_review_12m": (None, D(2028, 1, 19), None),
         "local_review_report": (None, None, "local_review_decided"),
         "complaint_response": (None, None, "complaint_received"),
+        "learning_review_agreed": (None, None, "group_meeting"),
+        "learning_review_done": (None, None, "learning_review_due"),
     }
     e = t.entry("national_panel_notification")
     assert (e.working_days_from_receipt, e.provisional, e.anchor_on) == (5, False, D(2026, 12, 24))
@@ -98,6 +100,8 @@ def test_stockport_after_the_panel_decision() -> None:
         "desktop_review_12m": (None, D(2028, 1, 19), None),
         "local_review_report": (None, None, "local_review_decided"),
         "complaint_response": (None, None, "complaint_received"),
+        "learning_review_agreed": (None, None, "group_meeting"),
+        "learning_review_done": (None, None, "learning_review_due"),
     }
     meeting = t.entry("rapid_review_meeting")
     assert meeting.is_window and meeting.latest == D(2027, 1, 21)
@@ -171,7 +175,15 @@ def test_friday_saturday_and_sunday_referrals_share_deadlines(received: str) -> 
                 "complaint_response",
             ],
         ),
-        ("practice_review", ["local_review_report", "complaint_response"]),
+        (
+            "practice_review",
+            [
+                "local_review_report",
+                "complaint_response",
+                "learning_review_agreed",
+                "learning_review_done",
+            ],
+        ),
         ("escalation", ["complaint_response"]),
         ("no_response", ["complaint_response"]),
         (
@@ -211,6 +223,8 @@ def test_halton_on_the_day_of_receipt() -> None:
         "rapid_review_report": (None, D(2027, 1, 19), None),
         "local_review_report": (None, None, "local_review_decided"),
         "publication_notice": (None, None, "publication"),
+        "learning_review_agreed": (None, None, "group_meeting"),
+        "learning_review_done": (None, None, "learning_review_due"),
     }
     meeting = t.entry("rapid_review_meeting")
     assert meeting.due is None and meeting.waiting_for == "panel_decision"
@@ -238,6 +252,8 @@ def test_halton_pathways() -> None:
         "referrer_informed",
         "local_review_report",
         "publication_notice",
+        "learning_review_agreed",
+        "learning_review_done",
     ]
 
 

@@ -17,6 +17,7 @@ from bot.delivery.renderers.case import (
     render_queries_answer,
 )
 from bot.delivery.renderers.files import render_file_offer
+from bot.delivery.renderers.learning import render_learning_agenda, render_learning_review
 from bot.delivery.renderers.notification import render_notification_draft
 from bot.delivery.renderers.nudges import render_digest, render_nudge
 from bot.delivery.renderers.stages import (
@@ -47,5 +48,7 @@ RENDERERS: dict[str, Renderer] = {
     "report_ready": render_report_ready,
     "next_steps": render_next_steps,
     "notification_draft": render_notification_draft,
+    "learning_review": render_learning_review,
+    "learning_agenda": render_learning_agenda,
     NOT_REACHED: render_not_reached,
 }

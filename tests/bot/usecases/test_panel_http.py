@@ -31,9 +31,12 @@ from storage.db import Database
 from storage.models import AuditEvent, Case, CaseEvent, Decision, Member, Milestone, PanelVote
 
 
-async def test_a_practice_review_decision_starts_the_local_reviews_six_month_clock(
+async def test_a_practice_review_decision_goes_to_the_pip_with_no_six_month_clock(
     roster_db: str, connector: FakeConnector
 ) -> None:
+    """Stockport's case practice review is agreed at the PIP's meeting: the decision starts
+    no local review clock (the group decides whether there is one), and the case waits for
+    the meeting's date (tests/bot/usecases/test_learning_review.py takes it to its end)."""
     clock = Clock(MONDAY)
     async with running_app(app_settings(roster_db), clock=clock) as app:
         await open_case(app, connector)
@@ -45,14 +48,11 @@ async def test_a_practice_review_decision_starts_the_local_reviews_six_month_clo
             case = (await s.scalars(select(Case))).one()
             assert case.pathway == "practice_review"
             events = {e.event: e.occurred_at for e in await s.scalars(select(CaseEvent))}
-            assert events["local_review_decided"] == MONDAY.replace(hour=11, minute=20)
-            report = await s.scalar(
-                select(Milestone).where(Milestone.milestone == "local_review_report")
-            )
-            # Six months from the decision (Mon 23 Nov 2026) is Sun 23 May 2027: the working
-            # day before it. Counted now, not waiting for an event.
-            assert report is not None and str(report.due_on) == "2027-05-21"
-            assert report.waiting_for is None
+            assert "local_review_decided" not in events
+            stones = {m.milestone: m for m in await s.scalars(select(Milestone))}
+            assert stones["local_review_report"].due_on is None
+            assert stones["local_review_report"].waiting_for == "local_review_decided"
+            assert stones["learning_review_agreed"].waiting_for == "group_meeting"
     finally:
         await db.dispose()
 
