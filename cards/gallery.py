@@ -31,6 +31,7 @@ from cards.after import (
 from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
 from cards.base import Card
+from cards.escalation import escalation_card, escalation_outcome_card, mediation_notice_card
 from cards.learning import LearningState, learning_agenda_card, learning_card
 from cards.national_panel import answer_card, answer_recorded_card, reopened_card
 from cards.notification import notification_draft_card, notification_recorded_card
@@ -273,6 +274,24 @@ GALLERY: dict[str, Callable[[], Card]] = {
         due=None,
         errors={"notified_on": "The notification date cannot be in the future."},
         values={"notified_on": "2026-12-31", "notification_reference": "NP-0001"},
+    ),
+    "escalation_mediation": lambda: escalation_card(
+        reference="NSCP-2026-0001", mediation_on=None, mediation_where=None, closed=False
+    ),
+    "escalation_determination": lambda: escalation_card(
+        reference="NSCP-2026-0001",
+        mediation_on=date(2026, 12, 9),
+        mediation_where="Teams",
+        closed=False,
+        errors={"reasons": "Write its reasons."},
+    ),
+    "escalation_outcome": lambda: escalation_outcome_card(
+        reference="NSCP-2026-0001",
+        determination="The threshold decision stands; the agencies meet monthly.",
+        reasons="The partners reviewed the decisions made and agreed them.",
+    ),
+    "mediation_notice": lambda: mediation_notice_card(
+        reference="NSCP-2026-0001", mediation_on=date(2026, 12, 9), where="Teams"
     ),
     "learning_meeting": lambda: learning_card(
         reference="NSCP-2026-0001",

@@ -115,6 +115,8 @@ WAITING_FOR_WORDS: dict[str, str] = {
     "learning_method_chosen": "the group's choice",
     "learning_review_due": "the learning review's due date",
     "learning_summary_recorded": "the learning summary",
+    "mediation_booked": "the mediation being booked",
+    "determination_recorded": "the final determination",
     "information_request_sent": "the information request",
     "rapid_review_meeting": "the Rapid Review meeting",
     "rapid_review_report_sent": "the report being sent",

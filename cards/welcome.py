@@ -51,6 +51,7 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
         "Managers: the National Panel's answer; reopen the panel to reconsider.",
     ),
     ("learning REF", "Managers: a learning review's meeting, method, lead and learning."),
+    ("escalation REF", "Managers: an escalation's mediation and final determination."),
     ("papers REF", "Managers: the papers are circulated; agency returns become final."),
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
     ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),

@@ -152,6 +152,8 @@ ANCHOR_EVENTS: tuple[str, ...] = (
     "learning_method_chosen",
     "learning_review_due",
     "learning_summary_recorded",
+    "mediation_booked",
+    "determination_recorded",
     "publication",
     "complaint_received",
 )

@@ -316,6 +316,22 @@ class LearningReview(Base):
     updated_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
+class Escalation(Base):
+    """An escalated disagreement (pathway C): the mediation booked, and the final
+    determination with its reasons, which the referrer is told."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), unique=True)
+    mediation_on: Mapped[date | None] = mapped_column(Date)
+    mediation_where: Mapped[str | None] = mapped_column(String(200))
+    determination: Mapped[str | None] = mapped_column(EncryptedText)
+    reasons: Mapped[str | None] = mapped_column(EncryptedText)
+    updated_at: Mapped[datetime]
+    updated_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+
+
 class CaseEvent(Base):
     """An anchor event of the statutory clock that has happened (e.g. panel_decision)."""
 

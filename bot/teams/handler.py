@@ -31,6 +31,7 @@ from bot.teams.glue import (
     agencies,
     cases,
     channel,
+    escalation,
     learning,
     national_panel,
     notification,
@@ -114,6 +115,7 @@ VERBS: dict[str, Verb] = {
     "national_panel.answer": national_panel.record_answer,
     "panel.reopen": national_panel.reopen,
     **learning.VERBS,
+    **escalation.VERBS,
     "audit.page": records.audit_page,
     **roster.VERBS,
 }
@@ -258,6 +260,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
         words = text.split()
         if handler is not None:
             await handler(g, turn_context)
+        elif len(words) == 2 and words[0] == "escalation":
+            await escalation.escalation_command(g, turn_context, words[1].upper())
         elif len(words) == 2 and words[0] == "learning":
             await learning.learning_command(g, turn_context, words[1].upper())
         elif len(words) == 3 and words[:2] == ["national", "panel"]:

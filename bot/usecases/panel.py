@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.additions import additions_shown, current_form
 from bot.usecases.casework import replan_case
+from bot.usecases.escalation import plan_escalation
 from bot.usecases.learning import plan_learning
 from bot.usecases.notification import plan_drafts
 from bot.usecases.people import (
@@ -215,6 +216,9 @@ async def _seal(
     if starts == "learning_review":
         # On the agenda of the group's next meeting: the managers' card in 1:1.
         await plan_learning(app, session, case, decided_at)
+    elif starts == "escalation":
+        # The mediation to book: the managers' card in 1:1.
+        await plan_escalation(app, session, case, decided_at)
     await replan_case(app, session, case)
     now = app.now()
     # A decision after the panel reopened has messages of its own (the first one's are sent).

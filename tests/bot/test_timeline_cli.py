@@ -43,6 +43,7 @@ def test_stockport_json_on_the_day_of_receipt(capsys: pytest.CaptureFixture[str]
             "complaint_response": {"due": None, "waiting_for": "complaint_received"},
             "learning_review_agreed": {"due": None, "waiting_for": "group_meeting"},
             "learning_review_done": {"due": None, "waiting_for": "learning_review_due"},
+            "escalation_determined": {"due": None, "waiting_for": "mediation_booked"},
         },
         "conflicts": [],
     }

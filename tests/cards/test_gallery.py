@@ -108,6 +108,7 @@ def test_help_card_lists_every_command() -> None:
         "done REF MILESTONE",
         "national panel REF",
         "learning REF",
+        "escalation REF",
         "papers REF",
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",

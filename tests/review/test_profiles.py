@@ -57,6 +57,8 @@ def test_vocabulary() -> None:
         "learning_method_chosen",
         "learning_review_due",
         "learning_summary_recorded",
+        "mediation_booked",
+        "determination_recorded",
         "publication",
         "complaint_received",
     }
@@ -156,6 +158,13 @@ STOCKPORT = [
     ("local_review_report", "local_review_decided", MonthsAfter(6), None, "chair"),
     ("complaint_response", "complaint_received", CalendarDaysAfter(28), None, "manager"),
     *LEARNING,
+    (
+        "escalation_determined",
+        "mediation_booked",
+        CalendarDaysAfter(0),
+        "determination_recorded",
+        "manager",
+    ),
 ]
 
 # The HCYPSP business unit arranges the panel, informs the referrer, sends the form and
@@ -637,6 +646,7 @@ def test_who_may_complete_each_milestone_defaults_to_its_responsible_role_and_ma
         "rapid_review_report",
         "learning_review_agreed",
         "learning_review_done",
+        "escalation_determined",
     ]
 
 

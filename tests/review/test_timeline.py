@@ -78,6 +78,7 @@ def test_stockport_on_the_day_of_receipt() -> None:
         "complaint_response": (None, None, "complaint_received"),
         "learning_review_agreed": (None, None, "group_meeting"),
         "learning_review_done": (None, None, "learning_review_due"),
+        "escalation_determined": (None, None, "mediation_booked"),
     }
     e = t.entry("national_panel_notification")
     assert (e.working_days_from_receipt, e.provisional, e.anchor_on) == (5, False, D(2026, 12, 24))
@@ -102,6 +103,7 @@ def test_stockport_after_the_panel_decision() -> None:
         "complaint_response": (None, None, "complaint_received"),
         "learning_review_agreed": (None, None, "group_meeting"),
         "learning_review_done": (None, None, "learning_review_due"),
+        "escalation_determined": (None, None, "mediation_booked"),
     }
     meeting = t.entry("rapid_review_meeting")
     assert meeting.is_window and meeting.latest == D(2027, 1, 21)
@@ -184,7 +186,7 @@ def test_friday_saturday_and_sunday_referrals_share_deadlines(received: str) -> 
                 "learning_review_done",
             ],
         ),
-        ("escalation", ["complaint_response"]),
+        ("escalation", ["complaint_response", "escalation_determined"]),
         ("no_response", ["complaint_response"]),
         (
             "queries",

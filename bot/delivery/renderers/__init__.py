@@ -16,6 +16,11 @@ from bot.delivery.renderers.case import (
     render_queries,
     render_queries_answer,
 )
+from bot.delivery.renderers.escalation import (
+    render_escalation,
+    render_escalation_outcome,
+    render_mediation_notice,
+)
 from bot.delivery.renderers.files import render_file_offer
 from bot.delivery.renderers.learning import render_learning_agenda, render_learning_review
 from bot.delivery.renderers.notification import render_notification_draft
@@ -50,5 +55,8 @@ RENDERERS: dict[str, Renderer] = {
     "notification_draft": render_notification_draft,
     "learning_review": render_learning_review,
     "learning_agenda": render_learning_agenda,
+    "escalation": render_escalation,
+    "mediation_notice": render_mediation_notice,
+    "escalation_outcome": render_escalation_outcome,
     NOT_REACHED: render_not_reached,
 }
