@@ -58,6 +58,12 @@ The schema (every key required unless marked optional; no other keys allowed):
     notifier = "Head of Safeguarding"                # the base ones (`ROLES`), by id, each in
                                                      # the document's words
 
+    [report]                                         # optional: the Rapid Review report
+    sign_off = ["chair", "manager"]                  # who signs it off before it is sent, by
+                                                     # role (default: the chair and managers)
+    [[report.conclusions]]                           # optional: the partnership's own
+    id = "reflective_review"; label = "..."          # conclusions beside the shipped three
+
     [[milestones]]
     id = "agency_returns"; title = "..."; anchor = "information_request_sent"
     offset = { working_days_after = 8 }   # or working_days_before, calendar_days_after,
@@ -120,6 +126,7 @@ __all__ = [
     "Partnership",
     "Profile",
     "ProfileError",
+    "ReportPlan",
     "WorkingDayWindow",
     "WorkingDaysAfter",
     "WorkingDaysBefore",
@@ -381,6 +388,21 @@ class LearningReview:
     whose learning review always runs to its own deadline); otherwise the group decides."""
 
 
+DEFAULT_SIGN_OFF: tuple[str, ...] = ("chair", "manager")
+"""Who signs the Rapid Review report off when the profile does not say."""
+
+_BUILT_IN_CONCLUSIONS = ("local_review", "national_review_recommended", "no_review")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPlan:
+    """The `[report]` table: the roles that sign the Rapid Review report off, in order, and
+    the partnership's own conclusions (id to words) offered beside the shipped ones."""
+
+    sign_off: tuple[str, ...] = DEFAULT_SIGN_OFF
+    conclusions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A loaded partnership profile; `id` is the file's stem, e.g. "stockport"."""
@@ -402,6 +424,8 @@ class Profile:
     form's other needed ones may be sent "not known yet" and added later."""
     learning_review: LearningReview = field(default_factory=LearningReview)
     """Who agrees a learning review and how (`[learning_review]`)."""
+    report: ReportPlan = field(default_factory=ReportPlan)
+    """Who signs the report off and the profile's own conclusions (`[report]`)."""
     _completing: Mapping[str, Milestone] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -565,6 +589,7 @@ def profile_problems(name_or_path: str | Path) -> list[ProfileError]:
         attempt(lambda: _check_notifiable(root, partnership, outcomes, milestones))
     attempt(lambda: _parse_referral(root))
     attempt(lambda: _parse_learning(root, known))
+    attempt(lambda: _parse_report(root, known))
     attempt(root.done)
     return found
 
@@ -735,6 +760,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
     _check_notifiable(root, partnership, outcomes, milestones)
     required_fields = _parse_referral(root)
     learning = _parse_learning(root, known_roles)
+    report = _parse_report(root, known_roles)
     root.done()
     return Profile(
         id=path.stem,
@@ -748,6 +774,7 @@ def _parse_profile(root: _Reader, path: Path) -> Profile:
         outcomes=MappingProxyType(outcomes),
         required_fields=required_fields,
         learning_review=learning,
+        report=report,
     )
 
 
@@ -829,6 +856,27 @@ def _parse_learning(root: _Reader, roles: tuple[str, ...]) -> LearningReview:
     starts = t.boolean("decision_starts_local_review", default=False)
     t.done()
     return LearningReview(group, methods, starts)
+
+
+def _parse_report(root: _Reader, roles: tuple[str, ...]) -> ReportPlan:
+    """The optional `[report]` table: who signs the report off (roles, each once) and the
+    profile's own conclusions (ids not the shipped ones, each once, with their words)."""
+    if "report" not in root.data:
+        return ReportPlan()
+    t = root.table("report")
+    sign_off = t.string_list("sign_off", choices=roles) if "sign_off" in t.data else None
+    conclusions: dict[str, str] = {}
+    if "conclusions" in t.data:
+        for c in t.tables("conclusions"):
+            cid = c.req_string("id", pattern=_ID_RULE)
+            if cid in _BUILT_IN_CONCLUSIONS:
+                raise c.error("id", f"{cid!r} is a conclusion every profile has already")
+            if cid in conclusions:
+                raise c.error("id", f"{cid!r} is used twice")
+            conclusions[cid] = c.req_string("label")
+            c.done()
+    t.done()
+    return ReportPlan(sign_off or DEFAULT_SIGN_OFF, MappingProxyType(conclusions))
 
 
 def _check_notifiable(

@@ -99,6 +99,11 @@ def show(name_or_path: str, out: TextIO) -> int:
     )
     later = sorted(profile.may_follow)
     print("may be sent not known yet: " + (", ".join(later) if later else "none"), file=out)
+    print("report signed off by: " + ", ".join(profile.report.sign_off), file=out)
+    if profile.report.conclusions:
+        print("the profile's own conclusions:", file=out)
+        for cid, words in profile.report.conclusions.items():
+            print(f"  {cid}: {words}", file=out)
     header = ("milestone", "counts from", "offset", "responsible", "may complete", "nudges")
     rows = [header]
     for m in profile.milestones:
