@@ -272,6 +272,9 @@ class Courier:
                 claimed = await outbox.claim_due(
                     connection, now=now, worker=self.worker, limit=limit
                 )
+            if release:
+                # Agencies another replica added since: their names on what is sent.
+                await self.app.refresh_agencies()
         except DATABASE_DOWN:
             self.out_of_touch()
             raise

@@ -125,3 +125,33 @@ async def test_a_referrer_names_another_agency_on_the_form(
     (case,) = await _rows(roster_db, Case)
     (club,) = await _rows(roster_db, AddedAgency)
     assert case.referring_agency == club.key and club.name == "Northdale Youth Club (fictional)"
+
+
+async def test_an_agency_another_replica_added_is_taken_in_by_the_next_delivery_run(
+    roster_db: str, connector: FakeConnector
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.teams.keys import COURIER
+    from storage import agencies as agency_repo
+    from storage import repositories as repo
+
+    async with running_app(app_settings(roster_db), clock=Clock(MONDAY)) as app:
+        context = app.client.app[COURIER].app
+        assert "Northdale Surgery (fictional)" not in [a.name for a in context.profile.agencies]
+        db = Database(roster_db)
+        try:
+            async with db.session() as s, s.begin():
+                partnership = await repo.get_partnership(s, context.partnership_slug)
+                await agency_repo.add_agency(
+                    s,
+                    partnership_id=partnership.id,
+                    name="Northdale Surgery (fictional)",
+                    now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+                    member_id=None,
+                    case_id=None,
+                )
+        finally:
+            await db.dispose()
+        await app.client.app[COURIER].deliver()
+        assert "Northdale Surgery (fictional)" in [a.name for a in context.profile.agencies]
