@@ -30,7 +30,14 @@ from cards.after import (
 )
 from cards.agencies import add_agency_card, agency_added_card
 from cards.audit import audit_card, demo_audit_lines
-from cards.base import Card
+from cards.base import Card, adaptive_card
+from cards.closing import (
+    Stopping,
+    case_closed_card,
+    case_reopened_card,
+    close_confirm_card,
+    reopen_form,
+)
 from cards.escalation import escalation_card, escalation_outcome_card, mediation_notice_card
 from cards.learning import LearningState, learning_agenda_card, learning_card
 from cards.national_panel import answer_card, answer_recorded_card, reopened_card
@@ -289,6 +296,22 @@ GALLERY: dict[str, Callable[[], Card]] = {
         reference="NSCP-2026-0001",
         determination="The threshold decision stands; the agencies meet monthly.",
         reasons="The partners reviewed the decisions made and agreed them.",
+    ),
+    "close_confirm": lambda: close_confirm_card(
+        reference="SSCP-2026-0001",
+        milestones=[
+            Stopping("Desk-top review of the action plan", date(2027, 6, 1)),
+            Stopping("Local review: six months", None),
+        ],
+        reminders=[Stopping("Desk-top review of the action plan", date(2027, 5, 25))],
+    ),
+    "close_confirm_nothing": lambda: close_confirm_card(
+        reference="SSCP-2026-0001", milestones=[], reminders=[]
+    ),
+    "case_closed": lambda: case_closed_card(reference="SSCP-2026-0001", stopped=3),
+    "case_reopen_form": lambda: adaptive_card(reopen_form("SSCP-2026-0001")),
+    "case_reopened": lambda: case_reopened_card(
+        reference="SSCP-2026-0001", status_label="Decided"
     ),
     "mediation_notice": lambda: mediation_notice_card(
         reference="NSCP-2026-0001", mediation_on=date(2026, 12, 9), where="Teams"

@@ -55,7 +55,11 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("papers REF", "Managers: the papers are circulated; agency returns become final."),
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
     ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),
-    ("close REF", "Managers: close a case; its reminders stop."),
+    (
+        "close REF",
+        "Managers: close a case; it lists the deadlines and reminders it stops and asks first. "
+        "A closed case's timeline offers 'Reopen the case'.",
+    ),
     (
         "audit REF",
         "Managers and the data protection officer: every action and view on a case, and as "

@@ -31,6 +31,7 @@ from bot.teams.glue import (
     agencies,
     cases,
     channel,
+    closing,
     escalation,
     learning,
     national_panel,
@@ -116,6 +117,7 @@ VERBS: dict[str, Verb] = {
     "panel.reopen": national_panel.reopen,
     **learning.VERBS,
     **escalation.VERBS,
+    **closing.VERBS,
     "audit.page": records.audit_page,
     **roster.VERBS,
 }

@@ -13,6 +13,7 @@ from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
 from bot.usecases.undelivered import not_delivered
+from cards.closing import reopen_form
 from cards.nudges import (
     CaseListRow,
     TimelineRow,
@@ -79,7 +80,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
                 **_note(entry.id, notes.get(entry.id), case.national_panel_reference),
             )
         )
-    return case_timeline_card(
+    card = case_timeline_card(
         reference=case.reference,
         status_label=STATUS_LABELS.get(case.status, case.status),
         received=london_date(case.received_at),
@@ -90,6 +91,9 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         not_known_yet=[FIELD_INFO[f].title for f in later],
         not_delivered=undelivered,
     )
+    if case.status == "closed":  # "Reopen the case": the verb lets only managers take it
+        card["body"].extend(reopen_form(case.reference))
+    return card
 
 
 def _note(milestone_id: str, note: str | None, national_ref: str | None) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Events after the report a manager records by command (published, complaint), and closing a
-case."""
+"""Events after the report a manager records by command (published, complaint); closing a case
+is closing.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from bot.usecases.rapid_review import MANAGERS, Reply, audit_step, case_and_acto
 from review.calendar import LONDON
 from review.referral import format_date, parse_iso_date
 from storage import after as after_repo
-from storage import panel as panel_repo
 
 EVENT_COMMANDS = {
     "published": ("publication", "the publication date"),
@@ -39,23 +38,6 @@ async def record_case_event(
         await replan_case(app, session, case)
         await audit_step(app, session, person, f"event.{event}", case, {"on": day.isoformat()})
     return f"Recorded {words} for {case.reference}: {format_date(day)}. Its deadlines are set."
-
-
-@refusals_audited
-async def close_case(app: AppContext, *, reference: str, person: Person) -> Reply:
-    """A manager closes a case: its reminders stop; the retention period starts."""
-    async with app.db.session() as session, session.begin():
-        case, _ = await case_and_actor(
-            app, session, person, reference, MANAGERS, "case.close", "close a case."
-        )
-        if case.status == "closed":
-            return f"{case.reference} is already closed."
-        case.status = "closed"
-        case.closed_at = app.now()
-        await replan_case(app, session, case)
-        await panel_repo.plan_card_update(session, case=case, now=app.now())
-        await audit_step(app, session, person, "case.close", case)
-    return f"{case.reference} is closed. Its reminders have stopped."
 
 
 def parse_day(text: str) -> date | None:

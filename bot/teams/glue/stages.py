@@ -18,7 +18,7 @@ from bot.teams.turn import (
     refuse_outside_personal,
     send_replies,
 )
-from bot.usecases import chair_notes, events, meeting, papers, report, requests, returns
+from bot.usecases import chair_notes, closing, events, meeting, papers, report, requests, returns
 from bot.usecases.people import Person, Refused
 
 CASE_COMMANDS = frozenset({"papers", "close", "published", "complaint"})
@@ -93,7 +93,7 @@ async def case_command(g: Glue, turn_context: TurnContext, words: list[str]) -> 
         if command == "papers":
             reply: Any = await papers.circulate_papers(g.app, reference=reference, person=person)
         elif command == "close":
-            reply = await events.close_case(g.app, reference=reference, person=person)
+            reply = await closing.close_preview(g.app, reference=reference, person=person)
         else:
             day = events.parse_day(words[2]) if len(words) == 3 else None
             reply = await events.record_case_event(

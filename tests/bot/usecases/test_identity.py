@@ -78,6 +78,7 @@ async def test_identity_is_shown_on_a_need_to_know_basis_and_every_view_is_audit
         # Once the case closes, the lead's access ends; the panel's does not.
         clock.now = MONDAY.replace(day=25, hour=9)
         await send(app, as_person("morgan", f"close {ref}", connector))
+        await press(app, connector, "case.close", "morgan", {"reference": ref})
         alex_closed = await _look(app, connector, "alex", ref)
         assert REFUSED in alex_closed
         assert FORM["child"]["child_name"] in await _look(app, connector, "lee", ref)

@@ -1051,6 +1051,9 @@ async def test_after_the_report_each_clock_is_set_by_its_event_and_a_closed_case
         await send(app, as_person("pat", f"close {ref}", connector))
         assert "Only a partnership manager" in sent_to(connector, "a:1pat")[-1]["text"]
         await send(app, as_person("morgan", f"close {ref}", connector))
+        assert (await rows(db_url, Case))[0].status != "closed"  # it asks first
+        await press(app, connector, "case.close", "morgan", {"reference": ref})
+        await settle(app)
         case = (await rows(db_url, Case))[0]
         assert case.status == "closed" and case.closed_at is not None
         # The case card in the channel is redrawn as closed.
