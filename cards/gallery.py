@@ -69,6 +69,7 @@ from cards.panel import (
     vote_refused_card,
     voting_card,
 )
+from cards.progress import progress_card
 from cards.referral import (
     DEMO_AGENCIES,
     Addition,
@@ -291,6 +292,17 @@ GALLERY: dict[str, Callable[[], Card]] = {
         mediation_where="Teams",
         closed=False,
         errors={"reasons": "Write its reasons."},
+    ),
+    "progress_meeting": lambda: progress_card(
+        reference="NSCP-2026-0001", step="meeting", day=date(2026, 12, 8)
+    ),
+    "progress_concluded": lambda: progress_card(
+        reference="NSCP-2026-0001",
+        step="concluded",
+        conclusion="A local child safeguarding practice review is proposed",
+    ),
+    "progress_report_sent": lambda: progress_card(
+        reference="NSCP-2026-0001", step="report_sent", day=date(2026, 12, 21)
     ),
     "escalation_outcome": lambda: escalation_outcome_card(
         reference="NSCP-2026-0001",

@@ -11,6 +11,7 @@ from bot.context import AppContext
 from bot.usecases.casework import replan_case
 from bot.usecases.meeting import attendees
 from bot.usecases.people import Person, refusals_audited
+from bot.usecases.progress import tell_referrer
 from bot.usecases.rapid_review import (
     CHAIRS,
     KEPT_BEYOND_LIMIT,
@@ -126,6 +127,7 @@ async def chair_action(
                     )
                 await replan_case(app, session, case)
                 offered = await offer_report(app, session, case, notes, now)
+                await tell_referrer(app, session, case, "concluded")
                 await audit_step(
                     app, session, person, "chair.conclude", case, {"conclusion": notes.conclusion}
                 )

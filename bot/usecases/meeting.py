@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.casework import case_timeline, replan_case
 from bot.usecases.people import Person, refusals_audited
+from bot.usecases.progress import tell_referrer
 from bot.usecases.rapid_review import (
     MANAGERS,
     Reply,
@@ -267,6 +268,7 @@ async def propose_meeting(
             due_on=london_date(now),
             send_after=now,
         )
+        await tell_referrer(app, session, case, "meeting")
         invited = await attendees(app, session, case)
         ics = meeting_ics(
             uid=f"{case.reference}-meeting@rapid-review",

@@ -13,6 +13,7 @@ from bot.context import AppContext
 from bot.usecases.additions import current_form
 from bot.usecases.casework import replan_case
 from bot.usecases.people import Person, refusals_audited
+from bot.usecases.progress import tell_referrer
 from bot.usecases.rapid_review import (
     DOCX,
     MANAGERS,
@@ -266,6 +267,7 @@ async def record_report_sent(
         at = datetime.combine(day, time(12, 0), LONDON)
         await after_repo.move_event(session, case.id, "rapid_review_report_sent", at, member.id)
         await replan_case(app, session, case)
+        await tell_referrer(app, session, case, "report_sent")
         await audit_step(app, session, person, "report.sent", case, {"sent_on": day.isoformat()})
     return [
         f"Recorded: the Rapid Review report for {case.reference} was sent to the National "

@@ -25,6 +25,7 @@ from bot.delivery.renderers.files import render_file_offer
 from bot.delivery.renderers.learning import render_learning_agenda, render_learning_review
 from bot.delivery.renderers.notification import render_notification_draft
 from bot.delivery.renderers.nudges import render_digest, render_nudge
+from bot.delivery.renderers.progress import render_progress
 from bot.delivery.renderers.stages import (
     render_information_request,
     render_meeting_notice,
@@ -33,6 +34,7 @@ from bot.delivery.renderers.stages import (
     render_returns_status,
 )
 from bot.delivery.renderers.undelivered import render_not_reached
+from bot.usecases.progress import PROGRESS
 from bot.usecases.undelivered import NOT_REACHED
 from storage import outbox
 
@@ -58,5 +60,6 @@ RENDERERS: dict[str, Renderer] = {
     "escalation": render_escalation,
     "mediation_notice": render_mediation_notice,
     "escalation_outcome": render_escalation_outcome,
+    PROGRESS: render_progress,
     NOT_REACHED: render_not_reached,
 }
