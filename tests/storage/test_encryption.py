@@ -36,7 +36,9 @@ from storage.models import (
     ChairNote,
     Decision,
     EarlierDecision,
+    Escalation,
     InformationRequest,
+    LearningReview,
     Meeting,
     Milestone,
     NationalPanelAnswer,
@@ -71,6 +73,9 @@ ENCRYPTED_COLUMNS = {
     "earlier_decision.detail",
     "national_panel_answer.asks",
     "bot_state.data",
+    "learning_review.summary",
+    "escalation.determination",
+    "escalation.reasons",
 }
 
 
@@ -156,6 +161,15 @@ async def write_a_case(db: Database) -> dict[str, int]:
             )
         )
         s.add(BotStateItem(key="draft-state", data='{"MARKER-DRAFT": 1}', e_tag="1"))
+        s.add(LearningReview(case_id=case.id, summary="MARKER-LEARNING fathers", updated_at=NOW))
+        s.add(
+            Escalation(
+                case_id=case.id,
+                determination="MARKER-DETERMINED it stands",
+                reasons="MARKER-REASONS agreed",
+                updated_at=NOW,
+            )
+        )
         await case_repo.mark_milestone_done(
             s, case.id, "national_panel_notification", NOW, member.id, note="MARKER-NOTE by phone"
         )
@@ -246,6 +260,11 @@ async def read_back(db: Database) -> dict[str, Any]:
             ),
             "asks": await s.scalar(select(NationalPanelAnswer.asks)),
             "draft": await s.scalar(select(BotStateItem.data)),
+            "learning": await s.scalar(select(LearningReview.summary)),
+            "escalation": (
+                await s.scalar(select(Escalation.determination)),
+                await s.scalar(select(Escalation.reasons)),
+            ),
         }
 
 
@@ -270,6 +289,8 @@ EXPECTED = {
     "earlier": ({"la": "MARKER-EARLIER the first view"}, "MARKER-REOPEN a new account"),
     "asks": "MARKER-ASKS the school's records",
     "draft": '{"MARKER-DRAFT": 1}',
+    "learning": "MARKER-LEARNING fathers",
+    "escalation": ("MARKER-DETERMINED it stands", "MARKER-REASONS agreed"),
 }
 
 
