@@ -43,6 +43,7 @@ from cards.base import (
     container,
     date_input,
     escape_markdown,
+    execute_action,
     fact_set,
     heading,
     rich_text,
@@ -75,6 +76,7 @@ __all__ = [
     "ACTION_CHAIR_SAVE",
     "ACTION_MEETING_PROPOSE",
     "ACTION_REPORT_SENT",
+    "ACTION_REPORT_SIGN_OFF",
     "ACTION_RETURN_ADD_ROW",
     "ACTION_RETURN_PART",
     "ACTION_RETURN_SAVE",
@@ -104,6 +106,8 @@ ACTION_CHAIR_PART = "chair.part"
 ACTION_CHAIR_CONCLUDE = "chair.conclude"
 """Save the chair's notes and record the conclusion (the last part's main button)."""
 ACTION_REPORT_SENT = "report.sent"
+ACTION_REPORT_SIGN_OFF = "report.sign_off"
+"""Sign the report off (Action.Execute: the card is redrawn with the sign-off on it)."""
 
 RETURN_STATUSES: dict[str, str] = {
     "received": "Received",
@@ -985,12 +989,31 @@ def chair_notes_card(
     )
 
 
-def report_ready_card(*, reference: str, sent_recorded: date | None) -> Card:
-    """To managers and the chair in 1:1: the report is ready; record the date it was sent."""
+def report_ready_card(
+    *,
+    reference: str,
+    sent_recorded: date | None,
+    sign_offs: Sequence[tuple[str, str, str]] = (),
+    waiting: Sequence[str] = (),
+    can_sign: bool = False,
+    notice: str = "",
+) -> Card:
+    """To managers, the chair and those who sign it off, in 1:1: the report is ready; its
+    sign-offs ((role, name, London time)) and who it waits for; sign it off; record the date
+    it was sent."""
     body: list[Element] = [
         heading("The Rapid Review report is ready"),
         rich_text([text_run("Case "), text_run(reference, weight="Bolder")]),
     ]
+    if notice:
+        body.append(text_block(escape_markdown(notice), color="Attention"))
+    if sign_offs:
+        body.append(text_block("Signed off", weight="Bolder"))
+        body.append(fact_set((role, f"{name}, {at}") for role, name, at in sign_offs))
+    if waiting:
+        body.append(
+            text_block(escape_markdown("Waiting for sign-off by: " + "; ".join(waiting) + "."))
+        )
     if sent_recorded is not None:
         body.append(
             text_block(
@@ -1024,8 +1047,19 @@ def report_ready_card(*, reference: str, sent_recorded: date | None) -> Card:
             )
         ],
     )
+    actions: list[Action] = []
+    if can_sign and sent_recorded is None:
+        actions.append(
+            execute_action(
+                "Sign off the report",
+                ACTION_REPORT_SIGN_OFF,
+                {"reference": reference},
+                style="positive",
+            )
+        )
+    actions.append(sub_form)
     return adaptive_card(
-        body, [sub_form], fallback_text=f"The Rapid Review report for {reference} is ready."
+        body, actions, fallback_text=f"The Rapid Review report for {reference} is ready."
     )
 
 

@@ -657,6 +657,16 @@ GALLERY: dict[str, Callable[[], Card]] = {
         papers_by=date(2026, 12, 9),
     ),
     "report_ready": lambda: report_ready_card(reference="NSCP-2026-0001", sent_recorded=None),
+    "report_sign_off": lambda: report_ready_card(
+        reference="NSCP-2026-0001",
+        sent_recorded=None,
+        sign_offs=[
+            ("Chair of the Rapid Review meeting", "Sam Chair (fictional)", "14:05, 4 Dec 2026")
+        ],
+        waiting=["The Head of Safeguarding (fictional)"],
+        can_sign=True,
+        notice="Your sign-off was cleared: the chair's notes were changed after it.",
+    ),
     "agency_picker": lambda: agency_picker_card(
         reference="NSCP-2026-0001",
         agencies=(

@@ -36,6 +36,7 @@ from docx.document import Document as DocxDocument
 from docx.shared import Pt
 
 from review.answers import UNREADABLE, clean_text
+from review.calendar import LONDON
 from review.referral import GENDERS, age_at, format_date, parse_iso_date, summary_rows
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "Decider",
     "PanelDecision",
     "ReportData",
+    "SignOff",
     "child_details",
     "escape_markdown",
     "invited_attendees",
@@ -402,6 +404,7 @@ REPORT_SECTIONS: tuple[str, ...] = (
     "8. Agencies involved",
     "9. Who took the decision",
     "10. Identifying details of the child",
+    "11. Sign-off",
 )
 """The report's section headings, in order (the same in Markdown and Word)."""
 
@@ -457,6 +460,15 @@ class ChildDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOff:
+    """A sign-off of the report: who, as which role (in the profile's words), and when."""
+
+    name: str
+    role: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything the Rapid Review report says (see the module docstring)."""
 
@@ -484,6 +496,10 @@ class ReportData:
     national_criteria: tuple[str, ...] = NATIONAL_CRITERIA
     earlier_decisions: tuple[tuple[str, date, str], ...] = ()
     """Decisions the panel reconsidered: (the decision, decided on, why it reopened)."""
+    sign_offs: tuple[SignOff, ...] = ()
+    """The report's sign-offs standing now, oldest first."""
+    sign_off_waiting: tuple[str, ...] = ()
+    """The roles (in the profile's words) whose sign-off the report still waits for."""
 
     @property
     def national_review_recommended(self) -> bool:
@@ -750,7 +766,32 @@ def _blocks(data: ReportData) -> list[_Block]:
     out.append(_Para(child.location.strip() or NOT_RECORDED, bold_label="Current location: "))
     for title, value in child.family:
         out.append(_Para(value, bold_label=f"{title}: "))
+    # 11. Sign-off
+    out.append(_Heading(s[10], 1))
+    if data.sign_offs:
+        out.append(
+            _Table(
+                ("Role", "Name", "Signed off (London time)"),
+                tuple((o.role, o.name, _london_time(o.signed_at)) for o in data.sign_offs),
+            )
+        )
+    else:
+        out.append(_Para("Not signed off yet.", typed=False))
+    if data.sign_off_waiting:
+        out.append(
+            _Para(
+                "; ".join(data.sign_off_waiting),
+                typed=False,
+                bold_label="Waiting for sign-off by: ",
+            )
+        )
     return out
+
+
+def _london_time(at: datetime) -> str:
+    """A moment as London wall-clock time and date: "14:05, 4 Dec 2026"."""
+    local = at.astimezone(LONDON)
+    return f"{local:%H:%M}, {format_date(local.date())}"
 
 
 # -- Markdown ---------------------------------------------------------------------------

@@ -531,6 +531,23 @@ class ChairNote(Base):
     concluded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
+class ReportSignOff(Base):
+    """A sign-off of the Rapid Review report: who signed, as which of the profile's sign-off
+    roles, when, and the chair's notes it signed (their `saved_at`). An edit of the notes
+    after it clears it (`cleared_at`); the person is told on their next view of the report."""
+
+    __tablename__ = "report_sign_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    signed_at: Mapped[datetime]
+    notes_saved_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    told_cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class SharedFile(Base):
     """A file offered to one person in 1:1 (Teams file consent): the report, an invitation.
 

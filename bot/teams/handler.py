@@ -39,6 +39,7 @@ from bot.teams.glue import (
     panel,
     records,
     referral,
+    register,
     reminders,
     roster,
     stages,
@@ -270,6 +271,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             await national_panel.answer_command(g, turn_context, words[2].upper())
         elif len(words) == 3 and words[:2] == ["add", "information"]:
             await referral.add_information_command(g, turn_context, words[2].upper())
+        elif len(words) == 2 and words[0] == "register":
+            await register.register_command(g, turn_context, words[1])
         elif len(words) == 2 and words[0] == "case":
             await cases.show_case(g, turn_context, words[1].upper())
         elif len(words) == 3 and words[0] == "done":

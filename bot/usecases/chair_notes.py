@@ -22,6 +22,7 @@ from bot.usecases.rapid_review import (
 )
 from bot.usecases.report import offer_report
 from bot.usecases.returns import _first_part_with
+from bot.usecases.sign_off import clear_after_edit
 from cards.after import (
     CHAIR_PARTS,
     chair_notes_card,
@@ -106,11 +107,18 @@ async def chair_action(
             "write the chair's notes. Nothing was saved.",
         )
         part = part_number(raw.get("part"), count)
+        before = await after_repo.chair_note_of(session, case.id)
+        notes_before = dict(before.notes or {}) if before is not None else {}
         row = await after_repo.save_chair_note(
             session, case_id=case.id, notes=_clean_notes(raw), member_id=member.id, now=now
         )
         show, errors = part, {}
         replies: list[Reply] = []
+        if row.notes != notes_before and await clear_after_edit(app, session, person, case, now):
+            replies.append(
+                f"The chair's notes for {case.reference} changed, so the report's sign-offs "
+                "were cleared: it is signed off again once the notes are final."
+            )
         if action == "chair.part":
             show = part_number(raw.get("go"), count, part)
         elif action == "chair.conclude":

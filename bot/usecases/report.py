@@ -24,9 +24,8 @@ from bot.usecases.rapid_review import (
     offer_file,
 )
 from bot.usecases.returns import return_status, returns_due
-from cards.after import (
-    report_ready_card,
-)
+from bot.usecases.roles import holds_any
+from bot.usecases.sign_off import report_card, role_words, sign_off_state, waiting_refusal
 from review.calendar import LONDON, london_date
 from review.national_panel import REOPEN_WHY
 from review.panel import PARTNER_LABELS
@@ -107,6 +106,7 @@ async def report_data(
     )
     # Notes concluded before who concluded was recorded: the roster's chairs, as then.
     chairs = [chair.name] if chair else [m.name for m in people.values() if "chair" in m.roles]
+    signed = await sign_off_state(app, session, case)
     return ReportData(
         reference=case.reference,
         partnership_name=app.profile.partnership.name,
@@ -150,6 +150,8 @@ async def report_data(
         meeting_date=london_date(meeting.starts_at) if meeting else None,
         meeting_late_reason=(meeting.late_reason or "") if meeting else "",
         meeting_chair=", ".join(chairs),
+        sign_offs=signed.signed,
+        sign_off_waiting=tuple(role_words(app, r) for r in signed.waiting),
     )
 
 
@@ -170,7 +172,7 @@ async def offer_report(
         else [
             m
             for m in await repo.members(session, app.partnership_id)
-            if REPORT_ROLES & set(m.roles)
+            if REPORT_ROLES & set(m.roles) or holds_any(app, m, app.profile.report.sign_off)
         ]
     )
     description = f"The Rapid Review report for {case.reference}. Confidential."
@@ -210,8 +212,9 @@ async def offer_report(
 
 
 @refusals_audited
-async def report_again(app: AppContext, *, reference: str, person: Person) -> Reply:
-    """The report generated afresh (returns may have changed) and offered to the asker."""
+async def report_again(app: AppContext, *, reference: str, person: Person) -> list[Reply]:
+    """The report generated afresh (returns, sign-offs may have changed) and offered to the
+    asker, with the report card as it stands for them."""
     now = app.now()
     async with app.db.session() as session, session.begin():
         case, member, _ = await decided_case(
@@ -219,7 +222,7 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
             session,
             person,
             reference,
-            REPORT_ROLES,
+            REPORT_ROLES | frozenset(app.profile.report.sign_off),
             "report.view",
             "have the Rapid Review report.",
         )
@@ -231,13 +234,17 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> Re
             else (None, {})
         )
         if notes is None:
-            return (
+            return [
                 f"The report for {case.reference} is made from the chair's notes: the chair "
                 "records the conclusion first."
-            )
+            ]
         await offer_report(app, session, case, notes, now, only=member)
         await audit_step(app, session, person, "report.view", case)
-    return f"The Rapid Review report for {case.reference} is on its way to you in this chat."
+        card = await report_card(app, session, case, member)
+    return [
+        f"The Rapid Review report for {case.reference} is on its way to you in this chat.",
+        card,
+    ]
 
 
 @refusals_audited
@@ -264,13 +271,15 @@ async def record_report_sent(
             return [f"{format_date(day)} is in the future. Nothing was recorded."]
         if day < london_date(decision.decided_at):
             return [f"{format_date(day)} is before the panel's decision. Nothing was recorded."]
+        await waiting_refusal(app, session, case)
         at = datetime.combine(day, time(12, 0), LONDON)
         await after_repo.move_event(session, case.id, "rapid_review_report_sent", at, member.id)
         await replan_case(app, session, case)
         await tell_referrer(app, session, case, "report_sent")
         await audit_step(app, session, person, "report.sent", case, {"sent_on": day.isoformat()})
+        card = await report_card(app, session, case, member)
     return [
         f"Recorded: the Rapid Review report for {case.reference} was sent to the National "
         f"Panel on {format_date(day)}.",
-        report_ready_card(reference=case.reference, sent_recorded=day),
+        card,
     ]

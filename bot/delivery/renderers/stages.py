@@ -13,16 +13,15 @@ from bot.delivery.renderers.rows import case_of_row, stage_ids
 from bot.usecases.casework import OPEN_CASE_STATUSES
 from bot.usecases.rapid_review import steps_card
 from bot.usecases.returns import return_status, returns_due
+from bot.usecases.sign_off import report_card
 from cards.after import (
     information_request_card,
     meeting_notice_card,
-    report_ready_card,
     returns_status_card,
 )
 from review.calendar import LONDON, london_date
 from review.referral import format_date
 from storage import after as after_repo
-from storage import cases as case_repo
 from storage import outbox
 from storage import panel as panel_repo
 from storage.models import Case, InformationRequest, Member, OutboundMessage
@@ -117,11 +116,7 @@ async def render_report_ready(
     if not member.aad_object_id:
         raise Unreachable(member.id, outbox.NO_ENTRA_ID)
     address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
-    events = await case_repo.case_events(session, case.id)
-    sent = events.get("rapid_review_report_sent")
-    card = report_ready_card(
-        reference=case.reference, sent_recorded=london_date(sent) if sent else None
-    )
+    card = await report_card(app, session, case, member)
     return Rendered(address, card_message(card), recipient=member.id)
 
 

@@ -158,6 +158,15 @@ PROFILES = {
         "path": str(Path(__file__).resolve().parents[2] / "profiles" / "northshire.toml"),
     },
 }
+HEAD_OF_SAFEGUARDING = """
+[[members]]
+name = "Sam Stranger"
+email = "sam.stranger@example.org"
+agency = "{la}"
+roles = ["notifier"]
+aad_object_id = "00000000-0000-4000-8000-0000000000ff"
+"""
+
 ALEX = {
     "id": "29:1alex-lead-fictional",
     "name": "Alex Lead",
@@ -383,7 +392,9 @@ async def test_the_whole_path_from_referral_to_report(
     db_url: str, connector: FakeConnector, tmp_path: Path, profile: str
 ) -> None:
     names = PROFILES[profile]
-    settings = await decided_app_settings(db_url, tmp_path, profile)
+    # Halton's report is signed off by its Head of Safeguarding (the notifier) too.
+    head = HEAD_OF_SAFEGUARDING.format(la=names["la"]) if profile == "halton" else ""
+    settings = await decided_app_settings(db_url, tmp_path, profile, head)
     clock = Clock(MONDAY)
     async with running_app(settings, clock=clock) as app:
         ref = await decide(app, connector, clock, profile)
@@ -692,6 +703,7 @@ async def test_the_whole_path_from_referral_to_report(
             agencies,
             who,
             child,
+            signed,
         ) = sections.values()
         assert "Working Together" in criteria and "CHAIR-MARKER-Q4 notes" in criteria
         # The partnership's own wording of the local review criteria (its profile).
@@ -725,6 +737,11 @@ async def test_the_whole_path_from_referral_to_report(
         positions = [text.index(heading) for heading in REPORT_SECTIONS]
         assert positions == sorted(positions)
 
+        # Not signed off yet; the chair signs it off (Halton's Head of Safeguarding too).
+        assert "Not signed off yet." in signed
+        await press(app, connector, "report.sign_off", "morgan", {"reference": ref})
+        if profile == "halton":
+            await press(app, connector, "report.sign_off", "stranger", {"reference": ref})
         # The date sent completes the report milestone and starts the desk-top reviews.
         await send(
             app,
