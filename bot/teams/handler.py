@@ -42,6 +42,7 @@ from bot.teams.glue import (
     register,
     reminders,
     roster,
+    sign_off,
     stages,
 )
 from bot.teams.glue.waiting import send_waiting
@@ -120,6 +121,7 @@ VERBS: dict[str, Verb] = {
     **escalation.VERBS,
     **closing.VERBS,
     "audit.page": records.audit_page,
+    **sign_off.VERBS,
     **roster.VERBS,
 }
 """Action.Execute verbs (adaptiveCard/action invokes); each answers with a card."""
