@@ -38,6 +38,7 @@ from cards.closing import (
     close_confirm_card,
     reopen_form,
 )
+from cards.complaints import ComplaintView, complaint_card, complaints_list_card
 from cards.escalation import escalation_card, escalation_outcome_card, mediation_notice_card
 from cards.learning import LearningState, learning_agenda_card, learning_card
 from cards.national_panel import answer_card, answer_recorded_card, reopened_card
@@ -186,6 +187,18 @@ def _demo_chair_notes(part: int) -> Card:
     )
 
 
+_DEMO_COMPLAINT = ComplaintView(
+    reference="SSCP-2026-0001",
+    complaint_id=1,
+    number=1,
+    received_on=date(2026, 11, 24),
+    due=date(2026, 12, 22),
+    status="open",
+    responded_on=None,
+    referred_to=None,
+)
+
+
 GALLERY: dict[str, Callable[[], Card]] = {
     "welcome": lambda: welcome_card(DEMO_PARTNERSHIP),
     "team_welcome": lambda: team_welcome_card(DEMO_PARTNERSHIP),
@@ -322,8 +335,30 @@ GALLERY: dict[str, Callable[[], Card]] = {
     ),
     "case_closed": lambda: case_closed_card(reference="SSCP-2026-0001", stopped=3),
     "case_reopen_form": lambda: adaptive_card(reopen_form("SSCP-2026-0001")),
-    "case_reopened": lambda: case_reopened_card(
-        reference="SSCP-2026-0001", status_label="Decided"
+    "case_reopened": lambda: case_reopened_card(reference="SSCP-2026-0001", status_label="Decided"),
+    "complaint_open": lambda: complaint_card(
+        _DEMO_COMPLAINT, agencies=[("Northshire Council", "la"), ("Northshire Police", "police")]
+    ),
+    "complaint_error": lambda: complaint_card(
+        _DEMO_COMPLAINT,
+        agencies=[("Northshire Council", "la")],
+        error="Tue 1 Jun 2027 is in the future: give the date it happened. Nothing was changed.",
+    ),
+    "complaint_responded": lambda: complaint_card(
+        _DEMO_COMPLAINT._replace(status="responded", responded_on=date(2026, 12, 18)),
+        agencies=[],
+    ),
+    "complaint_referred": lambda: complaint_card(
+        _DEMO_COMPLAINT._replace(status="referred", referred_to="Northshire Police"),
+        agencies=[],
+        note="The template is on its way to this chat.",
+    ),
+    "complaints_list": lambda: complaints_list_card(
+        [_DEMO_COMPLAINT, _DEMO_COMPLAINT._replace(complaint_id=2, number=2)]
+    ),
+    "complaints_none": lambda: complaints_list_card([]),
+    "complaints_full": lambda: complaints_list_card(
+        [_DEMO_COMPLAINT._replace(complaint_id=n, number=n) for n in range(1, 26)], more=4
     ),
     "mediation_notice": lambda: mediation_notice_card(
         reference="NSCP-2026-0001", mediation_on=date(2026, 12, 9), where="Teams"
@@ -495,6 +530,13 @@ GALLERY: dict[str, Callable[[], Card]] = {
             ("The National Panel is notified", date(2026, 11, 27)),
             ("The rapid review meeting is held", date(2026, 12, 11)),
         ),
+    ),
+    "decision_notice_closes": lambda: decision_notice_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Does not require a partnership response",
+        decided_at_text="14:05 Tue 24 Nov 2026",
+        next_steps=(),
+        closes=True,
     ),
     "queries": lambda: queries_card(
         reference="NSCP-2026-0001",

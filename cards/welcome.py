@@ -54,7 +54,11 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("escalation REF", "Managers: an escalation's mediation and final determination."),
     ("papers REF", "Managers: the papers are circulated; agency returns become final."),
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
-    ("complaint REF YYYY-MM-DD", "Managers: a complaint was received (28 days to respond)."),
+    (
+        "complaint REF YYYY-MM-DD",
+        "Managers: a complaint was received (each its own 28 days to respond).",
+    ),
+    ("complaints", "Managers: every complaint of the open cases, its status and due date."),
     (
         "close REF",
         "Managers: close a case; it lists the deadlines and reminders it stops and asks first. "

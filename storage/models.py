@@ -332,6 +332,23 @@ class Escalation(Base):
     updated_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
 
 
+class Complaint(Base):
+    """A complaint about a case, one row each (a second never overwrites the first): when it
+    was received, its status (open, responded, referred to a partner agency, with the agency)
+    and the date of the written response."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    referred_to: Mapped[str | None] = mapped_column(String(64))
+    recorded_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CaseEvent(Base):
     """An anchor event of the statutory clock that has happened (e.g. panel_decision)."""
 

@@ -32,6 +32,7 @@ from bot.teams.glue import (
     cases,
     channel,
     closing,
+    complaints,
     escalation,
     learning,
     national_panel,
@@ -80,6 +81,7 @@ COMMANDS: dict[str, Handler] = {
     "use this channel": channel.register_channel,
     "roster": roster.show_roster,
     "cases": cases.show_cases,
+    "complaints": complaints.list_command,
 }
 """Typed commands (the whole message, @mentions removed, lower case)."""
 
@@ -120,6 +122,7 @@ VERBS: dict[str, Verb] = {
     **learning.VERBS,
     **escalation.VERBS,
     **closing.VERBS,
+    **complaints.VERBS,
     "audit.page": records.audit_page,
     **sign_off.VERBS,
     **roster.VERBS,

@@ -1,5 +1,5 @@
-"""Events after the report a manager records by command (published, complaint); closing a case
-is closing.py."""
+"""Events after the report a manager records by command (published); complaints are a
+register (complaints.py), closing a case is closing.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from storage import after as after_repo
 
 EVENT_COMMANDS = {
     "published": ("publication", "the publication date"),
-    "complaint": ("complaint_received", "a complaint"),
 }
 
 
@@ -23,7 +22,7 @@ EVENT_COMMANDS = {
 async def record_case_event(
     app: AppContext, *, reference: str, person: Person, command: str, day: date | None
 ) -> Reply:
-    """`published REF DATE` / `complaint REF [DATE]`: a manager records an anchor event."""
+    """`published REF DATE`: a manager records an anchor event."""
     event, words = EVENT_COMMANDS[command]
     async with app.db.session() as session, session.begin():
         case, member = await case_and_actor(

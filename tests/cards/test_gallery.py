@@ -112,6 +112,7 @@ def test_help_card_lists_every_command() -> None:
         "papers REF",
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",
+        "complaints",
         "close REF",
         "audit REF",
         "export REF",

@@ -18,7 +18,17 @@ from bot.teams.turn import (
     refuse_outside_personal,
     send_replies,
 )
-from bot.usecases import chair_notes, closing, events, meeting, papers, report, requests, returns
+from bot.usecases import (
+    chair_notes,
+    closing,
+    complaints,
+    events,
+    meeting,
+    papers,
+    report,
+    requests,
+    returns,
+)
 from bot.usecases.people import Person, Refused
 
 CASE_COMMANDS = frozenset({"papers", "close", "published", "complaint"})
@@ -94,6 +104,11 @@ async def case_command(g: Glue, turn_context: TurnContext, words: list[str]) -> 
             reply: Any = await papers.circulate_papers(g.app, reference=reference, person=person)
         elif command == "close":
             reply = await closing.close_preview(g.app, reference=reference, person=person)
+        elif command == "complaint":
+            day = events.parse_day(words[2]) if len(words) == 3 else None
+            reply = await complaints.record_complaint(
+                g.app, reference=reference, person=person, day=day
+            )
         else:
             day = events.parse_day(words[2]) if len(words) == 3 else None
             reply = await events.record_case_event(
