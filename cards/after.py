@@ -58,7 +58,14 @@ from cards.nudges import conflict_notices
 from cards.referral import identity_action
 from review.meeting import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
 from review.referral import format_date, parse_iso_date
-from review.report import ACTION_ROWS, CHAIR_QUESTIONS, CONCLUSIONS, NOTES_MAX, REPORT_NOTES
+from review.report import (
+    ACTION_ROWS,
+    CHAIR_QUESTIONS,
+    CONCLUSIONS,
+    NOTES_MAX,
+    REPORT_NOTES,
+    conclusion_ids,
+)
 from review.returns import (
     CHILD_SEEN,
     FIELD_INFO,
@@ -886,20 +893,24 @@ def _chair_question(
     ]
 
 
-def _chair_conclusion(values: Mapping[str, Any], errors: Mapping[str, str]) -> list[Element]:
-    """Appendix F 5 and 6: the conclusion, its reasons and the actions."""
+def _chair_conclusion(
+    values: Mapping[str, Any], errors: Mapping[str, str], own: Mapping[str, str]
+) -> list[Element]:
+    """Appendix F 5 and 6: the conclusion (one or more: a local and a national review
+    together; the profile's own beside the shipped ones), its reasons and the actions."""
     conclusion = values.get("conclusion")
+    known = {**CONCLUSIONS, **own}
+    chosen = conclusion_ids(conclusion) if isinstance(conclusion, str) else ()
     body: list[Element] = [_subheading("5. Conclusion & Proposal to panel")]
     body.extend(
         _with_error(
             choice_set(
                 "conclusion",
-                "The conclusion of the panel is that…",
-                [(label, value) for value, label in CONCLUSIONS.items()],
+                "The conclusion of the panel is that… (choose all that apply)",
+                [(label, value) for value, label in known.items()],
                 style="expanded",
-                value=conclusion
-                if isinstance(conclusion, str) and conclusion in CONCLUSIONS
-                else None,
+                is_multi_select=True,
+                value=",".join(chosen) if chosen and all(c in known for c in chosen) else None,
             ),
             "conclusion",
             errors,
@@ -941,7 +952,12 @@ def _chair_conclusion(values: Mapping[str, Any], errors: Mapping[str, str]) -> l
 
 
 def chair_notes_card(
-    *, reference: str, values: Mapping[str, Any], errors: Mapping[str, str], part: int = 1
+    *,
+    reference: str,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    part: int = 1,
+    conclusions: Mapping[str, str] | None = None,
 ) -> Card:
     """For the chair: one part of the notes (`CHAIR_PARTS`), same input ids as ever.
 
@@ -970,7 +986,7 @@ def chair_notes_card(
         if field_id in _CHAIR_NOTES or field_id in _QUESTIONS:
             body.extend(_chair_question(field_id, values, errors))
     if "conclusion" in ids:
-        body.extend(_chair_conclusion(values, errors))
+        body.extend(_chair_conclusion(values, errors, conclusions or {}))
     data = {"reference": reference, "part": part}
     actions = [
         *_navigation(ACTION_CHAIR_PART, data, part, count),

@@ -49,6 +49,7 @@ __all__ = [
     "NATIONAL_CRITERIA",
     "NOT_RECORDED",
     "NOTES_MAX",
+    "conclusion_ids",
     "REPORT_NOTES",
     "REPORT_SECTIONS",
     "AgencyReturn",
@@ -168,7 +169,16 @@ CONCLUSIONS: dict[str, str] = {
     "national_review_recommended": "A national review is recommended to the National Panel",
     "no_review": "No review is proposed",
 }
-"""The conclusions of the panel (Appendix F 5.1): value sent by the card -> wording."""
+"""The conclusions of the panel (Appendix F 5.1): value sent by the card -> wording. A
+profile adds its own (`[report] conclusions`); the chair may choose more than one (a local
+and a national review), stored as the card sends them: ids separated by commas."""
+
+
+def conclusion_ids(value: str) -> tuple[str, ...]:
+    """The conclusions chosen, in order, each once ("local_review" or "a,b" as the card
+    sends a multi-select)."""
+    return tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+
 
 REPORT_NOTES: dict[str, tuple[str, str]] = {
     "safeguarding_arrangements": (
@@ -228,6 +238,8 @@ class ChairNotes:
     safeguarding_arrangements: str = ""
     immediate_learning: str = ""
     further_learning: str = ""
+    conclusion_words: tuple[str, ...] = ()
+    """Each conclusion in words (the profile's own among them), as validated."""
 
     def answers(self) -> tuple[tuple[ChairQuestion, str], ...]:
         """Each question of 4.1–4.7 with its notes."""
@@ -235,8 +247,14 @@ class ChairNotes:
 
     @property
     def conclusion_label(self) -> str:
-        """The conclusion in words."""
-        return CONCLUSIONS.get(self.conclusion, self.conclusion)
+        """The conclusion in words (several: separated by semicolons)."""
+        words = self.conclusion_words or tuple(CONCLUSIONS.get(c, c) for c in self.conclusions)
+        return "; ".join(words)
+
+    @property
+    def conclusions(self) -> tuple[str, ...]:
+        """The conclusions chosen, by id."""
+        return conclusion_ids(self.conclusion)
 
 
 _ROLE_WORDS: dict[str, str] = {
@@ -287,7 +305,10 @@ def _text(
 
 
 def validate_chair_notes(
-    raw: Mapping[str, object], *, complete: bool = True
+    raw: Mapping[str, object],
+    *,
+    complete: bool = True,
+    own_conclusions: Mapping[str, str] | None = None,
 ) -> tuple[ChairNotes | None, dict[str, str]]:
     """Check the chair's notes from the card: (the notes, {}) or (None, errors by input id).
 
@@ -328,13 +349,19 @@ def validate_chair_notes(
         for q in CHAIR_QUESTIONS
     }
     conclusion_raw = source.get("conclusion")
-    conclusion = conclusion_raw.strip() if isinstance(conclusion_raw, str) else ""
+    known = {**CONCLUSIONS, **(own_conclusions or {})}
+    chosen = conclusion_ids(conclusion_raw) if isinstance(conclusion_raw, str) else ()
+    conclusion = ",".join(chosen)
     if conclusion_raw is not None and not isinstance(conclusion_raw, str):
         errors["conclusion"] = UNREADABLE
-    elif not conclusion:
+    elif not chosen:
         errors["conclusion"] = "Choose the conclusion of the panel."
-    elif conclusion not in CONCLUSIONS:
+    elif any(c not in known for c in chosen):
         errors["conclusion"] = "Choose one of the conclusions from the list."
+    elif "no_review" in chosen and len(chosen) > 1:
+        errors["conclusion"] = (
+            f'"{CONCLUSIONS["no_review"]}" cannot be chosen with another conclusion.'
+        )
     reasons = _text(
         source,
         "conclusion_reasons",
@@ -371,6 +398,7 @@ def validate_chair_notes(
             **notes,
             conclusion=conclusion,
             conclusion_reasons=reasons,
+            conclusion_words=tuple(known[c] for c in chosen),
             actions=tuple(actions),
             overview=overview,
             attendees=attendees,
@@ -504,7 +532,7 @@ class ReportData:
     @property
     def national_review_recommended(self) -> bool:
         """True when the panel's conclusion recommends a national review."""
-        return self.chair_notes.conclusion == "national_review_recommended"
+        return "national_review_recommended" in self.chair_notes.conclusions
 
 
 def child_details(
@@ -658,7 +686,7 @@ def _blocks(data: ReportData) -> list[_Block]:
         _Para(notes.conclusion_label, typed=False, bold_label="Conclusion: "),
         _Para(_or_not_recorded(notes.conclusion_reasons), bold_label="Reasons: "),
     ]
-    if notes.conclusion == "no_review":
+    if notes.conclusions == ("no_review",):
         out.append(
             _Para(
                 "No review is proposed: the reasons above say why no further learning is "

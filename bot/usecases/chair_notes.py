@@ -30,7 +30,6 @@ from cards.after import (
 from review.answers import clean_text
 from review.report import (
     CHAIR_FIELDS,
-    CONCLUSIONS,
     NOTES_MAX,
     invited_attendees,
     validate_chair_notes,
@@ -72,6 +71,7 @@ async def chair_form(app: AppContext, *, reference: str, person: Person) -> Repl
             values=await _chair_values(app, session, case, row.notes if row else {}),
             errors={},
             part=1,
+            conclusions=app.profile.report.conclusions,
         )
 
 
@@ -122,14 +122,18 @@ async def chair_action(
         if action == "chair.part":
             show = part_number(raw.get("go"), count, part)
         elif action == "chair.conclude":
-            notes, errors = validate_chair_notes(row.notes)
+            notes, errors = validate_chair_notes(
+                row.notes, own_conclusions=app.profile.report.conclusions
+            )
             if notes is None:
                 show = _first_part_with(CHAIR_PARTS, errors)
             else:
-                row.conclusion = notes.conclusion
+                # The column holds one id (32 characters): the first chosen; every one
+                # chosen stays in the notes themselves, which the report reads.
+                row.conclusion = notes.conclusions[0]
                 row.concluded_at = now
                 row.concluded_by_member_id = member.id
-                if notes.conclusion == "local_review":
+                if "local_review" in notes.conclusions:
                     await case_repo.record_event(
                         session, case.id, "local_review_decided", now, member.id
                     )
@@ -140,7 +144,7 @@ async def chair_action(
                     app, session, person, "chair.conclude", case, {"conclusion": notes.conclusion}
                 )
                 replies.append(
-                    f"Recorded: {CONCLUSIONS[notes.conclusion]}. The Rapid Review report for "
+                    f"Recorded: {notes.conclusion_label}. The Rapid Review report for "
                     f"{case.reference} has been generated and offered to {offered} managers and "
                     "chairs in a private chat (never the channel)."
                 )
@@ -152,6 +156,7 @@ async def chair_action(
                 values=await _chair_values(app, session, case, row.notes),
                 errors=errors,
                 part=show,
+                conclusions=app.profile.report.conclusions,
             )
         )
         return replies

@@ -411,7 +411,9 @@ async def _meeting_and_report(
     notes = None
     if note is not None and note.conclusion:
         # As recorded: a question added since the conclusion does not stop its report.
-        notes, _ = validate_chair_notes(note.notes, complete=False)
+        notes, _ = validate_chair_notes(
+            note.notes, complete=False, own_conclusions=app.profile.report.conclusions
+        )
     decision = await panel_repo.decision_of(session, case.id)
     if notes is not None and decision is not None:
         data = await report_data(app, session, case, notes, app.now())

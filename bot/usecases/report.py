@@ -229,7 +229,9 @@ async def report_again(app: AppContext, *, reference: str, person: Person) -> li
         row = await after_repo.chair_note_of(session, case.id)
         # As recorded: a question added since the conclusion does not block its report.
         notes, _ = (
-            validate_chair_notes(row.notes, complete=False)
+            validate_chair_notes(
+                row.notes, complete=False, own_conclusions=app.profile.report.conclusions
+            )
             if row and row.conclusion
             else (None, {})
         )
