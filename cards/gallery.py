@@ -531,6 +531,13 @@ GALLERY: dict[str, Callable[[], Card]] = {
             ("The rapid review meeting is held", date(2026, 12, 11)),
         ),
     ),
+    "decision_notice_closes": lambda: decision_notice_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Does not require a partnership response",
+        decided_at_text="14:05 Tue 24 Nov 2026",
+        next_steps=(),
+        closes=True,
+    ),
     "queries": lambda: queries_card(
         reference="NSCP-2026-0001",
         round=1,

@@ -805,8 +805,24 @@ def decision_notice_card(
     outcome_label: str,
     decided_at_text: str,
     next_steps: Sequence[tuple[str, date]],
+    closes: bool = False,
 ) -> Card:
-    """To the referrer in 1:1: the direction of their referral and what happens next."""
+    """To the referrer in 1:1: the direction of their referral and what happens next (with
+    `closes`, that the partnership takes no further step: the case closes with this notice)."""
+    after: list[Element] = (
+        [
+            text_block("What happens next", weight="Bolder", spacing="Medium"),
+            text_block(
+                "The partnership takes no further step under this process: another process is "
+                "more appropriate, and the case is closed with this notice."
+            ),
+        ]
+        if closes
+        else [
+            text_block("What happens next", weight="Bolder", spacing="Medium"),
+            _next_steps(next_steps),
+        ]
+    )
     return adaptive_card(
         [
             heading(f"Decision on referral {escape_markdown(reference)}"),
@@ -818,8 +834,7 @@ def decision_notice_card(
                     ("Decided", decided_at_text),
                 ]
             ),
-            text_block("What happens next", weight="Bolder", spacing="Medium"),
-            _next_steps(next_steps),
+            *after,
             text_block(
                 "Quote the reference in any emails about this referral.",
                 is_subtle=True,

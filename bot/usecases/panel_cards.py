@@ -309,6 +309,7 @@ async def decision_notice(app: AppContext, session: AsyncSession, case: Case) ->
         outcome_label=app.profile.outcome(decision.outcome).label,
         decided_at_text=time_text(app, decision.decided_at) or "",
         next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
+        closes=app.profile.outcome(decision.outcome).starts == "nothing",
     )
 
 

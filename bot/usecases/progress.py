@@ -7,9 +7,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.usecases.casework import replan_case
 from cards.progress import PROGRESS_STEPS
 from review.calendar import london_date
 from storage import panel as panel_repo
+from storage import repositories as repo
 from storage.models import Case
 
 PROGRESS = "referrer_progress"
@@ -35,3 +37,34 @@ async def tell_referrer(app: AppContext, session: AsyncSession, case: Case, step
         due_on=london_date(case.received_at),
         send_after=now,
     )
+
+
+def ends_with_notice(app: AppContext, outcome: str) -> bool:
+    """True when the decision starts nothing (Stockport's "no partnership response"): the
+    case closes once its notice has reached the referrer."""
+    return app.profile.outcome(outcome).starts == "nothing"
+
+
+async def close_after_notice(app: AppContext, session: AsyncSession, case: Case) -> bool:
+    """Close a case whose decision starts nothing, once the referrer has its notice: status
+    closed, closed_at, its reminders stopped and the shared card redrawn."""
+    decision = await panel_repo.decision_of(session, case.id)
+    if decision is None or not ends_with_notice(app, decision.outcome):
+        return False
+    if case.status == "closed":
+        return False
+    now = app.now()
+    case.status = "closed"
+    case.closed_at = now
+    await replan_case(app, session, case)
+    await panel_repo.plan_card_update(session, case=case, now=now)
+    await repo.audit(
+        session,
+        action="case.closed_after_notice",
+        actor=None,
+        partnership_id=app.partnership_id,
+        case_id=case.id,
+        detail={"outcome": decision.outcome},
+        at=now,
+    )
+    return True

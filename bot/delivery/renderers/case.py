@@ -14,6 +14,7 @@ from bot.delivery.renderers.rows import case_of_row
 from bot.usecases.casework import replan_case
 from bot.usecases.panel_cards import decision_notice
 from bot.usecases.panel_view import _members_with, shared_card
+from bot.usecases.progress import close_after_notice
 from cards.panel import (
     disagreement_notice,
     disagreement_resolved_notice,
@@ -78,6 +79,8 @@ async def render_decision_notice(
             told_case = await s.get(Case, case_id)
             if told_case is not None:
                 await replan_case(app, s, told_case)
+                # No partnership response: the notice is the case's last step.
+                await close_after_notice(app, s, told_case)
 
     return Rendered(address, card_message(card), told, recipient=referrer)
 
