@@ -12,6 +12,7 @@ from bot.usecases.additions import current_form, not_known_yet
 from bot.usecases.casework import ROLE_LABELS, case_timeline
 from bot.usecases.panel_view import STATUS_LABELS
 from bot.usecases.people import NotAllowed, Person, member_of
+from bot.usecases.roles import holds_any
 from bot.usecases.undelivered import not_delivered
 from cards.closing import reopen_form
 from cards.nudges import (
@@ -38,8 +39,11 @@ async def on_roster(app: AppContext, person: Person) -> Member | None:
     return member if member is not None and member.roles else None
 
 
-async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool) -> dict[str, Any]:
-    """The case's timeline card; `repositories.NotFound` when there is no such case."""
+async def timeline_card(
+    app: AppContext, reference: str, *, can_mark_done: bool, viewer: Member | None = None
+) -> dict[str, Any]:
+    """The case's timeline card; `repositories.NotFound` when there is no such case. A closed
+    case's offers `viewer`, when a manager, "Reopen the case"."""
     today = london_date(app.now())
     async with app.db.session() as session:
         case = await case_repo.get_case(session, app.partnership_id, reference)
@@ -91,7 +95,7 @@ async def timeline_card(app: AppContext, reference: str, *, can_mark_done: bool)
         not_known_yet=[FIELD_INFO[f].title for f in later],
         not_delivered=undelivered,
     )
-    if case.status == "closed":  # "Reopen the case": the verb lets only managers take it
+    if case.status == "closed" and viewer is not None and holds_any(app, viewer, ["manager"]):
         card["body"].extend(reopen_form(case.reference))
     return card
 

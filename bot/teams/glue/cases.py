@@ -33,11 +33,12 @@ async def show_case(g: Glue, turn_context: TurnContext, reference: str) -> None:
     if await refuse_outside_personal(turn_context):
         return
     person = await person_of(turn_context)
-    if await cases.on_roster(g.app, person) is None:
+    member = await cases.on_roster(g.app, person)
+    if member is None:
         await turn_context.send_activity("Only people on the partnership's roster can see cases.")
         return
     try:
-        card = await cases.timeline_card(g.app, reference[:40], can_mark_done=True)
+        card = await cases.timeline_card(g.app, reference[:40], can_mark_done=True, viewer=member)
     except NotFound:
         await turn_context.send_activity(f"There is no case {reference[:40]} in this partnership.")
         return
@@ -54,9 +55,10 @@ async def case_open(
 ) -> dict[str, Any]:
     """The case's timeline, for roster members (no child details on it)."""
     reference = reference_of(data)
-    if await cases.on_roster(g.app, person) is None:
+    member = await cases.on_roster(g.app, person)
+    if member is None:
         return refused_card(reference, "Only people on the partnership's roster can open a case.")
     try:
-        return await cases.timeline_card(g.app, reference, can_mark_done=True)
+        return await cases.timeline_card(g.app, reference, can_mark_done=True, viewer=member)
     except NotFound:
         return refused_card("", "That case does not exist in this partnership.")

@@ -88,6 +88,11 @@ async def test_close_lists_what_it_stops_asks_first_and_a_manager_reopens_it(
         ]
         assert timeline, "the closed case's timeline offers Reopen the case"
         check_cards(timeline[-1:])
+        # A panel member sees the closed case's timeline without the button.
+        await send(app, as_person("pat", f"case {ref}", connector))
+        assert not any(
+            "Reopen the case" in json.dumps(c) for c in cards_in(sent_to(connector, "a:1pat"))
+        )
 
         # No reason, or not a manager: refused, still closed.
         no_reason = await press(
