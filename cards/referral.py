@@ -805,8 +805,12 @@ def referral_details_card(
     pathways: Mapping[str, PathwayInfo] = PATHWAYS,
     later: Collection[str] = (),
     additions: Sequence[Addition] = (),
+    rationales: Sequence[tuple[str, str]] = (),
 ) -> Card:
     """The whole referral, for `REFERRAL_READERS` only (1:1 or an invoke reply).
+
+    `rationales` are the panel's, each with whose it is (for the managers only: the caller
+    passes them to no one else).
 
     `form` holds the answers as they are now; `later` the questions that may follow (an
     empty one reads "Not known yet"); `additions` every answer added after it was sent.
@@ -871,6 +875,14 @@ def referral_details_card(
                 spacing="Large",
             )
         )
+    if rationales:
+        shown: list[Element] = [
+            text_block("The panel's rationales", weight="Bolder", style="heading")
+        ]
+        for whose, rationale in rationales:
+            shown.append(text_block(whose, weight="Bolder", spacing="Medium"))
+            shown.append(user_text(rationale, spacing="Small"))
+        body.append(container(shown, separator=True, spacing="Large"))
     back = (
         execute_action(
             "Back to the decision",

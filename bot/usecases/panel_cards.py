@@ -295,7 +295,25 @@ async def referral_details(
         pathways=app.profile.pathways,
         later=app.profile.may_follow,
         additions=additions,
+        rationales=await managers_rationales(app, case, person),
     )
+
+
+async def managers_rationales(app: AppContext, case: Case, person: Person) -> list[tuple[str, str]]:
+    """For a partnership manager, the decision's rationales, each partner's (or the off-line
+    decision's); for anyone else, none."""
+    async with app.db.session() as session:
+        if not holds(app, await member_for(app, session, person), "manager"):
+            return []
+        decision = await panel_repo.decision_of(session, case.id)
+    if decision is None:
+        return []
+    stored = decision.rationales or {}
+    by_partner = stored.get("rationales")
+    if isinstance(by_partner, dict):
+        return [(PARTNER_LABELS.get(p, p), str(text)) for p, text in by_partner.items() if text]
+    offline = stored.get("offline")
+    return [("Off-line decision", str(offline))] if offline else []
 
 
 async def decision_notice(app: AppContext, session: AsyncSession, case: Case) -> dict[str, Any]:
