@@ -71,6 +71,7 @@ from cards.panel import (
     voting_card,
 )
 from cards.progress import progress_card
+from cards.reasons import reasons_card, reasons_form_card, reasons_sent_card
 from cards.referral import (
     DEMO_AGENCIES,
     Addition,
@@ -305,6 +306,22 @@ GALLERY: dict[str, Callable[[], Card]] = {
         mediation_where="Teams",
         closed=False,
         errors={"reasons": "Write its reasons."},
+    ),
+    "reasons_form": lambda: reasons_form_card(
+        reference="NSCP-2026-0001", outcome_label="Meets threshold for Rapid Review"
+    ),
+    "reasons_form_error": lambda: reasons_form_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Meets threshold for Rapid Review",
+        error="Write the panel's agreed rationale.",
+    ),
+    "reasons_sent": lambda: reasons_sent_card(
+        reference="NSCP-2026-0001", agreed="The partners agreed the threshold is met."
+    ),
+    "reasons": lambda: reasons_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Meets threshold for Rapid Review",
+        agreed="The partners agreed the threshold is met.",
     ),
     "progress_meeting": lambda: progress_card(
         reference="NSCP-2026-0001", step="meeting", day=date(2026, 12, 8)

@@ -806,6 +806,7 @@ def decision_notice_card(
     decided_at_text: str,
     next_steps: Sequence[tuple[str, date]],
     closes: bool = False,
+    reasons: str | None = None,
 ) -> Card:
     """To the referrer in 1:1: the direction of their referral and what happens next (with
     `closes`, that the partnership takes no further step: the case closes with this notice)."""
@@ -834,6 +835,8 @@ def decision_notice_card(
                     ("Decided", decided_at_text),
                 ]
             ),
+            text_block("The panel's reasons", weight="Bolder", spacing="Medium"),
+            user_text(reasons) if reasons else text_block("The panel's reasons will follow."),
             *after,
             text_block(
                 "Quote the reference in any emails about this referral.",

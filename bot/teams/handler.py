@@ -38,6 +38,7 @@ from bot.teams.glue import (
     national_panel,
     notification,
     panel,
+    reasons,
     records,
     referral,
     register,
@@ -124,6 +125,7 @@ VERBS: dict[str, Verb] = {
     **closing.VERBS,
     **complaints.VERBS,
     "audit.page": records.audit_page,
+    **reasons.VERBS,
     **sign_off.VERBS,
     **roster.VERBS,
 }
@@ -276,6 +278,8 @@ class RapidReviewBot(TeamsActivityHandler):  # type: ignore[misc]
             await national_panel.answer_command(g, turn_context, words[2].upper())
         elif len(words) == 3 and words[:2] == ["add", "information"]:
             await referral.add_information_command(g, turn_context, words[2].upper())
+        elif len(words) == 2 and words[0] == "reasons":
+            await reasons.reasons_command(g, turn_context, words[1].upper())
         elif len(words) == 2 and words[0] == "register":
             await register.register_command(g, turn_context, words[1])
         elif len(words) == 2 and words[0] == "case":

@@ -16,6 +16,7 @@ from bot.usecases import panel as panel_uc
 from bot.usecases.casework import timeline_for
 from bot.usecases.panel_view import panel_view, shared_card, time_text
 from bot.usecases.people import Person, Refused, member_for, member_of
+from bot.usecases.reasons import agreed_reasons
 from bot.usecases.referrals import referrer_next_steps
 from bot.usecases.roles import holds
 from cards.panel import (
@@ -328,6 +329,7 @@ async def decision_notice(app: AppContext, session: AsyncSession, case: Case) ->
         decided_at_text=time_text(app, decision.decided_at) or "",
         next_steps=referrer_next_steps(app, timeline_for(app, case, events)),
         closes=app.profile.outcome(decision.outcome).starts == "nothing",
+        reasons=agreed_reasons(decision),
     )
 
 

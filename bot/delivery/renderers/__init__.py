@@ -26,6 +26,7 @@ from bot.delivery.renderers.learning import render_learning_agenda, render_learn
 from bot.delivery.renderers.notification import render_notification_draft
 from bot.delivery.renderers.nudges import render_digest, render_nudge
 from bot.delivery.renderers.progress import render_progress
+from bot.delivery.renderers.reasons import render_reasons
 from bot.delivery.renderers.stages import (
     render_information_request,
     render_meeting_notice,
@@ -35,6 +36,7 @@ from bot.delivery.renderers.stages import (
 )
 from bot.delivery.renderers.undelivered import render_not_reached
 from bot.usecases.progress import PROGRESS
+from bot.usecases.reasons import REASONS
 from bot.usecases.undelivered import NOT_REACHED
 from storage import outbox
 
@@ -61,5 +63,6 @@ RENDERERS: dict[str, Renderer] = {
     "mediation_notice": render_mediation_notice,
     "escalation_outcome": render_escalation_outcome,
     PROGRESS: render_progress,
+    REASONS: render_reasons,
     NOT_REACHED: render_not_reached,
 }
