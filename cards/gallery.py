@@ -315,6 +315,13 @@ GALLERY: dict[str, Callable[[], Card]] = {
         outcome_label="Meets threshold for Rapid Review",
         error="Write the panel's agreed rationale.",
     ),
+    "reasons_form_no_response": lambda: reasons_form_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Does not require a partnership response",
+        ask_alternative=True,
+        values={"alternative": "other"},
+        errors={"alternative_other": "Say which process."},
+    ),
     "reasons_sent": lambda: reasons_sent_card(
         reference="NSCP-2026-0001", agreed="The partners agreed the threshold is met."
     ),
@@ -322,6 +329,12 @@ GALLERY: dict[str, Callable[[], Card]] = {
         reference="NSCP-2026-0001",
         outcome_label="Meets threshold for Rapid Review",
         agreed="The partners agreed the threshold is met.",
+    ),
+    "reasons_alternative": lambda: reasons_card(
+        reference="NSCP-2026-0001",
+        outcome_label="Does not require a partnership response",
+        agreed="An adult's review fits the learning better.",
+        alternative="A Safeguarding Adults Review (SAR)",
     ),
     "progress_meeting": lambda: progress_card(
         reference="NSCP-2026-0001", step="meeting", day=date(2026, 12, 8)

@@ -3,9 +3,13 @@ and the referrer gets them in 1:1 — the panel's agreed words, never a member's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cards.base import (
     Card,
+    Element,
     adaptive_card,
+    choice_set,
     escape_markdown,
     execute_action,
     heading,
@@ -15,6 +19,7 @@ from cards.base import (
 )
 
 __all__ = [
+    "ALTERNATIVES",
     "REASONS_MAX",
     "VERB_REASONS_SEND",
     "reasons_card",
@@ -24,13 +29,30 @@ __all__ = [
 
 VERB_REASONS_SEND = "reasons.send"
 REASONS_MAX = 2000
+ALTERNATIVES: dict[str, str] = {
+    "sar": "A Safeguarding Adults Review (SAR)",
+    "dhr": "A Domestic Homicide Review (DHR)",
+    "single_agency": "A single-agency review",
+    "other": "Another process (say which)",
+}
+"""The alternative processes a "no partnership response" decision names (Stockport's form:
+"an alternative process such as SAR / DHR is more appropriate")."""
 
 
 def reasons_form_card(
-    *, reference: str, outcome_label: str, value: str = "", error: str | None = None
+    *,
+    reference: str,
+    outcome_label: str,
+    value: str = "",
+    error: str | None = None,
+    ask_alternative: bool = False,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
 ) -> Card:
-    """To a manager in 1:1: the panel's agreed rationale, written for the referrer."""
-    body = [
+    """To a manager in 1:1: the panel's agreed rationale, written for the referrer; for a
+    decision of no partnership response (`ask_alternative`), the process that fits better."""
+    values, errors = values or {}, errors or {}
+    body: list[Element] = [
         heading(f"The panel's reasons for the referrer — {escape_markdown(reference)}"),
         text_block(f"Decision: {escape_markdown(outcome_label)}"),
         text_block(
@@ -50,6 +72,31 @@ def reasons_form_card(
     ]
     if error:
         body.append(text_block(error, color="Attention"))
+    if ask_alternative:
+        chosen = values.get("alternative")
+        body.append(
+            choice_set(
+                "alternative",
+                "The process the panel found more appropriate",
+                [(words, key) for key, words in ALTERNATIVES.items()],
+                is_required=True,
+                error_message="Choose the process the panel found more appropriate.",
+                style="expanded",
+                value=chosen if chosen in ALTERNATIVES else None,
+            )
+        )
+        if "alternative" in errors:
+            body.append(text_block(escape_markdown(errors["alternative"]), color="Attention"))
+        body.append(
+            text_input(
+                "alternative_other",
+                "If another process: which",
+                max_length=200,
+                value=values.get("alternative_other") or None,
+            )
+        )
+        if "alternative_other" in errors:
+            body.append(text_block(escape_markdown(errors["alternative_other"]), color="Attention"))
     return adaptive_card(
         body,
         [execute_action("Send to the referrer", VERB_REASONS_SEND, {"reference": reference})],
@@ -70,15 +117,22 @@ def reasons_sent_card(*, reference: str, agreed: str) -> Card:
     )
 
 
-def reasons_card(*, reference: str, outcome_label: str, agreed: str) -> Card:
-    """To the referrer in 1:1: the reasons the panel agreed for its decision."""
+def reasons_card(
+    *, reference: str, outcome_label: str, agreed: str, alternative: str | None = None
+) -> Card:
+    """To the referrer in 1:1: the reasons the panel agreed for its decision (and, for no
+    partnership response, the process it found more appropriate)."""
+    body: list[Element] = [
+        heading(f"The panel's reasons — {escape_markdown(reference)}"),
+        text_block(f"Decision: {escape_markdown(outcome_label)}"),
+        text_block("The reasons the panel agreed:", weight="Bolder"),
+        user_text(agreed),
+    ]
+    if alternative:
+        body.append(text_block("The process the panel found more appropriate:", weight="Bolder"))
+        body.append(user_text(alternative))
     return adaptive_card(
-        [
-            heading(f"The panel's reasons — {escape_markdown(reference)}"),
-            text_block(f"Decision: {escape_markdown(outcome_label)}"),
-            text_block("The reasons the panel agreed:", weight="Bolder"),
-            user_text(agreed),
-        ],
+        body,
         [],
         fallback_text=f"The panel's reasons for its decision on your referral {reference}.",
     )

@@ -52,6 +52,16 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     ("learning REF", "Managers: a learning review's meeting, method, lead and learning."),
     ("escalation REF", "Managers: an escalation's mediation and final determination."),
+    (
+        "reasons REF",
+        "Managers: the panel's agreed reasons for the referrer (and, for no "
+        "partnership response, the process that fits better).",
+    ),
+    (
+        "register YYYY-MM",
+        "Managers: the month's referrals and decisions as a workbook, to the "
+        "PIP / Executive Group.",
+    ),
     ("papers REF", "Managers: the papers are circulated; agency returns become final."),
     ("published REF YYYY-MM-DD", "Managers: the review's publication date (its notice)."),
     (

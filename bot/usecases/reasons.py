@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.people import Person, Refused, refusals_audited
 from bot.usecases.rapid_review import MANAGERS, audit_step, case_and_actor
-from cards.reasons import REASONS_MAX, reasons_form_card, reasons_sent_card
+from cards.reasons import ALTERNATIVES, REASONS_MAX, reasons_form_card, reasons_sent_card
 from review.answers import clean_text, too_long
 from review.calendar import london_date
 from storage import panel as panel_repo
@@ -22,6 +22,38 @@ from storage.models import Case, Decision
 REASONS = "decision_reasons"
 """The outbox kind of the agreed reasons sent to the referrer."""
 _ACTION = "reasons.send"
+
+
+def alternative_process(decision: Decision | None) -> str | None:
+    """For no partnership response: the process the panel found more appropriate, once a
+    manager has named it with the reasons."""
+    if decision is None:
+        return None
+    named = (decision.rationales or {}).get("alternative")
+    return named if isinstance(named, str) and named else None
+
+
+def _asks_alternative(app: AppContext, decision: Decision) -> bool:
+    return app.profile.outcome(decision.outcome).starts == "nothing"
+
+
+def _alternative(raw: Mapping[str, Any], errors: dict[str, str]) -> str | None:
+    """The process chosen on the card, in words (another one: the words typed)."""
+    chosen = raw.get("alternative")
+    if not isinstance(chosen, str) or chosen not in ALTERNATIVES:
+        errors["alternative"] = "Choose the process the panel found more appropriate."
+        return None
+    if chosen != "other":
+        return ALTERNATIVES[chosen]
+    other = raw.get("alternative_other")
+    text = clean_text(other, multiline=False) if isinstance(other, str) else ""
+    if not text:
+        errors["alternative_other"] = "Say which process."
+        return None
+    if len(text) > 200:
+        errors["alternative_other"] = too_long(200, len(text))
+        return None
+    return text
 
 
 def agreed_reasons(decision: Decision | None) -> str | None:
@@ -57,7 +89,9 @@ async def reasons_form(app: AppContext, *, reference: str, person: Person) -> di
         if agreed:
             return reasons_sent_card(reference=case.reference, agreed=agreed)
         return reasons_form_card(
-            reference=case.reference, outcome_label=app.profile.outcome(decision.outcome).label
+            reference=case.reference,
+            outcome_label=app.profile.outcome(decision.outcome).label,
+            ask_alternative=_asks_alternative(app, decision),
         )
 
 
@@ -80,11 +114,22 @@ async def send_reasons(
             error = "Write the panel's agreed rationale."
         elif len(text) > REASONS_MAX:
             error = too_long(REASONS_MAX, len(text))
-        if error:
+        asks = _asks_alternative(app, decision)
+        errors: dict[str, str] = {}
+        alternative = _alternative(raw, errors) if asks else None
+        if error or errors:
+            typed = {k: str(raw.get(k) or "")[:200] for k in ("alternative", "alternative_other")}
             return reasons_form_card(
-                reference=case.reference, outcome_label=label, value=text[:REASONS_MAX], error=error
+                reference=case.reference,
+                outcome_label=label,
+                value=text[:REASONS_MAX],
+                error=error,
+                ask_alternative=asks,
+                values=typed,
+                errors=errors,
             )
-        decision.rationales = {**(decision.rationales or {}), "agreed": text}
+        kept = {"agreed": text, **({"alternative": alternative} if alternative else {})}
+        decision.rationales = {**(decision.rationales or {}), **kept}
         if case.referrer_aad_object_id:
             await panel_repo.plan_message(
                 session,

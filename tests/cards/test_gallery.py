@@ -109,6 +109,8 @@ def test_help_card_lists_every_command() -> None:
         "national panel REF",
         "learning REF",
         "escalation REF",
+        "reasons REF",
+        "register YYYY-MM",
         "papers REF",
         "published REF YYYY-MM-DD",
         "complaint REF YYYY-MM-DD",

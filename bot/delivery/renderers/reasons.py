@@ -9,7 +9,7 @@ from bot.delivery.addresses import personal_address
 from bot.delivery.courier import NotReady, Rendered, Skip
 from bot.delivery.message import card_message
 from bot.delivery.renderers.rows import case_of_row
-from bot.usecases.reasons import agreed_reasons
+from bot.usecases.reasons import agreed_reasons, alternative_process
 from cards.reasons import reasons_card
 from storage import panel as panel_repo
 from storage.models import OutboundMessage
@@ -31,5 +31,6 @@ async def render_reasons(app: AppContext, session: AsyncSession, row: OutboundMe
         reference=case.reference,
         outcome_label=app.profile.outcome(decision.outcome).label,
         agreed=agreed,
+        alternative=alternative_process(decision),
     )
     return Rendered(address, card_message(card), recipient=case.referrer_member_id)

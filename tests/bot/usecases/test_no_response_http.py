@@ -19,7 +19,7 @@ from test_stages_http import (
 from helpers.app import running_app
 from helpers.cards import check_cards
 from helpers.connector import FakeConnector
-from helpers.panel import Clock, all_vote, open_case, settle
+from helpers.panel import Clock, all_vote, open_case, press, settle
 from storage.models import AuditEvent, Case, CaseEvent, OutboundMessage
 
 
@@ -38,6 +38,32 @@ async def test_no_partnership_response_closes_the_case_once_the_referrer_is_told
             for c in cards_in(sent_to(connector, "a:1robin"))
             if "Decision on referral SSCP-2026-0001" in json.dumps(c)
         ]
+        # The manager then sends the panel's reasons with the process it found more
+        # appropriate (the case is closed already: the reasons still go).
+        ref = {"reference": "SSCP-2026-0001"}
+        form = await press(app, connector, "reasons.send", "morgan", {**ref, "agreed": "R"})
+        assert "Choose the process the panel found more appropriate." in json.dumps(form)
+        other = await press(
+            app, connector, "reasons.send", "morgan", {**ref, "agreed": "R", "alternative": "other"}
+        )
+        assert "Say which process." in json.dumps(other)
+        sent = await press(
+            app,
+            connector,
+            "reasons.send",
+            "morgan",
+            {**ref, "agreed": "AGREED-MARKER the adult's review fits", "alternative": "sar"},
+        )
+        assert "Reasons sent" in json.dumps(sent)
+        await settle(app)
+        told = [
+            c
+            for c in cards_in(sent_to(connector, "a:1robin"))
+            if "The panel's reasons" in json.dumps(c)
+        ]
+        check_cards([form, other, sent, *told])
+    assert told and "A Safeguarding Adults Review (SAR)" in json.dumps(told[-1])
+    assert "AGREED-MARKER" in json.dumps(told[-1])
     (notice,) = notices
     text = json.dumps(notice)
     assert "No partnership response" in text or "alternative process" in text
