@@ -12,7 +12,7 @@ from bot.delivery.message import card_message
 from bot.delivery.renderers.rows import case_of_row
 from cards.progress import progress_card
 from review.calendar import LONDON
-from review.report import CONCLUSIONS
+from review.report import CONCLUSIONS, validate_chair_notes
 from storage import after as after_repo
 from storage.models import CaseEvent, OutboundMessage
 
@@ -36,14 +36,18 @@ async def render_progress(app: AppContext, session: AsyncSession, row: OutboundM
         note = await after_repo.chair_note_of(session, case.id)
         if note is None or not note.conclusion:
             raise Skip("no conclusion is recorded")
+        # Every conclusion chosen, from the notes (the column keeps the first only).
+        notes, _ = validate_chair_notes(
+            note.notes or {}, complete=False, own_conclusions=app.profile.report.conclusions
+        )
+        words = notes.conclusion_label if notes is not None else ""
         card = progress_card(
             reference=case.reference,
             step="concluded",
-            conclusion=(
-                CONCLUSIONS.get(note.conclusion)
-                or app.profile.report.conclusions.get(note.conclusion)
-                or "Recorded by the chair"
-            ),
+            conclusion=words
+            or CONCLUSIONS.get(note.conclusion)
+            or app.profile.report.conclusions.get(note.conclusion)
+            or "Recorded by the chair",
         )
     elif row.stage == "report_sent":
         sent = await session.scalar(

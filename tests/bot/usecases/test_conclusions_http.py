@@ -104,6 +104,9 @@ async def test_a_local_and_a_national_review_together_and_the_profiles_own_concl
             for t in said
         ), said[-2:]
         assert await rows(db_url, CaseEvent, CaseEvent.event == "local_review_decided")
+        # The referrer's update names every conclusion, not only the first.
+        updates = json.dumps(sent_to(connector, "a:1robin"))
+        assert "A national review is recommended to the National Panel" in updates
         document = await offered_document(app, connector, "morgan", "report.docx")
     sections = report_sections(document)
     decision = sections[REPORT_SECTIONS[3]]
