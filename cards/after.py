@@ -42,6 +42,7 @@ from cards.base import (
     column_set,
     container,
     date_input,
+    error_text,
     escape_markdown,
     execute_action,
     fact_set,
@@ -134,11 +135,6 @@ _DEFAULT_DURATION = 90
 # --- small pieces ---------------------------------------------------------------------------
 
 
-def _error_text(message: str) -> Element:
-    """An error message shown directly under its field."""
-    return text_block(escape_markdown(message), color="Attention", spacing="Small")
-
-
 def _error_banner_text(count: int) -> Element:
     """The first line of the banner at the top of a form shown again with errors."""
     answers = "answer" if count == 1 else "answers"
@@ -202,7 +198,7 @@ def _text_field(info: ReturnField, values: Mapping[str, Any]) -> Element:
 
 
 def _with_error(element: Element, field_id: str, errors: Mapping[str, str]) -> list[Element]:
-    return [element, _error_text(errors[field_id])] if field_id in errors else [element]
+    return [element, error_text(errors[field_id])] if field_id in errors else [element]
 
 
 # --- the information request (Appendix D) ---------------------------------------------------
@@ -398,7 +394,7 @@ def _errors_summary(
     items: list[Element] = []
     if own:
         items.append(_error_banner_text(len(own)))
-    items.extend(_error_text(message) for message in stray)
+    items.extend(error_text(message) for message in stray)
     if others:
         items.append(text_block(_other_parts_note(others), color="Attention", spacing="Small"))
     return container(items, style="attention") if items else None
@@ -522,7 +518,7 @@ def _chronology(
     if editable:
         body.append(text_block(_CSV_NOTE, is_subtle=True, size="Small", spacing="Medium"))
         if any(key in ROW_FIELDS for key in errors):
-            body.append(_error_text("The chronology row was not added: open Add chronology row."))
+            body.append(error_text("The chronology row was not added: open Add chronology row."))
     return body
 
 
@@ -947,7 +943,7 @@ def _chair_conclusion(
                 spacing="Small",
             )
         )
-        body.extend(_error_text(errors[key]) for key in ids if key in errors)
+        body.extend(error_text(errors[key]) for key in ids if key in errors)
     return body
 
 

@@ -9,6 +9,7 @@ from cards.base import (
     Element,
     adaptive_card,
     container,
+    errors_under,
     escape_markdown,
     execute_action,
     fact_set,
@@ -72,8 +73,7 @@ def add_agency_card(
                 style=style,
             )
         )
-        if key in errors:
-            body.append(text_block(escape_markdown(errors[key]), color="Attention", size="Small"))
+        body.extend(errors_under(errors, key))
     return adaptive_card(
         body,
         [

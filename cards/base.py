@@ -188,6 +188,16 @@ def text_block(
     )
 
 
+def error_text(message: str) -> Element:
+    """An error message shown directly under its field."""
+    return text_block(escape_markdown(message), color="Attention", spacing="Small")
+
+
+def errors_under(errors: Mapping[str, str], key: str) -> list[Element]:
+    """The error of the field `key`, if it has one, to put right under it."""
+    return [error_text(errors[key])] if key in errors else []
+
+
 def heading(text: str, *, size: TextSize = "Medium") -> Element:
     """A bold heading TextBlock (``style: heading`` so screen readers announce it)."""
     return text_block(text, style="heading", size=size, weight="Bolder")

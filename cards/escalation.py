@@ -11,6 +11,7 @@ from cards.base import (
     Element,
     adaptive_card,
     date_input,
+    errors_under,
     escape_markdown,
     execute_action,
     fact_set,
@@ -33,11 +34,6 @@ VERB_ESCALATION_MEDIATION = "escalation.mediation"
 VERB_ESCALATION_DETERMINE = "escalation.determination"
 WHERE_MAX = 200
 TEXT_MAX = 4000
-
-
-def _error(body: list[Element], errors: Mapping[str, str], key: str) -> None:
-    if key in errors:
-        body.append(text_block(escape_markdown(errors[key]), color="Attention", size="Small"))
 
 
 def escalation_card(
@@ -83,7 +79,7 @@ def escalation_card(
                 value=parse_iso_date(values.get("mediation_on")),
             )
         )
-        _error(body, errors, "mediation_on")
+        body.extend(errors_under(errors, "mediation_on"))
         body.append(
             text_input(
                 "mediation_where",
@@ -94,7 +90,7 @@ def escalation_card(
                 value=values.get("mediation_where") or None,
             )
         )
-        _error(body, errors, "mediation_where")
+        body.extend(errors_under(errors, "mediation_where"))
         actions.append(
             execute_action(
                 "Book the mediation",
@@ -119,7 +115,7 @@ def escalation_card(
                     value=values.get(key) or None,
                 )
             )
-            _error(body, errors, key)
+            body.extend(errors_under(errors, key))
         body.append(
             text_block("The referrer is told the determination and its reasons.", is_subtle=True)
         )

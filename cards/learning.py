@@ -13,6 +13,7 @@ from cards.base import (
     adaptive_card,
     choice_set,
     date_input,
+    errors_under,
     escape_markdown,
     execute_action,
     fact_set,
@@ -57,11 +58,6 @@ class LearningState:
         self.due_on = due_on
         self.local_review = local_review
         self.closed = closed
-
-
-def _error(body: list[Element], errors: Mapping[str, str], key: str) -> None:
-    if key in errors:
-        body.append(text_block(escape_markdown(errors[key]), color="Attention", size="Small"))
 
 
 def learning_card(
@@ -116,7 +112,7 @@ def learning_card(
                 value=parse_iso_date(values.get("meeting_on")),
             )
         )
-        _error(body, errors, "meeting_on")
+        body.extend(errors_under(errors, "meeting_on"))
         actions.append(
             execute_action(
                 "Put it on the agenda",
@@ -138,7 +134,7 @@ def learning_card(
                 value=values.get("method") if values.get("method") in methods else None,
             )
         )
-        _error(body, errors, "method")
+        body.extend(errors_under(errors, "method"))
         body.append(
             text_input(
                 "lead",
@@ -149,7 +145,7 @@ def learning_card(
                 value=values.get("lead") or None,
             )
         )
-        _error(body, errors, "lead")
+        body.extend(errors_under(errors, "lead"))
         body.append(
             date_input(
                 "due_on",
@@ -159,7 +155,7 @@ def learning_card(
                 value=parse_iso_date(values.get("due_on")),
             )
         )
-        _error(body, errors, "due_on")
+        body.extend(errors_under(errors, "due_on"))
         body.append(
             toggle_input(
                 "local_review",
@@ -188,7 +184,7 @@ def learning_card(
                 value=values.get("summary") or None,
             )
         )
-        _error(body, errors, "summary")
+        body.extend(errors_under(errors, "summary"))
         actions.append(
             execute_action(
                 "Record the learning and close the case",

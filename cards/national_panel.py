@@ -11,6 +11,7 @@ from cards.base import (
     adaptive_card,
     choice_set,
     date_input,
+    errors_under,
     escape_markdown,
     execute_action,
     fact_set,
@@ -31,11 +32,6 @@ __all__ = [
 
 VERB_ANSWER_RECORD = "national_panel.answer"
 VERB_REOPEN = "panel.reopen"
-
-
-def _errors(body: list[Element], errors: Mapping[str, str], key: str) -> None:
-    if key in errors:
-        body.append(text_block(escape_markdown(errors[key]), color="Attention", size="Small"))
 
 
 def answer_card(
@@ -67,7 +63,7 @@ def answer_card(
             value=values.get("answer") if values.get("answer") in ANSWERS else None,
         )
     )
-    _errors(body, errors, "answer")
+    body.extend(errors_under(errors, "answer"))
     body.append(
         date_input(
             "answered_on",
@@ -77,7 +73,7 @@ def answer_card(
             value=parse_iso_date(values.get("answered_on")),
         )
     )
-    _errors(body, errors, "answered_on")
+    body.extend(errors_under(errors, "answered_on"))
     body.append(text_block("If it asks for further information", weight="Bolder"))
     body.append(
         text_input(
@@ -88,9 +84,9 @@ def answer_card(
             value=values.get("asks") or None,
         )
     )
-    _errors(body, errors, "asks")
+    body.extend(errors_under(errors, "asks"))
     body.append(date_input("asks_by", "By", value=parse_iso_date(values.get("asks_by"))))
-    _errors(body, errors, "asks_by")
+    body.extend(errors_under(errors, "asks_by"))
     return adaptive_card(
         body,
         [
@@ -142,7 +138,7 @@ def answer_recorded_card(
                 value="reconsider" if answer == "reconsider" else None,
             )
         )
-        _errors(body, errors, "why")
+        body.extend(errors_under(errors, "why"))
         body.append(
             text_input(
                 "detail",
@@ -151,7 +147,7 @@ def answer_recorded_card(
                 max_length=DETAIL_MAX,
             )
         )
-        _errors(body, errors, "detail")
+        body.extend(errors_under(errors, "detail"))
         actions.append(
             execute_action(
                 "Reopen the panel", VERB_REOPEN, {"reference": reference}, style="destructive"

@@ -13,6 +13,7 @@ from cards.base import (
     adaptive_card,
     container,
     date_input,
+    errors_under,
     escape_markdown,
     execute_action,
     fact_set,
@@ -94,8 +95,7 @@ def notification_draft_card(
             value=parse_iso_date(values.get("notified_on")),
         )
     )
-    if "notified_on" in errors:
-        body.append(text_block(escape_markdown(errors["notified_on"]), color="Attention"))
+    body.extend(errors_under(errors, "notified_on"))
     body.append(
         text_input(
             "notification_reference",
@@ -106,10 +106,7 @@ def notification_draft_card(
             value=values.get("notification_reference") or None,
         )
     )
-    if "notification_reference" in errors:
-        body.append(
-            text_block(escape_markdown(errors["notification_reference"]), color="Attention")
-        )
+    body.extend(errors_under(errors, "notification_reference"))
     return adaptive_card(
         body,
         [

@@ -36,6 +36,7 @@ from cards.base import (
     column,
     column_set,
     container,
+    error_text,
     escape_markdown,
     execute_action,
     fact_set,
@@ -306,11 +307,6 @@ def vote_values(raw: Mapping[str, Any]) -> VoteValues:
 # --- small pieces ---------------------------------------------------------------------------
 
 
-def _error_text(message: str) -> Element:
-    """An error message shown directly under its field."""
-    return text_block(escape_markdown(message), color="Attention", spacing="Small")
-
-
 def _error_banner(errors: Mapping[str, str], fields: Sequence[str]) -> list[Element]:
     """The banner at the top of a form shown again with errors, with errors of no field."""
     count = len(errors)
@@ -318,7 +314,7 @@ def _error_banner(errors: Mapping[str, str], fields: Sequence[str]) -> list[Elem
     items: list[Element] = [
         text_block(f"Please check {count} {answers} below", weight="Bolder", color="Attention")
     ]
-    items.extend(_error_text(message) for key, message in errors.items() if key not in fields)
+    items.extend(error_text(message) for key, message in errors.items() if key not in fields)
     return [container(items, style="attention")]
 
 
@@ -656,7 +652,7 @@ def voting_card(view: VotingView) -> Card:
     for field_id, element in fields:
         body.append(element)
         if field_id in errors:
-            body.append(_error_text(errors[field_id]))
+            body.append(error_text(errors[field_id]))
     if view.others:
         body.append(
             text_block("The other partners", weight="Bolder", style="heading", spacing="Large")
@@ -780,7 +776,7 @@ def offline_decision_card(
     for field_id, element in fields:
         body.append(element)
         if field_id in errors:
-            body.append(_error_text(errors[field_id]))
+            body.append(error_text(errors[field_id]))
     return adaptive_card(
         body,
         [
@@ -880,7 +876,7 @@ def queries_card(
         ),
     ]
     if error:
-        body.append(_error_text(error))
+        body.append(error_text(error))
     return adaptive_card(
         body,
         [

@@ -33,6 +33,7 @@ from cards.base import (
     choice_set,
     container,
     date_input,
+    error_text,
     escape_markdown,
     execute_action,
     fact_set,
@@ -148,11 +149,6 @@ def _partnership_line(prefix: str, partnership_name: str, suffix: str = "") -> E
     if suffix:
         runs.append(text_run(suffix))
     return rich_text(runs)
-
-
-def _error_text(message: str) -> Element:
-    """An error message shown directly under its field."""
-    return text_block(escape_markdown(message), color="Attention", wrap=True, spacing="Small")
 
 
 def _error_banner(count: int) -> Element:
@@ -384,14 +380,14 @@ def referral_step_card(
     if errors:
         body.append(_error_banner(len(errors)))
         body.extend(
-            _error_text(message) for key, message in errors.items() if key not in FIELDS[section]
+            error_text(message) for key, message in errors.items() if key not in FIELDS[section]
         )
     body.extend(_section_intro(section, pathways))
     for field_id in FIELDS[section]:
         body.extend(_before_field(field_id))
         body.append(_input(FIELD_INFO[field_id], values, agencies, pathways, required))
         if field_id in errors:
-            body.append(_error_text(errors[field_id]))
+            body.append(error_text(errors[field_id]))
         body.extend(_after_field(field_id, values))
     actions: list[Action] = [
         submit_action(
@@ -627,7 +623,7 @@ def add_information_card(
         body.extend(_before_field(field_id))
         body.append(_input(info, entered, agencies))
         if field_id in errors:
-            body.append(_error_text(errors[field_id]))
+            body.append(error_text(errors[field_id]))
     return adaptive_card(
         body,
         [

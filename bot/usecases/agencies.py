@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.usecases.casework import OPEN_CASE_STATUSES
-from bot.usecases.people import Person, Refused, lock_or_refuse, member_for, refusals_audited
+from bot.usecases.pathways import managers_case
+from bot.usecases.people import Person, refusals_audited
 from cards.agencies import add_agency_card, agency_added_card
 from review.agencies import check_new_agency
 from storage import agencies as agency_repo
@@ -29,13 +29,7 @@ ONLY = "Only a partnership manager can add an agency to a case."
 async def _manager_case(
     app: AppContext, session: AsyncSession, reference: str, person: Person
 ) -> tuple[Case, Member]:
-    case = await lock_or_refuse(session, app, reference, _ACTION)
-    member = await member_for(app, session, person)
-    if member is None or "manager" not in member.roles:
-        raise Refused(ONLY, action=_ACTION, case=case)
-    if case.status not in OPEN_CASE_STATUSES:
-        raise Refused(f"{case.reference} is closed.", action=_ACTION, case=case)
-    return case, member
+    return await managers_case(app, session, reference, person, _ACTION, only=ONLY)
 
 
 @refusals_audited

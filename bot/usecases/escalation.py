@@ -7,19 +7,20 @@ determination with its reasons, which the referrer is told in 1:1; the case clos
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.usecases.casework import OPEN_CASE_STATUSES, replan_case
-from bot.usecases.people import Person, Refused, lock_or_refuse, member_for, refusals_audited
-from bot.usecases.roles import holds, holds_any
+from bot.usecases.casework import replan_case
+from bot.usecases.pathways import managers_case, noon, plan_for_managers
+from bot.usecases.people import Person, Refused, refusals_audited
+from bot.usecases.roles import holds_any
 from cards.escalation import TEXT_MAX, WHERE_MAX, escalation_card
 from review.answers import UNREADABLE, clean_text, too_long
-from review.calendar import LONDON, london_date
+from review.calendar import london_date
 from review.referral import format_date, parse_iso_date
 from storage import cases as case_repo
 from storage import panel as panel_repo
@@ -31,17 +32,7 @@ ONLY = "Only a partnership manager can book the mediation or record the determin
 
 async def plan_escalation(app: AppContext, session: AsyncSession, case: Case, at: datetime) -> None:
     """At the decision: the escalation's card to each manager in 1:1."""
-    for member in await repo.members(session, app.partnership_id):
-        if holds(app, member, "manager"):
-            await panel_repo.plan_message(
-                session,
-                case=case,
-                kind="escalation",
-                milestone=f"escalation_{case.reopened or 0}",
-                stage=f"manager-{member.id}",
-                due_on=london_date(at),
-                send_after=app.now(),
-            )
+    await plan_for_managers(app, session, case, "escalation", at)
 
 
 async def _row(session: AsyncSession, case: Case) -> Escalation | None:
@@ -71,20 +62,16 @@ async def card_for(
 async def _manager_case(
     app: AppContext, session: AsyncSession, reference: str, person: Person, action: str
 ) -> tuple[Case, Member]:
-    case = await lock_or_refuse(session, app, reference, action)
-    member = await member_for(app, session, person)
-    if member is None or not holds(app, member, "manager"):
-        raise Refused(ONLY, action=action, case=case)
-    decision = await panel_repo.decision_of(session, case.id)
-    if decision is None or app.profile.outcome(decision.outcome).starts != "escalation":
-        raise Refused(
-            f"The panel did not decide on an escalation for {case.reference}.",
-            action=action,
-            case=case,
-        )
-    if case.status not in OPEN_CASE_STATUSES:
-        raise Refused(f"{case.reference} is closed.", action=action, case=case)
-    return case, member
+    return await managers_case(
+        app,
+        session,
+        reference,
+        person,
+        action,
+        only=ONLY,
+        starts="escalation",
+        what="an escalation",
+    )
 
 
 @refusals_audited
@@ -147,8 +134,7 @@ async def record_step(
             if errors or day is None:
                 return await card_for(app, session, case, values=values, errors=errors)
             row.mediation_on, row.mediation_where = day, where
-            noon = datetime.combine(day, time(12, 0), tzinfo=LONDON).astimezone(UTC)
-            await case_repo.record_event(session, case.id, "mediation_booked", noon, member.id)
+            await case_repo.record_event(session, case.id, "mediation_booked", noon(day), member.id)
             await _tell_reviewers(app, session, case, day)
             detail = {"mediation_on": day.isoformat()}
         else:

@@ -9,18 +9,19 @@ local review clock unless the group decides on one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.usecases.casework import OPEN_CASE_STATUSES, replan_case
-from bot.usecases.people import Person, Refused, lock_or_refuse, member_for, refusals_audited
+from bot.usecases.casework import replan_case
+from bot.usecases.pathways import managers_case, noon, plan_for_managers
+from bot.usecases.people import Person, Refused, refusals_audited
 from bot.usecases.roles import holds, who
 from cards.learning import LearningState, learning_card
-from review.calendar import LONDON, london_date
+from review.calendar import london_date
 from review.learning import check_choice, check_meeting, check_summary
 from storage import cases as case_repo
 from storage import panel as panel_repo
@@ -36,25 +37,11 @@ def group_words(app: AppContext) -> str:
     return who(app, [group]) if group else "the partnership's managers"
 
 
-def _noon(day: date) -> datetime:
-    return datetime.combine(day, time(12, 0), tzinfo=LONDON).astimezone(UTC)
-
-
 async def plan_learning(
     app: AppContext, session: AsyncSession, case: Case, decided_at: datetime
 ) -> None:
     """At the decision: the learning review's card to each manager in 1:1."""
-    for member in await repo.members(session, app.partnership_id):
-        if holds(app, member, "manager"):
-            await panel_repo.plan_message(
-                session,
-                case=case,
-                kind="learning_review",
-                milestone=f"learning_review_{case.reopened or 0}",
-                stage=f"manager-{member.id}",
-                due_on=london_date(decided_at),
-                send_after=app.now(),
-            )
+    await plan_for_managers(app, session, case, "learning_review", decided_at)
 
 
 async def _row(session: AsyncSession, case: Case) -> LearningReview | None:
@@ -96,20 +83,16 @@ async def card_for(
 async def _manager_case(
     app: AppContext, session: AsyncSession, reference: str, person: Person, action: str
 ) -> tuple[Case, Member]:
-    case = await lock_or_refuse(session, app, reference, action)
-    member = await member_for(app, session, person)
-    if member is None or not holds(app, member, "manager"):
-        raise Refused(ONLY, action=action, case=case)
-    decision = await panel_repo.decision_of(session, case.id)
-    if decision is None or app.profile.outcome(decision.outcome).starts != "learning_review":
-        raise Refused(
-            f"The panel did not decide on a learning review for {case.reference}.",
-            action=action,
-            case=case,
-        )
-    if case.status not in OPEN_CASE_STATUSES:
-        raise Refused(f"{case.reference} is closed.", action=action, case=case)
-    return case, member
+    return await managers_case(
+        app,
+        session,
+        reference,
+        person,
+        action,
+        only=ONLY,
+        starts="learning_review",
+        what="a learning review",
+    )
 
 
 @refusals_audited
@@ -156,7 +139,7 @@ async def record_step(
             if day is None:
                 return await card_for(app, session, case, values=_values(raw), errors=errors)
             row.meeting_on = day
-            await case_repo.record_event(session, case.id, "group_meeting", _noon(day), member.id)
+            await case_repo.record_event(session, case.id, "group_meeting", noon(day), member.id)
             await _tell_group(app, session, case, day)
             detail = {"meeting_on": day.isoformat()}
         elif step == "choice":
@@ -170,7 +153,7 @@ async def record_step(
             row.local_review = choice.local_review
             await case_repo.record_event(session, case.id, "learning_method_chosen", now, member.id)
             await case_repo.record_event(
-                session, case.id, "learning_review_due", _noon(choice.due_on), member.id
+                session, case.id, "learning_review_due", noon(choice.due_on), member.id
             )
             if choice.local_review:
                 await case_repo.record_event(

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.usecases.casework import OPEN_CASE_STATUSES, replan_case
+from bot.usecases.casework import replan_case
 from bot.usecases.notification import EVENT as NOTIFIED
-from bot.usecases.people import Person, Refused, lock_or_refuse, member_for, refusals_audited
+from bot.usecases.pathways import managers_case
+from bot.usecases.people import Person, Refused, refusals_audited
 from cards.national_panel import answer_card, answer_recorded_card, reopened_card
 from review.calendar import london_date
 from review.national_panel import check_answer, check_reopen
@@ -31,13 +32,7 @@ ONLY = "Only a partnership manager can record the National Panel's answer or reo
 async def _manager_case(
     app: AppContext, session: AsyncSession, reference: str, person: Person, action: str
 ) -> tuple[Case, Member]:
-    case = await lock_or_refuse(session, app, reference, action)
-    member = await member_for(app, session, person)
-    if member is None or "manager" not in member.roles:
-        raise Refused(ONLY, action=action, case=case)
-    if case.status not in OPEN_CASE_STATUSES:
-        raise Refused(f"{case.reference} is closed.", action=action, case=case)
-    return case, member
+    return await managers_case(app, session, reference, person, action, only=ONLY)
 
 
 async def _notified_on(session: AsyncSession, case: Case, action: str) -> date:

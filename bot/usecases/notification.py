@@ -11,7 +11,6 @@ notification too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.usecases.additions import current_form
 from bot.usecases.casework import case_timeline, replan_case
+from bot.usecases.pathways import noon
 from bot.usecases.people import Person, Refused, lock_or_refuse, member_for, refusals_audited
 from bot.usecases.rapid_review import DOCX, offer_file
 from bot.usecases.roles import holds, who
 from cards.notification import notification_draft_card, notification_recorded_card
-from review.calendar import LONDON, london_date
+from review.calendar import london_date
 from review.notification import NotificationDraft, check_notified, notification_docx
 from review.notification import notification_draft as draft_of
 from storage import after as after_repo
@@ -155,7 +155,7 @@ async def record_notification(
         if done is None:
             return await draft_card(app, session, case, errors=errors, values=values)
         day, national_ref = done
-        at = datetime.combine(day, time(12, 0), tzinfo=LONDON).astimezone(UTC)
+        at = noon(day)
         if not await case_repo.record_event(session, case.id, EVENT, at, member.id):
             raise Refused(
                 f"The notification on {case.reference} is already recorded "

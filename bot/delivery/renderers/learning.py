@@ -7,23 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.addresses import personal_address
-from bot.delivery.courier import Rendered, Skip, Unreachable
+from bot.delivery.courier import Rendered, Skip
 from bot.delivery.message import card_message
-from bot.delivery.renderers.rows import case_of_row
+from bot.delivery.renderers.rows import case_of_row, member_of_row
 from bot.usecases.casework import OPEN_CASE_STATUSES
 from bot.usecases.learning import card_for, group_words
 from cards.learning import learning_agenda_card
-from storage import outbox
-from storage.models import LearningReview, Member, OutboundMessage
-
-
-async def _member(session: AsyncSession, row: OutboundMessage) -> Member:
-    member = await session.get(Member, int(row.stage.rsplit("-", 1)[1]))
-    if member is None or not member.active:
-        raise Skip("that person is gone from the roster")
-    if not member.aad_object_id:
-        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
-    return member
+from storage.models import LearningReview, OutboundMessage
 
 
 async def render_learning_review(
@@ -33,7 +23,7 @@ async def render_learning_review(
     case = await case_of_row(session, row)
     if case.status not in OPEN_CASE_STATUSES:
         raise Skip("the case is closed")
-    member = await _member(session, row)
+    member = await member_of_row(session, row)
     assert member.aad_object_id is not None
     address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
     return Rendered(address, card_message(await card_for(app, session, case)), recipient=member.id)
@@ -47,7 +37,7 @@ async def render_learning_agenda(
     review = await session.scalar(select(LearningReview).where(LearningReview.case_id == case.id))
     if review is None or review.meeting_on is None:
         raise Skip("no meeting is recorded")
-    member = await _member(session, row)
+    member = await member_of_row(session, row)
     assert member.aad_object_id is not None
     address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
     card = learning_agenda_card(

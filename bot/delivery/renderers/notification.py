@@ -7,14 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.delivery.addresses import personal_address
-from bot.delivery.courier import Rendered, Skip, Unreachable
+from bot.delivery.courier import Rendered, Skip
 from bot.delivery.message import card_message
-from bot.delivery.renderers.rows import case_of_row
+from bot.delivery.renderers.rows import case_of_row, member_of_row
 from bot.usecases.casework import OPEN_CASE_STATUSES
 from bot.usecases.notification import EVENT, draft_card
 from storage import cases as case_repo
-from storage import outbox
-from storage.models import Member, OutboundMessage
+from storage.models import OutboundMessage
 
 
 async def render_notification_draft(
@@ -26,11 +25,8 @@ async def render_notification_draft(
         raise Skip("the case is closed")
     if EVENT in await case_repo.case_events(session, case.id):
         raise Skip("the National Panel was notified already")
-    member = await session.get(Member, int(row.stage.rsplit("-", 1)[1]))
-    if member is None or not member.active:
-        raise Skip("the notifier is gone from the roster")
-    if not member.aad_object_id:
-        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
+    member = await member_of_row(session, row)
+    assert member.aad_object_id is not None
     address = await personal_address(app, session, member.aad_object_id, member_id=member.id)
     card = await draft_card(app, session, case)
     return Rendered(address, card_message(card), recipient=member.id)

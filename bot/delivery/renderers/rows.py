@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.courier import NotReady
+from bot.delivery.courier import NotReady, Skip, Unreachable
 from storage import cases as case_repo
-from storage.models import Case, OutboundMessage
+from storage import outbox
+from storage.models import Case, Member, OutboundMessage
 
 
 async def case_of_row(
@@ -28,3 +29,14 @@ async def case_of_row(
 def stage_ids(row: OutboundMessage) -> tuple[int, int]:
     first, _, second = row.stage.partition(":")
     return int(first), int(second or 0)
+
+
+async def member_of_row(session: AsyncSession, row: OutboundMessage) -> Member:
+    """The roster member a 1:1 row is for (its stage ends "-<member id>"): gone from the
+    roster, Skip; no Entra id to open a chat with, Unreachable."""
+    member = await session.get(Member, int(row.stage.rsplit("-", 1)[1]))
+    if member is None or not member.active:
+        raise Skip("that person is gone from the roster")
+    if not member.aad_object_id:
+        raise Unreachable(member.id, outbox.NO_ENTRA_ID)
+    return member
